@@ -1,0 +1,520 @@
+"""Credit policies: who is credited, and with which share, while a set of associations holds.
+
+A policy is any object with a ``name`` and a method
+``shares(usage, active) -> Mapping[partner_id, Fraction | Decimal]``. The engine cuts each usage
+row's month into *spans* of days over which the set of associations in effect is constant and asks
+the policy, once per span, for each partner's share of that span's amount. ``active`` holds the
+associations in effect during the span (possibly none).
+
+Optional attributes the engine reads when present:
+
+* ``split`` (``bool``, default ``False``): the policy divides the amount; its shares must then
+  sum to exactly 1 for every span where it credits anyone, and the engine conserves the cents
+  exactly.
+  Otherwise the policy *recognises*: each partner's share is at most 1 and credits may overlap.
+* ``usage_independent`` (``bool``, default ``False``): the shares depend only on ``active``,
+  never on the usage row, so the engine may ask once per subscription span plan rather than
+  once per row.
+* ``decide(usage, active) -> Decision``: like ``shares`` but also says which association kinds
+  earned each share and which rule decided; the built-in policies implement it so that every
+  credit can explain itself.
+
+The built-ins are immutable ``attrs`` classes with a valid-Python ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import attrs
+
+from partner_of_record.attribution.kinds import KIND_BIT
+from partner_of_record.model import Association, AssociationKind, PartnerId, Usage
+
+__all__ = [
+    "Award",
+    "Decision",
+    "DporOnly",
+    "EqualSplit",
+    "Policy",
+    "Priority",
+    "RecognizeAll",
+    "WeightedSplit",
+]
+
+Share = Fraction | Decimal
+"""A partner's share of a span's amount: exact, between 0 and 1."""
+
+IntAwards = tuple[tuple[PartnerId, int, int, int], ...]
+"""The engine's fast form of a decision: ``(partner_id, kinds mask, numerator, denominator)``
+per credited partner, ordered by partner id (built-ins only; see ``_awards``)."""
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """What the engine needs from a credit policy.
+
+    Attributes:
+        name: a short identifier shown in explanations and errors, e.g. ``"recognize_all"``.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short identifier shown in explanations and errors."""
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> Mapping[PartnerId, Share]:
+        """Return each partner's share of the span's amount.
+
+        Args:
+            usage: the usage row being attributed.
+            active: the associations in effect during the span, ordered by
+                ``(start, kind.value, partner_id)``.
+
+        Returns:
+            A mapping from partner id to a share in ``[0, 1]``; partners left out get nothing.
+        """
+
+
+@attrs.frozen
+class Award:
+    """One partner's share of a span, and the association kinds that earned it.
+
+    Attributes:
+        partner_id: the credited partner.
+        share: its exact share of the span's amount.
+        kinds: the kinds of its associations that earned the share.
+    """
+
+    partner_id: PartnerId
+    share: Fraction
+    kinds: frozenset[AssociationKind]
+
+
+@attrs.frozen
+class Decision:
+    """A policy's answer for one span, with the rule that decided it.
+
+    Attributes:
+        awards: one entry per credited partner, ordered by partner id.
+        rule: a readable sentence, e.g. ``"Priority: PAL outranks DPOR"``.
+    """
+
+    awards: tuple[Award, ...]
+    rule: str
+
+    def shares(self) -> dict[PartnerId, Fraction]:
+        """Return the awards as a mapping from partner id to share."""
+        return {a.partner_id: a.share for a in self.awards}
+
+
+def _kinds_by_partner(
+    active: Iterable[Association], kinds: frozenset[AssociationKind] | None
+) -> dict[PartnerId, set[AssociationKind]]:
+    held: dict[PartnerId, set[AssociationKind]] = {}
+    for a in active:
+        if kinds is None or a.kind in kinds:
+            held.setdefault(a.partner_id, set()).add(a.kind)
+    return held
+
+
+def _kind_names(kinds: Iterable[AssociationKind]) -> str:
+    return ", ".join(sorted(k.name for k in kinds))
+
+
+def _to_kinds(value: Iterable[AssociationKind] | None) -> frozenset[AssociationKind] | None:
+    if value is None:
+        return None
+    if isinstance(value, AssociationKind):
+        return frozenset([value])
+    kinds = frozenset(value)
+    bad = [k for k in kinds if not isinstance(k, AssociationKind)]
+    if bad:
+        msg = f"kinds: {bad[0]!r} is not an AssociationKind"
+        raise TypeError(msg)
+    return kinds
+
+
+def _kinds_suffix(kinds: frozenset[AssociationKind] | None) -> str:
+    return "" if kinds is None else f" (counting only {_kind_names(kinds)})"
+
+
+def _held_masks(
+    active: Sequence[Association], kinds: frozenset[AssociationKind] | None
+) -> dict[PartnerId, int]:
+    held: dict[PartnerId, int] = {}
+    for a in active:
+        if kinds is None or a.kind in kinds:
+            held[a.partner_id] = held.get(a.partner_id, 0) | KIND_BIT[a.kind]
+    return held
+
+
+def _everyone(active: Sequence[Association], kinds: frozenset[AssociationKind] | None) -> IntAwards:
+    """Every partner holding a counted kind, with a share of 1 (the engine's fast path)."""
+    if len(active) == 1:
+        a = active[0]
+        if kinds is None or a.kind in kinds:
+            return ((a.partner_id, KIND_BIT[a.kind], 1, 1),)
+        return ()
+    held = _held_masks(active, kinds)
+    return tuple((p, held[p], 1, 1) for p in sorted(held))
+
+
+@attrs.frozen
+class RecognizeAll:
+    """Every partner with an association in effect is credited the full amount, once.
+
+    This is the default and Microsoft's modern rule ("everyone benefits"): a partner holding
+    several kinds at once (say PAL and DPOR) is still credited once, and several partners may each
+    be credited the whole amount of the same days, so credits over partners may add up to more
+    than the consumption.
+
+    Attributes:
+        kinds: the association kinds that count, or ``None`` for all kinds.
+    """
+
+    kinds: frozenset[AssociationKind] | None = attrs.field(default=None, converter=_to_kinds)
+    name: ClassVar[str] = "recognize_all"
+    split: ClassVar[bool] = False
+    usage_independent: ClassVar[bool] = True
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return the span's awards and the rule; see the class docstring.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A share of 1 for every partner holding a counted kind.
+        """
+        held = _kinds_by_partner(active, self.kinds)
+        awards = tuple(Award(p, Fraction(1), frozenset(held[p])) for p in sorted(held))
+        rule = "RecognizeAll: every partner in effect is credited in full" + _kinds_suffix(
+            self.kinds
+        )
+        return Decision(awards, rule)
+
+    def _awards(self, active: Sequence[Association]) -> IntAwards:
+        return _everyone(active, self.kinds)
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return a share of 1 for every partner holding a counted kind.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping from partner id to ``Fraction(1)``.
+        """
+        return self.decide(usage, active).shares()
+
+
+@attrs.frozen
+class DporOnly:
+    """Only the Digital Partner of Record is credited: the rule before 2017.
+
+    The DPOR in effect is credited the full amount; a subscription has at most one DPOR at a time
+    (the ledger checks it), so this policy never credits two partners for the same day of a valid
+    ledger.
+    """
+
+    name: ClassVar[str] = "dpor_only"
+    split: ClassVar[bool] = False
+    usage_independent: ClassVar[bool] = True
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return a share of 1 for the DPOR partner in effect, if any.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            The decision; empty when no DPOR is in effect.
+        """
+        held = _kinds_by_partner(active, frozenset([AssociationKind.DPOR]))
+        awards = tuple(Award(p, Fraction(1), frozenset(held[p])) for p in sorted(held))
+        return Decision(awards, "DporOnly: only the Digital Partner of Record is credited")
+
+    def _awards(self, active: Sequence[Association]) -> IntAwards:
+        return _everyone(active, _DPOR)
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return a share of 1 for the DPOR partner in effect, if any.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping from partner id to ``Fraction(1)``.
+        """
+        return self.decide(usage, active).shares()
+
+
+_ROLE_RANK = {"owner": 0, "contributor": 1}
+_DPOR = frozenset([AssociationKind.DPOR])
+
+
+def _to_order(value: Iterable[AssociationKind]) -> tuple[AssociationKind, ...]:
+    order = tuple(value)
+    if not order:
+        msg = "order: at least one AssociationKind is required"
+        raise ValueError(msg)
+    for k in order:
+        if not isinstance(k, AssociationKind):
+            msg = f"order: {k!r} is not an AssociationKind"
+            raise TypeError(msg)
+    if len(set(order)) != len(order):
+        msg = f"order: {order!r} names a kind twice"
+        raise ValueError(msg)
+    return order
+
+
+@attrs.frozen
+class Priority:
+    """One partner per span: the holder of the highest-ranked association kind.
+
+    Kinds not listed in ``order`` do not count. Ties inside one kind (two partners holding a PAL)
+    are broken deterministically, following the Azure usage report ("Owner outranks
+    Contributor"): the association whose ``role`` is ``Owner`` wins, then ``Contributor``, then
+    any other or unknown role; then the association that started earliest; then the lowest
+    partner id.
+
+    Attributes:
+        order: the association kinds, highest priority first.
+        AZURE_USAGE_REPORT: the Partner Center Azure usage report's de-duplication order
+            (PAL, transacting partner, DPOR, CSP Tier 1, CSP Tier 2).
+    """
+
+    order: tuple[AssociationKind, ...] = attrs.field(converter=_to_order)
+    split: ClassVar[bool] = False
+    usage_independent: ClassVar[bool] = True
+    AZURE_USAGE_REPORT: ClassVar[tuple[AssociationKind, ...]] = (
+        AssociationKind.PAL,
+        AssociationKind.TRANSACTING,
+        AssociationKind.DPOR,
+        AssociationKind.CSP_TIER1,
+        AssociationKind.CSP_TIER2,
+    )
+
+    @property
+    def name(self) -> str:
+        """``"priority_azure_usage_report"`` for that order, else ``"priority(pal>dpor...)"``."""
+        if self.order == self.AZURE_USAGE_REPORT:
+            return "priority_azure_usage_report"
+        return "priority(" + ">".join(k.value for k in self.order) + ")"
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return a share of 1 for the winning partner; see the class docstring.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            The decision; empty when no listed kind is in effect.
+        """
+        rank = self._rank()
+        counted = [a for a in active if a.kind in rank]
+        if not counted:
+            return Decision((), "Priority: no listed association kind is in effect")
+        best = self._winner(counted)
+        others = sorted({a.kind for a in counted if a.kind is not best.kind}, key=rank.__getitem__)
+        rivals = sorted({a.partner_id for a in counted if a.kind is best.kind} - {best.partner_id})
+        rule = f"Priority: {best.kind.name}"
+        if others:
+            rule += " outranks " + ", ".join(k.name for k in others)
+        else:
+            rule += " is the highest kind in effect"
+        if rivals:
+            rule += (
+                f"; within {best.kind.name}, {best.partner_id} beats {', '.join(rivals)} "
+                "(Owner before Contributor, then earliest start, then lowest partner id)"
+            )
+        return Decision((Award(best.partner_id, Fraction(1), frozenset([best.kind])),), rule)
+
+    def _rank(self) -> dict[AssociationKind, int]:
+        return {k: i for i, k in enumerate(self.order)}
+
+    def _winner(self, counted: Sequence[Association]) -> Association:
+        rank = self._rank()
+
+        def key(a: Association) -> tuple[int, int, Any, str]:
+            role = _ROLE_RANK.get((a.role or "").strip().lower(), 2)
+            return (rank[a.kind], role, a.start, a.partner_id)
+
+        return min(counted, key=key)
+
+    def _awards(self, active: Sequence[Association]) -> IntAwards:
+        counted = [a for a in active if a.kind in self.order]
+        if not counted:
+            return ()
+        best = self._winner(counted)
+        return ((best.partner_id, KIND_BIT[best.kind], 1, 1),)
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return a share of 1 for the winning partner.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping with at most one partner.
+        """
+        return self.decide(usage, active).shares()
+
+
+@attrs.frozen
+class EqualSplit:
+    """The amount is divided equally among the partners in effect (a split policy).
+
+    A partner holding several kinds counts once. The engine conserves the cents exactly: see
+    [`attribute`][partner_of_record.attribute] for the largest-remainder rounding.
+
+    Attributes:
+        kinds: the association kinds that count, or ``None`` for all kinds.
+    """
+
+    kinds: frozenset[AssociationKind] | None = attrs.field(default=None, converter=_to_kinds)
+    name: ClassVar[str] = "equal_split"
+    split: ClassVar[bool] = True
+    usage_independent: ClassVar[bool] = True
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return a share of ``1/n`` for each of the ``n`` partners in effect.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            The decision; empty when no counted association is in effect.
+        """
+        held = _kinds_by_partner(active, self.kinds)
+        if not held:
+            return Decision((), "EqualSplit: no partner in effect")
+        share = Fraction(1, len(held))
+        awards = tuple(Award(p, share, frozenset(held[p])) for p in sorted(held))
+        rule = f"EqualSplit: {len(held)} partner(s) in effect share equally" + _kinds_suffix(
+            self.kinds
+        )
+        return Decision(awards, rule)
+
+    def _awards(self, active: Sequence[Association]) -> IntAwards:
+        if len(active) == 1:
+            return _everyone(active, self.kinds)
+        held = _held_masks(active, self.kinds)
+        n = len(held)
+        return tuple((p, held[p], 1, n) for p in sorted(held))
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return a share of ``1/n`` for each of the ``n`` partners in effect.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping whose shares sum to 1, or an empty mapping.
+        """
+        return self.decide(usage, active).shares()
+
+
+def _to_weights(
+    value: Mapping[AssociationKind, Fraction | Decimal | int],
+) -> tuple[tuple[AssociationKind, Fraction], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    out: dict[AssociationKind, Fraction] = {}
+    for kind, weight in items:
+        if not isinstance(kind, AssociationKind):
+            msg = f"weights_by_kind: {kind!r} is not an AssociationKind"
+            raise TypeError(msg)
+        if isinstance(weight, bool) or not isinstance(weight, Fraction | Decimal | int):
+            msg = (
+                f"weights_by_kind[{kind.name}]: {weight!r} is not exact "
+                "(use an int, a Fraction or a Decimal)"
+            )
+            raise TypeError(msg)
+        w = Fraction(weight)
+        if w < 0:
+            msg = f"weights_by_kind[{kind.name}]: {weight!r} is negative"
+            raise ValueError(msg)
+        out[kind] = w
+    if not any(out.values()):
+        msg = "weights_by_kind: at least one kind needs a positive weight"
+        raise ValueError(msg)
+    return tuple(sorted(out.items(), key=lambda kv: kv[0].value))
+
+
+@attrs.frozen
+class WeightedSplit:
+    """The amount is divided among the partners in effect in proportion to their kinds' weights.
+
+    A partner's weight is the largest weight among the kinds it holds during the span (holding
+    PAL and DPOR does not count twice); kinds with no weight, or a weight of 0, do not count. Each
+    partner's share is its weight over the sum of the weights (a split policy: the cents are
+    conserved exactly).
+
+    Attributes:
+        weights_by_kind: the weight of each association kind, as sorted ``(kind, weight)`` pairs
+            (any mapping is accepted and converted).
+    """
+
+    weights_by_kind: tuple[tuple[AssociationKind, Fraction], ...] = attrs.field(
+        converter=_to_weights
+    )
+    name: ClassVar[str] = "weighted_split"
+    split: ClassVar[bool] = True
+    usage_independent: ClassVar[bool] = True
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return each partner's weight over the sum of the weights.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            The decision; empty when no weighted kind is in effect.
+        """
+        weights = dict(self.weights_by_kind)
+        counted = frozenset(k for k, w in weights.items() if w > 0)
+        held = _kinds_by_partner(active, counted)
+        if not held:
+            return Decision((), "WeightedSplit: no weighted association kind in effect")
+        w = {p: max(weights[k] for k in kinds) for p, kinds in held.items()}
+        total = sum(w.values())
+        awards = tuple(Award(p, w[p] / total, frozenset(held[p])) for p in sorted(held))
+        rule = "WeightedSplit: shares in proportion to " + ", ".join(
+            f"{k.name}={weights[k]}" for k in sorted(counted, key=lambda k: k.value)
+        )
+        return Decision(awards, rule)
+
+    def _awards(self, active: Sequence[Association]) -> IntAwards:
+        return tuple(
+            (
+                a.partner_id,
+                sum(KIND_BIT[k] for k in a.kinds),
+                a.share.numerator,
+                a.share.denominator,
+            )
+            for a in self.decide(None, active).awards  # type: ignore[arg-type]  # usage unused
+        )
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return each partner's weight over the sum of the weights.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping whose shares sum to 1, or an empty mapping.
+        """
+        return self.decide(usage, active).shares()

@@ -1,0 +1,278 @@
+"""Microsoft Partner Network cloud competencies, 2016 rules (retired 2022-09-30).
+
+The sales-performance step of a cloud competency, met through credited consumption, as the
+seed announcement (an MPN 101 post, 2017) describes it. Counted association kinds, as in the
+seed: Digital Partner of Record, transacting partner and Delegated Admin Privileges, plus PAL,
+which Microsoft added later. DAP never existed on Azure, so for Cloud Platform it counts
+nothing; it is listed to match the seed.
+
+Each entry is built by a factory whose parameters expose the alternatives where the sources are
+silent or disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Literal
+
+from partner_of_record.evaluation.competency import Competency
+from partner_of_record.evaluation.measures import (
+    AcrScope,
+    CreditedAcr,
+    DistinctCustomers,
+    SeatCustomers,
+    SeatScope,
+    SeatTotal,
+)
+from partner_of_record.evaluation.requirements import AllOf, AtLeast
+from partner_of_record.evaluation.time import Trailing
+from partner_of_record.model import AssociationKind, Workload
+
+__all__ = [
+    "CLOUD_PLATFORM_GOLD",
+    "CLOUD_PLATFORM_KINDS",
+    "CLOUD_PLATFORM_SILVER",
+    "CLOUD_PRODUCTIVITY_GOLD",
+    "CLOUD_PRODUCTIVITY_SILVER",
+    "PRODUCTIVITY_WORKLOADS",
+    "SEAT_KINDS",
+    "SMALL_MIDMARKET_CLOUD_GOLD",
+    "SMALL_MIDMARKET_CLOUD_SILVER",
+    "SMALL_MIDMARKET_WORKLOADS",
+    "cloud_platform",
+    "cloud_productivity",
+    "small_midmarket_cloud",
+]
+
+_K = AssociationKind
+_PROGRAM = "MPN competencies 2016"
+
+CLOUD_PLATFORM_KINDS: frozenset[AssociationKind] = frozenset(
+    {_K.DPOR, _K.TRANSACTING, _K.CSP_TIER1, _K.CSP_TIER2, _K.DAP, _K.PAL}
+)
+"""DPOR, transacting partners (CSP resellers included), DAP (as in the seed; it does not exist
+on Azure) and PAL (added later)."""
+
+SEAT_KINDS: frozenset[AssociationKind] = frozenset(
+    {_K.DPOR, _K.TRANSACTING, _K.CSP_TIER1, _K.CSP_TIER2, _K.DAP}
+)
+"""The seed's kinds for seat-based workloads: DPOR, transacting partner (CSP too) and DAP."""
+
+SMALL_MIDMARKET_WORKLOADS: frozenset[Workload] = frozenset(
+    {
+        Workload.OFFICE_365,
+        Workload.MICROSOFT_365,
+        Workload.DYNAMICS_CRM_ONLINE,
+        Workload.DYNAMICS_365,
+        Workload.INTUNE,
+        Workload.EMS,
+    }
+)
+"""The seat-based workloads the seed lists for DPOR (Office 365, CRM, D365, Intune, EMS)."""
+
+PRODUCTIVITY_WORKLOADS: frozenset[Workload] = frozenset(
+    {Workload.OFFICE_365, Workload.MICROSOFT_365}
+)
+"""Office 365 / Microsoft 365: the workloads whose active entitlements Cloud Productivity counts."""
+
+_LEVELS = {"silver", "gold"}
+_T12 = Trailing(12)
+
+
+def _level(level: str) -> str:
+    if level not in _LEVELS:
+        msg = f"level {level!r} is not 'silver' or 'gold'"
+        raise ValueError(msg)
+    return level
+
+
+def cloud_platform(
+    level: Literal["silver", "gold"],
+    *,
+    threshold_usd: Decimal | int | None = None,
+    kinds: Iterable[AssociationKind] = CLOUD_PLATFORM_KINDS,
+    window: Trailing = _T12,
+) -> Competency:
+    """Build the Cloud Platform competency (one requirement, ``azure_consumption``).
+
+    Args:
+        level: ``"silver"`` (US$15,000) or ``"gold"`` (US$100,000).
+        threshold_usd: override the threshold (silver was US$25,000 before September 2015).
+        kinds: the association kinds counted (default ``CLOUD_PLATFORM_KINDS``, where CSP
+            tier 1 and 2 count as the seed's "transacting partners"; leave them out to count
+            only the partners recorded as ``TRANSACTING``).
+        window: the window summed (default the trailing 12 months).
+
+    Returns:
+        The competency.
+
+    Raises:
+        ValueError: ``level`` is not silver or gold.
+    """
+    _level(level)
+    default = Decimal(15_000) if level == "silver" else Decimal(100_000)
+    threshold = Decimal(threshold_usd) if threshold_usd is not None else default
+    requirement = AtLeast(
+        "azure_consumption",
+        CreditedAcr(AcrScope(kinds, workloads=[Workload.AZURE], offers=None), window),
+        threshold,
+    )
+    return Competency(
+        name=f"CLOUD_PLATFORM_{level.upper()}",
+        title=f"Cloud Platform ({level.title()})",
+        requirement=requirement,
+        source=(
+            "rcpmag 2015-09 (silver cut from US$25,000 to US$15,000)"
+            if level == "silver"
+            else "channelweb (gold US$100,000)"
+        ),
+        published=dt.date(2015, 9, 1),
+        notes=(
+            "Counted kinds as in the 2017 seed: DPOR, transacting partner, DAP (no effect on "
+            "Azure) and PAL (added later). A CSP reseller (tier 1 or 2) is the transacting "
+            "partner of a CSP subscription, so CSP tiers count too (parameter kinds).",
+            "Every offer category counts: the 2023 exclusion of trial, internal, support and "
+            "benefit offers is not part of the 2016 rules.",
+            "Published: only the month is known (September 2015); the first day is used.",
+        ),
+        program=_PROGRAM,
+    )
+
+
+def small_midmarket_cloud(
+    level: Literal["silver", "gold"],
+    *,
+    seats: int | None = None,
+    customers: int | None = None,
+    new_customers_only: bool | None = None,
+    kinds: Iterable[AssociationKind] = SEAT_KINDS,
+    workloads: Iterable[Workload] = SMALL_MIDMARKET_WORKLOADS,
+) -> Competency:
+    """Build Small and Midmarket Cloud Solutions: seats across customers, trailing 12 months.
+
+    Silver: 40 seats across 4 *new* customers; gold: 250 seats across 25 customers (rcpmag
+    2015-09). A customer's seats are its highest credited paid seats in any month of the
+    window (summed over its workloads); a new customer is one credited in the window and in none
+    of the 12 months before it.
+
+    Args:
+        level: ``"silver"`` or ``"gold"``.
+        seats: override the seat threshold.
+        customers: override the customer threshold.
+        new_customers_only: count only new customers (default: silver yes, gold no, as the
+            source words it).
+        kinds: the association kinds counted.
+        workloads: the seat-based workloads counted.
+
+    Returns:
+        The competency (requirements ``customers`` and ``seats``).
+
+    Raises:
+        ValueError: ``level`` is not silver or gold.
+    """
+    _level(level)
+    silver = level == "silver"
+    seat_threshold = seats if seats is not None else (40 if silver else 250)
+    customer_threshold = customers if customers is not None else (4 if silver else 25)
+    new_only = new_customers_only if new_customers_only is not None else silver
+    scope = SeatScope(kinds, workloads, value="paid_seats")
+    window = Trailing(12)
+    requirement = AllOf(
+        "sales_performance",
+        (
+            AtLeast(
+                "customers",
+                DistinctCustomers((SeatCustomers(scope, window, 1, new_only=new_only),)),
+                customer_threshold,
+            ),
+            AtLeast(
+                "seats",
+                SeatTotal(scope, window, aggregate="peak", new_only=new_only),
+                seat_threshold,
+            ),
+        ),
+    )
+    return Competency(
+        name=f"SMALL_MIDMARKET_CLOUD_{level.upper()}",
+        title=f"Small and Midmarket Cloud Solutions ({level.title()})",
+        requirement=requirement,
+        source="rcpmag 2015-09",
+        published=dt.date(2015, 9, 1),
+        notes=(
+            "Seats are paid seats credited to the partner (SeatCrediting default: an association "
+            "of a counted kind in effect on the month's last day).",
+            "A customer's seats are its peak month in the trailing 12 months (the source says "
+            "'seats across customers' without saying when they are counted).",
+            "Silver counts new customers only (credited in the window, not in the 12 months "
+            "before), gold all customers, as the source words it (parameter new_customers_only).",
+            "Published: only the month is known (September 2015); the first day is used.",
+        ),
+        program=_PROGRAM,
+    )
+
+
+def cloud_productivity(
+    level: Literal["silver", "gold"],
+    *,
+    active_entitlements: int | None = None,
+    kinds: Iterable[AssociationKind] = SEAT_KINDS,
+    workloads: Iterable[Workload] = PRODUCTIVITY_WORKLOADS,
+    aggregate: Literal["last", "peak"] = "peak",
+) -> Competency:
+    """Build Cloud Productivity: active entitlements over the trailing 12 months.
+
+    Args:
+        level: ``"silver"`` (2,000) or ``"gold"`` (4,000).
+        active_entitlements: override the threshold.
+        kinds: the association kinds counted.
+        workloads: the workloads counted.
+        aggregate: ``"peak"`` (default): each tenant-workload's highest month in the window;
+            ``"last"``: the measurement month only.
+
+    Returns:
+        The competency (one requirement, ``active_entitlements``).
+
+    Raises:
+        ValueError: ``level`` is not silver or gold.
+    """
+    _level(level)
+    threshold = (
+        active_entitlements
+        if active_entitlements is not None
+        else (2_000 if level == "silver" else 4_000)
+    )
+    requirement = AtLeast(
+        "active_entitlements",
+        SeatTotal(SeatScope(kinds, workloads, value="active_users"), Trailing(12), aggregate),
+        threshold,
+    )
+    return Competency(
+        name=f"CLOUD_PRODUCTIVITY_{level.upper()}",
+        title=f"Cloud Productivity ({level.title()})",
+        requirement=requirement,
+        source="channelweb (not confirmed officially)",
+        published=dt.date(2016, 1, 1),
+        notes=(
+            "Thresholds from channelweb, not confirmed by Microsoft.",
+            "Active entitlements are credited monthly active users; each tenant-workload counts "
+            "its peak month of the trailing 12 months (parameter aggregate).",
+            "Published: the date is not in the sources; the program year's first day is used.",
+        ),
+        program=_PROGRAM,
+    )
+
+
+CLOUD_PLATFORM_SILVER = cloud_platform("silver")
+"""Cloud Platform silver: US$15,000 credited Azure consumption over the trailing 12 months."""
+CLOUD_PLATFORM_GOLD = cloud_platform("gold")
+"""Cloud Platform gold: US$100,000 credited Azure consumption over the trailing 12 months."""
+SMALL_MIDMARKET_CLOUD_SILVER = small_midmarket_cloud("silver")
+"""Small and Midmarket Cloud Solutions silver: 40 seats across 4 new customers."""
+SMALL_MIDMARKET_CLOUD_GOLD = small_midmarket_cloud("gold")
+"""Small and Midmarket Cloud Solutions gold: 250 seats across 25 customers."""
+CLOUD_PRODUCTIVITY_SILVER = cloud_productivity("silver")
+"""Cloud Productivity silver: 2,000 active entitlements."""
+CLOUD_PRODUCTIVITY_GOLD = cloud_productivity("gold")
+"""Cloud Productivity gold: 4,000 active entitlements."""

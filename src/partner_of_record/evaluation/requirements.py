@@ -1,0 +1,582 @@
+"""The requirement algebra: thresholds, scored metrics, scorecards, all-of, any-of, best-of.
+
+A requirement has a ``name`` and ``evaluate(ctx) -> RequirementResult``. The building blocks:
+
+* [`AtLeast`][partner_of_record.evaluation.requirements.AtLeast]: a measure reaches a threshold
+  ("US$15,000 credited Azure consumption over the trailing 12 months").
+* [`Scored`][partner_of_record.evaluation.requirements.Scored]: a measure earns points per unit,
+  pro rata, capped ("1 point per percent of usage growth, up to 20").
+* [`Scorecard`][partner_of_record.evaluation.requirements.Scorecard]: scored metrics whose
+  points add up; met with a minimum total and, optionally, every metric above zero.
+* [`AllOf`][partner_of_record.evaluation.requirements.AllOf],
+  [`AnyOf`][partner_of_record.evaluation.requirements.AnyOf],
+  [`BestOf`][partner_of_record.evaluation.requirements.BestOf] (tracks: the better one counts),
+  [`Gate`][partner_of_record.evaluation.requirements.Gate] (a condition picks the track) and
+  [`PointsSum`][partner_of_record.evaluation.requirements.PointsSum] (points of several scored
+  parts add up to one capped metric).
+
+Users compose them freely with the measures of ``partner_of_record.evaluation.measures``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from partner_of_record.errors import ValidationError
+from partner_of_record.evaluation.context import MeasurementContext
+from partner_of_record.evaluation.measures import Measure, to_decimal
+from partner_of_record.evaluation.results import RequirementResult, format_quantity, round_points
+from partner_of_record.model import AssociationKind
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "AtLeast",
+    "BestOf",
+    "Gate",
+    "PointsSum",
+    "Requirement",
+    "Scorecard",
+    "Scored",
+    "counted_kinds",
+]
+
+_ZERO = Decimal(0)
+
+
+@runtime_checkable
+class Requirement(Protocol):
+    """Anything with a ``name`` that evaluates a context to a result."""
+
+    @property
+    def name(self) -> str:
+        """The requirement's name, unique among its siblings."""
+        ...
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate the requirement for the context's partner and month.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        ...
+
+
+def _check_name(inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip() or "." in value:
+        raise ValidationError(
+            type(inst).__name__, attribute.name, value, "is not a non-empty name without dots"
+        )
+
+
+def _parts(value: Iterable[Requirement]) -> tuple[Requirement, ...]:
+    return tuple(value)
+
+
+def _check_parts(inst: object, attribute: attrs.Attribute[object], value: object) -> None:
+    assert isinstance(value, tuple)
+    if not value:
+        raise ValidationError(type(inst).__name__, attribute.name, value, "is empty")
+    names = [getattr(p, "name", None) for p in value]
+    for part in value:
+        if not isinstance(part, Requirement):
+            raise ValidationError(type(inst).__name__, attribute.name, part, "is not a requirement")
+    dupes = sorted({n for n in names if names.count(n) > 1 and n is not None})
+    if dupes:
+        raise ValidationError(
+            type(inst).__name__, attribute.name, dupes, "repeats names; siblings need unique names"
+        )
+
+
+def _check_non_negative(inst: object, attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value < 0:
+        raise ValidationError(type(inst).__name__, attribute.name, value, "is negative")
+
+
+def counted_kinds(requirement: object) -> frozenset[AssociationKind]:
+    """Return every association kind a requirement tree counts (for evidence).
+
+    Args:
+        requirement: a requirement (or measure) of this module's building blocks; other
+            objects contribute what their ``kinds`` attribute says, if any.
+
+    Returns:
+        The union of the kinds.
+    """
+    found: set[AssociationKind] = set()
+    measure = getattr(requirement, "measure", None)
+    if measure is not None and not callable(measure):
+        found |= getattr(measure, "kinds", frozenset())
+    for attr in ("parts", "metrics"):
+        for part in getattr(requirement, attr, ()):
+            found |= counted_kinds(part)
+    for attr in ("condition", "then", "otherwise"):
+        part = getattr(requirement, attr, None)
+        if part is not None:
+            found |= counted_kinds(part)
+    return frozenset(found)
+
+
+@attrs.frozen
+class AtLeast:
+    """A measure must reach a threshold.
+
+    Attributes:
+        name: the requirement's name (``"azure_consumption"``).
+        measure: what is measured.
+        threshold: the value needed (inclusive), in the measure's unit.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    measure: Measure
+    threshold: Decimal = attrs.field(converter=to_decimal)
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Measure and compare with the threshold.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        m = self.measure.measure(ctx)
+        value = m.value
+        met = value is not None and m.eligible and value >= self.threshold
+        shortfall = max(_ZERO, self.threshold - (value if value is not None else _ZERO))
+        if met:
+            reason = (
+                f"{format_quantity(value, m.unit)} reaches "
+                f"{format_quantity(self.threshold, m.unit)}"
+            )
+        elif value is None or not m.eligible:
+            reason = "not measurable: " + "; ".join(f.message for f in m.findings)
+        else:
+            reason = (
+                f"{format_quantity(value, m.unit)} is {format_quantity(shortfall, m.unit)} "
+                f"short of {format_quantity(self.threshold, m.unit)}"
+            )
+        return RequirementResult(
+            name=self.name,
+            kind="at_least",
+            measured=value,
+            unit=m.unit,
+            threshold=self.threshold,
+            met=met,
+            shortfall=shortfall if not met else _ZERO,
+            reason=reason,
+            detail=m.detail,
+            customers=m.customers,
+            findings=m.findings,
+        )
+
+
+@attrs.frozen
+class Scored:
+    """A measure earns points per unit, pro rata, from 0 up to a cap.
+
+    Give either ``per_unit`` (points per unit: 10 per customer) or ``full_at`` (the value that
+    earns the whole cap: Modern Work's "full at 5 customers"). With ``full_at`` the points are
+    ``value x cap / full_at`` computed exactly, so Security's "6.67 per person, cap 40" is
+    ``full_at=6`` and 3 people earn exactly 20. Points are then rounded to 2 decimals, half to
+    even. A negative or undefined value earns 0.
+
+    Attributes:
+        name: the metric's name (``"usage_growth"``).
+        measure: what is measured.
+        cap: the most points the metric can earn.
+        per_unit: points per unit of the measure, or ``None``.
+        full_at: the value that earns the whole cap, or ``None``.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    measure: Measure
+    cap: Decimal = attrs.field(converter=to_decimal, validator=_check_non_negative)
+    per_unit: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_decimal)
+    )
+    full_at: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_decimal)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.per_unit is None) == (self.full_at is None):
+            raise ValidationError(
+                "Scored", "per_unit", self.per_unit, "give exactly one of per_unit and full_at"
+            )
+        rate = self.per_unit if self.per_unit is not None else self.full_at
+        assert rate is not None
+        if rate <= 0:
+            field = "per_unit" if self.per_unit is not None else "full_at"
+            raise ValidationError("Scored", field, rate, "is not positive")
+
+    @property
+    def threshold(self) -> Decimal:
+        """The value that earns the whole cap."""
+        if self.full_at is not None:
+            return self.full_at
+        assert self.per_unit is not None
+        return self.cap / self.per_unit
+
+    def points_for(self, value: Decimal | None) -> Decimal:
+        """The (rounded) points a measured value earns.
+
+        Args:
+            value: the measured value (``None`` when undefined).
+
+        Returns:
+            The value.
+        """
+        if value is None or value <= 0:
+            return round_points(_ZERO)
+        raw = (
+            value * self.cap / self.full_at
+            if self.full_at is not None
+            else value * (self.per_unit or _ZERO)
+        )
+        return round_points(min(self.cap, raw))
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Measure and score.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        m = self.measure.measure(ctx)
+        points = self.points_for(m.value if m.eligible else None)
+        threshold = self.threshold
+        value = m.value if m.value is not None else _ZERO
+        shortfall = max(_ZERO, threshold - value) if m.eligible else threshold
+        if not m.eligible or m.value is None:
+            reason = "scores 0: " + "; ".join(f.message for f in m.findings)
+        elif points >= self.cap:
+            reason = f"full points (reached at {format_quantity(threshold, m.unit)})"
+        elif points == 0:
+            reason = f"scores 0: {format_quantity(m.value, m.unit)} is not above 0"
+        else:
+            rate = (
+                f"{format_quantity(self.per_unit, 'points')} per unit"
+                if self.per_unit is not None
+                else f"full at {format_quantity(self.full_at, m.unit)}"
+            )
+            reason = f"pro rata, {rate}, cap {format_quantity(self.cap, 'points')}"
+        return RequirementResult(
+            name=self.name,
+            kind="scored",
+            measured=m.value,
+            unit=m.unit,
+            threshold=threshold,
+            met=points > 0,
+            shortfall=shortfall,
+            points=points,
+            max_points=self.cap,
+            reason=reason,
+            detail=m.detail,
+            customers=m.customers,
+            findings=m.findings,
+        )
+
+
+def _sum_points(results: tuple[RequirementResult, ...]) -> Decimal | None:
+    if any(r.points is None for r in results):
+        return None
+    return sum((r.points or _ZERO for r in results), _ZERO)
+
+
+def _sum_max(results: tuple[RequirementResult, ...]) -> Decimal | None:
+    if any(r.max_points is None for r in results):
+        return None
+    return sum((r.max_points or _ZERO for r in results), _ZERO)
+
+
+@attrs.frozen
+class Scorecard:
+    """Scored metrics whose points add up; met at a minimum total.
+
+    Attributes:
+        name: the scorecard's name.
+        metrics: the scored metrics (each must award points).
+        minimum_total: the total needed (inclusive).
+        every_metric_positive: also need every metric above 0 points (the Solutions Partner
+            rule "more than 0 points in every metric").
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    metrics: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
+    minimum_total: Decimal = attrs.field(converter=to_decimal)
+    every_metric_positive: bool = True
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate every metric and add their points.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        results = tuple(metric.evaluate(ctx) for metric in self.metrics)
+        for r in results:
+            if r.points is None:
+                raise ValidationError(
+                    "Scorecard", "metrics", r.name, f"in scorecard {self.name!r} awards no points"
+                )
+        summed = _sum_points(results)
+        total = summed if summed is not None else _ZERO
+        zero = [r.name for r in results if (r.points or _ZERO) <= 0]
+        enough = total >= self.minimum_total
+        met = enough and (not self.every_metric_positive or not zero)
+        reasons = []
+        if enough:
+            reasons.append(f"{total} points reach {format_quantity(self.minimum_total, 'points')}")
+        else:
+            reasons.append(
+                f"{total} points, {format_quantity(self.minimum_total - total, 'points')} short "
+                f"of {format_quantity(self.minimum_total, 'points')}"
+            )
+        if self.every_metric_positive and zero:
+            reasons.append(f"every metric must score above 0: {', '.join(zero)} at 0")
+        return RequirementResult(
+            name=self.name,
+            kind="scorecard",
+            measured=total,
+            unit="points",
+            threshold=self.minimum_total,
+            met=met,
+            shortfall=max(_ZERO, self.minimum_total - total),
+            points=total,
+            max_points=_sum_max(results),
+            reason="; ".join(reasons),
+            children=results,
+        )
+
+
+def _composite(
+    name: str,
+    kind: str,
+    results: tuple[RequirementResult, ...],
+    met: bool,
+    needed: int,
+    reason: str,
+) -> RequirementResult:
+    count = sum(1 for r in results if r.met)
+    return RequirementResult(
+        name=name,
+        kind=kind,
+        measured=Decimal(count),
+        unit="requirements",
+        threshold=Decimal(needed),
+        met=met,
+        shortfall=Decimal(max(0, needed - count)),
+        points=_sum_points(results) if kind == "all_of" else None,
+        max_points=_sum_max(results) if kind == "all_of" else None,
+        reason=reason,
+        children=results,
+    )
+
+
+@attrs.frozen
+class AllOf:
+    """Every part must be met.
+
+    Attributes:
+        name: the requirement's name.
+        parts: the parts.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate every part.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        results = tuple(p.evaluate(ctx) for p in self.parts)
+        missing = [r.name for r in results if not r.met]
+        reason = "every part met" if not missing else f"not met: {', '.join(missing)}"
+        return _composite(self.name, "all_of", results, not missing, len(results), reason)
+
+
+@attrs.frozen
+class AnyOf:
+    """At least one part must be met.
+
+    Attributes:
+        name: the requirement's name.
+        parts: the parts.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate every part.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        results = tuple(p.evaluate(ctx) for p in self.parts)
+        met = [r.name for r in results if r.met]
+        reason = f"met by {', '.join(met)}" if met else "no part met"
+        return _composite(self.name, "any_of", results, bool(met), 1, reason)
+
+
+def _rank(result: RequirementResult) -> tuple[bool, Decimal, Decimal]:
+    points = result.points if result.points is not None else Decimal("-Infinity")
+    return (result.met, points, -result.shortfall)
+
+
+@attrs.frozen
+class BestOf:
+    """The better part counts (tracks; "only one association type counts, whichever scores higher").
+
+    The part that counts is a met one before an unmet one, then the one with more points, then
+    the one with the smaller shortfall, then the first listed. The result carries its points,
+    measurement and verdict; ``chosen`` names it.
+
+    Attributes:
+        name: the requirement's name.
+        parts: the alternatives.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate every alternative and keep the best.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        results = tuple(p.evaluate(ctx) for p in self.parts)
+        best = results[0]
+        for r in results[1:]:
+            if _rank(r) > _rank(best):
+                best = r
+        max_points = None
+        if all(r.max_points is not None for r in results):
+            max_points = max(r.max_points or _ZERO for r in results)
+        others = ", ".join(
+            f"{r.name} {r.points if r.points is not None else ('met' if r.met else 'not met')}"
+            for r in results
+            if r is not best
+        )
+        return RequirementResult(
+            name=self.name,
+            kind="best_of",
+            measured=best.measured,
+            unit=best.unit,
+            threshold=best.threshold,
+            met=best.met,
+            shortfall=best.shortfall,
+            points=best.points,
+            max_points=max_points,
+            reason=f"{best.name} counts" + (f" (vs {others})" if others else ""),
+            detail=best.detail,
+            customers=best.customers,
+            children=results,
+            chosen=best.name,
+        )
+
+
+@attrs.frozen
+class Gate:
+    """A condition picks which requirement applies (Business Applications: Enterprise or SMB).
+
+    Attributes:
+        name: the requirement's name.
+        condition: when met, ``then`` applies, otherwise ``otherwise``.
+        then: the requirement when the condition is met.
+        otherwise: the requirement when it is not.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    condition: Requirement
+    then: Requirement
+    otherwise: Requirement
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate the condition, then the requirement it picks.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        cond = self.condition.evaluate(ctx)
+        chosen = (self.then if cond.met else self.otherwise).evaluate(ctx)
+        return attrs.evolve(
+            chosen,
+            name=self.name,
+            kind="gate",
+            reason=f"{cond.name} {'met' if cond.met else 'not met'}: {chosen.name} applies; "
+            + chosen.reason,
+            children=(cond, chosen),
+            chosen=chosen.name,
+            findings=(),
+        )
+
+
+@attrs.frozen
+class PointsSum:
+    """Scored parts whose points add up to one capped metric.
+
+    Attributes:
+        name: the metric's name.
+        parts: the scored parts.
+        cap: the most points the sum can earn.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
+    cap: Decimal = attrs.field(converter=to_decimal, validator=_check_non_negative)
+
+    def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
+        """Evaluate the parts and add their points, capped.
+
+        Args:
+            ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            The requirement's result.
+        """
+        results = tuple(p.evaluate(ctx) for p in self.parts)
+        summed = _sum_points(results)
+        total = round_points(min(self.cap, summed if summed is not None else _ZERO))
+        return RequirementResult(
+            name=self.name,
+            kind="points_sum",
+            measured=total,
+            unit="points",
+            threshold=self.cap,
+            met=total > 0,
+            shortfall=max(_ZERO, self.cap - total),
+            points=total,
+            max_points=self.cap,
+            reason=" + ".join(f"{r.name} {r.points}" for r in results)
+            + f", cap {format_quantity(self.cap, 'points')}",
+            customers=tuple(sorted({c for r in results for c in r.customers})),
+            children=results,
+        )

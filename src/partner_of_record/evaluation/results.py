@@ -1,0 +1,590 @@
+"""Evaluation results: plain, frozen values that say what was measured and why.
+
+Every field is JSON-friendly (``str``, ``bool``, ``Decimal``, ``datetime.date``, tuples of those,
+[`Finding`][partner_of_record.Finding]) so the io converter can serialise them; the only
+exception is [`Evaluation.credits`][partner_of_record.evaluation.results.Evaluation], the
+evidence, which is excluded from equality and needs its own io hook.
+
+Points are rounded to 2 decimals, half to even, once per scored metric; totals add the rounded
+points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import html
+from collections.abc import Iterator
+from decimal import ROUND_HALF_EVEN, Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from partner_of_record.errors import Finding, PartnerOfRecordError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
+
+__all__ = [
+    "FINDING_CODES",
+    "Evaluation",
+    "EvaluationDiff",
+    "Qualification",
+    "RequirementChange",
+    "RequirementResult",
+    "UnknownRequirementError",
+    "format_quantity",
+    "round_points",
+]
+
+FINDING_CODES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "NO_BASELINE": "a growth metric is undefined: the baseline month has no credited usage",
+        "BELOW_MINIMUM_ACR": "a metric needs a minimum credited consumption that was not reached",
+        "BELOW_MINIMUM_BASELINE": "a growth metric's baseline is below the program's minimum",
+        "MISSING_SKILLS_INPUT": "a skilling metric has no count in the skills input; taken as 0",
+        "SERVICE_UNKNOWN": "credited usage without a service name cannot count as a deployment",
+        "NEGATIVE_NET_ADDS": "fewer eligible customers than a year earlier; scored as 0",
+        "METRIC_AT_ZERO": "a scorecard metric scores 0, so the scorecard is not met",
+        "NO_USAGE_IN_MONTH": "no usage at all in the measurement month (data not refreshed?)",
+    }
+)
+"""Every finding code the evaluator emits, with a description (for the docs)."""
+
+_CENT = Decimal("0.01")
+
+
+def round_points(points: Decimal) -> Decimal:
+    """Round points to 2 decimals, half to even (the rounding every scored metric uses).
+
+    Args:
+        points: the unrounded points.
+
+    Returns:
+        The value.
+    """
+    return points.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+def _trim(value: Decimal) -> str:
+    """Format a Decimal with thousands separators and no needless trailing zeros."""
+    if value == value.to_integral_value():
+        return f"{value.to_integral_value():,}"
+    text = f"{value.quantize(_CENT, rounding=ROUND_HALF_EVEN):,}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_quantity(value: Decimal | None, unit: str) -> str:
+    """Return ``value`` readable in ``unit``: ``US$1,000.00``, ``12.5 %``, ``3 customers``.
+
+    Args:
+        value: the quantity (``None`` prints as ``n/a``).
+        unit: ``"USD"``, ``"percent"``, ``"points"`` or a plural noun (``"customers"``).
+
+    Returns:
+        The text.
+    """
+    if value is None:
+        return "n/a"
+    if unit == "USD":
+        sign = "-" if value < 0 else ""
+        return f"{sign}US${abs(value).quantize(_CENT, rounding=ROUND_HALF_EVEN):,}"
+    if unit == "percent":
+        return f"{_trim(value)} %"
+    if unit == "points":
+        return f"{value.quantize(_CENT, rounding=ROUND_HALF_EVEN):,}"
+    return f"{_trim(value)} {unit}"
+
+
+class UnknownRequirementError(PartnerOfRecordError, KeyError):
+    """No requirement of that name in an evaluation (the message suggests close names).
+
+    Attributes:
+        name: the name asked for.
+        known: the names there are.
+    """
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.name = name
+        self.known = known
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
+        super().__init__(f"no requirement named {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@attrs.frozen
+class RequirementResult:
+    """What one requirement measured, what it needed, and whether it is met.
+
+    Attributes:
+        name: the requirement's name (``"usage_growth"``).
+        kind: the building block that produced it (``"scored"``, ``"at_least"``, ``"scorecard"``,
+            ``"all_of"``, ``"any_of"``, ``"best_of"``, ``"gate"``, ``"points_sum"``).
+        measured: the measured value in ``unit`` (for composites: their points, or the number of
+            parts met).
+        unit: the unit of ``measured``, ``threshold`` and ``shortfall``: ``"USD"``,
+            ``"percent"``, ``"customers"``, ``"people"``, ``"services"``, ``"seats"``,
+            ``"users"``, ``"tenants"``, ``"MCV"``, ``"points"`` or ``"requirements"``.
+        threshold: the value needed (for scored metrics: the value that earns the full points).
+        met: whether the requirement is met (a scored metric is met when it scores above 0).
+        shortfall: what is still missing to reach ``threshold``, in ``unit`` (0 when reached).
+        points: the points scored (rounded to 2 decimals), ``None`` for unscored requirements.
+        max_points: the cap, ``None`` for unscored requirements.
+        reason: one readable sentence saying why.
+        detail: how the value was obtained (``"ACR 2024-06 US$11,250.00 vs 2023-06 ..."``).
+        customers: the customer ids that counted (evidence), sorted.
+        findings: the domain problems met while measuring.
+        children: the results of the parts of a composite requirement.
+        chosen: for a best-of or gate, the name of the part that counts ("" otherwise).
+    """
+
+    name: str
+    kind: str
+    measured: Decimal | None
+    unit: str
+    threshold: Decimal | None
+    met: bool
+    shortfall: Decimal
+    points: Decimal | None = None
+    max_points: Decimal | None = None
+    reason: str = ""
+    detail: str = ""
+    customers: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    children: tuple[RequirementResult, ...] = ()
+    chosen: str = ""
+
+    @property
+    def scored(self) -> bool:
+        """Whether the requirement awards points."""
+        return self.points is not None
+
+    def walk(self) -> Iterator[tuple[str, RequirementResult]]:
+        """Yield ``(path, result)`` for this result and every descendant, depth first.
+
+        The path joins names with dots: ``"enterprise.usage_growth.dpor"``.
+        """
+        yield self.name, self
+        for child in self.children:
+            for path, result in child.walk():
+                yield f"{self.name}.{path}", result
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        """The findings of this result and of every descendant, without repeats."""
+        seen: dict[Finding, None] = {}
+        for _, result in self.walk():
+            for finding in result.findings:
+                seen.setdefault(finding, None)
+        return tuple(seen)
+
+    def summary(self) -> str:
+        """Return one readable line, e.g. ``usage_growth: 12.5 % (...) -> 12.50 of 20 points``."""
+        measured = format_quantity(self.measured, self.unit)
+        detail = f" ({self.detail})" if self.detail and self.kind != "best_of" else ""
+        verdict = "met" if self.met else "NOT met"
+        if self.unit == "points" and self.points is not None:
+            cap = _trim(self.max_points) if self.max_points is not None else "?"
+            head = f"{self.name}: {self.points} of {cap} points"
+            if self.kind in {"scorecard", "gate", "best_of"}:
+                head += f", needs {format_quantity(self.threshold, 'points')} -> {verdict}"
+            return head + (f"; shortfall {self.shortfall}" if self.shortfall > 0 else "")
+        if self.unit == "requirements":
+            return (
+                f"{self.name}: {_trim(self.measured or Decimal(0))} of "
+                f"{_trim(Decimal(len(self.children)))} parts met -> {verdict}"
+            )
+        if self.points is not None:
+            cap = _trim(self.max_points) if self.max_points is not None else "?"
+            head = f"{self.name}: {measured}{detail} -> {self.points} of {cap} points"
+        else:
+            need = format_quantity(self.threshold, self.unit)
+            head = f"{self.name}: {measured}{detail}; needs {need} -> {verdict}"
+        if self.shortfall > 0:
+            head += f"; shortfall {format_quantity(self.shortfall, self.unit)}"
+        return head
+
+    def explain(self, indent: int = 0) -> str:
+        """Return this result and its parts as indented readable lines.
+
+        Args:
+            indent: the indentation level.
+
+        Returns:
+            The text.
+        """
+        pad = "  " * indent
+        lines = [pad + self.summary()]
+        if self.reason:
+            lines.append(f"{pad}  - {self.reason}")
+        lines.extend(f"{pad}  ! {finding}" for finding in self.findings)
+        lines.extend(child.explain(indent + 1) for child in self.children)
+        return "\n".join(lines)
+
+
+def _leaves_of_interest(root: RequirementResult) -> tuple[RequirementResult, ...]:
+    """The results users ask about: the metrics of the track that counts."""
+    node = root
+    while True:
+        if node.kind == "best_of" and node.children:
+            chosen = _winner(node)
+            if chosen.kind in {"scorecard", "all_of", "any_of", "best_of", "gate"}:
+                node = chosen
+                continue
+            return (node,)
+        if node.kind == "gate" and node.children:
+            node = _winner(node)
+            continue
+        if node.kind in {"scorecard", "all_of", "any_of"}:
+            return node.children
+        return (node,)
+
+
+def _winner(result: RequirementResult) -> RequirementResult:
+    """The child of a best-of or gate result that counts."""
+    for child in result.children:
+        if child.name == result.chosen:
+            return child
+    return result.children[0]
+
+
+@attrs.frozen
+class Evaluation:
+    """Whether a partner meets a competency or designation as of a day, and why.
+
+    Attributes:
+        competency: the competency's name (``"SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE"``).
+        title: its readable title.
+        partner_id: the partner evaluated.
+        as_of: the day of the evaluation.
+        month: the measurement month (first day): the last full month before ``as_of``.
+        met: whether every rule is met.
+        score: the total points, or ``None`` for unscored competencies.
+        max_score: the most points there are, or ``None``.
+        result: the root requirement's result (the whole tree).
+        requirements: the results users ask about, one per requirement (for scorecards the
+            metrics; for tracks, the metrics of the track that counts).
+        findings: every finding of the evaluation, without repeats.
+        credits: the partner's credits under the counted association kinds (evidence; a
+            ``Credits``, or ``None`` when the evaluation was built from rows). Not compared.
+    """
+
+    competency: str
+    title: str
+    partner_id: str
+    as_of: dt.date
+    month: dt.date
+    met: bool
+    score: Decimal | None
+    max_score: Decimal | None
+    result: RequirementResult
+    requirements: tuple[RequirementResult, ...]
+    findings: tuple[Finding, ...] = ()
+    credits: Any = attrs.field(default=None, eq=False, repr=False)
+
+    @classmethod
+    def from_result(
+        cls,
+        *,
+        competency: str,
+        title: str,
+        partner_id: str,
+        as_of: dt.date,
+        month: dt.date,
+        result: RequirementResult,
+        findings: tuple[Finding, ...] = (),
+        credits: Any = None,
+    ) -> Evaluation:
+        """Build an evaluation from the root requirement's result.
+
+        Args:
+            competency: the competency's name.
+            title: its title.
+            partner_id: the partner evaluated.
+            as_of: the day of the evaluation.
+            month: the measurement month.
+            result: the root requirement's result.
+            findings: findings about the evaluation as a whole (added to the tree's).
+            credits: the evidence (a ``Credits``), or ``None``.
+
+        Returns:
+            The evaluation.
+        """
+        merged: dict[Finding, None] = dict.fromkeys(findings)
+        for finding in result.all_findings():
+            merged.setdefault(finding, None)
+        return cls(
+            competency=competency,
+            title=title,
+            partner_id=partner_id,
+            as_of=as_of,
+            month=month,
+            met=result.met,
+            score=result.points,
+            max_score=result.max_points,
+            result=result,
+            requirements=_leaves_of_interest(result),
+            findings=tuple(merged),
+            credits=credits,
+        )
+
+    @property
+    def customers(self) -> tuple[str, ...]:
+        """Every customer id that counted in some requirement, sorted."""
+        return tuple(sorted({c for _, r in self.result.walk() for c in r.customers}))
+
+    def requirement(self, name: str) -> RequirementResult:
+        """Return the result of the requirement called ``name`` (or a dotted path).
+
+        A plain name is looked up first among ``requirements``, then anywhere in the tree;
+        ``"smb.usage_growth"`` addresses a result by the path of names below the root.
+
+        Args:
+            name: the requirement's name, or a dotted path below the root.
+
+        Returns:
+            The requirement's result.
+
+        Raises:
+            UnknownRequirementError: no such requirement (the message suggests close names).
+        """
+        for result in self.requirements:
+            if result.name == name:
+                return result
+        paths = list(self.result.walk())
+        root = self.result.name + "."
+        for path, result in paths:
+            if path == name or path.removeprefix(root) == name:
+                return result
+        for _, result in paths:
+            if result.name == name:
+                return result
+        known = tuple(dict.fromkeys([r.name for r in self.requirements] + [p for p, _ in paths]))
+        raise UnknownRequirementError(name, known)
+
+    def explain(self) -> str:
+        """Return a readable account of the evaluation, requirement by requirement."""
+        verdict = "MET" if self.met else "NOT met"
+        score = ""
+        if self.score is not None:
+            score = f", score {self.score} of {_trim(self.max_score or Decimal(0))}"
+        lines = [
+            f"{self.title} ({self.competency}) for partner {self.partner_id} as of "
+            f"{self.as_of.isoformat()} (measurement month {self.month:%Y-%m}): {verdict}{score}",
+            self.result.explain(1),
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Return an HTML table for notebooks."""
+        esc = html.escape
+        verdict = "met" if self.met else "not met"
+        score = f" — score {self.score}" if self.score is not None else ""
+        rows = []
+        for r in self.requirements:
+            points = "" if r.points is None else f"{r.points} / {r.max_points}"
+            rows.append(
+                "<tr>"
+                f"<td>{esc(r.name)}</td><td>{esc(format_quantity(r.measured, r.unit))}</td>"
+                f"<td>{esc(format_quantity(r.threshold, r.unit))}</td><td>{esc(points)}</td>"
+                f"<td>{'✔' if r.met else '✘'}</td>"
+                f"<td>{esc(format_quantity(r.shortfall, r.unit))}</td><td>{esc(r.reason)}</td>"
+                "</tr>"
+            )
+        findings = "".join(f"<li>{esc(str(f))}</li>" for f in self.findings)
+        return (
+            f"<div><strong>{esc(self.title)}</strong> for {esc(self.partner_id)} as of "
+            f"{self.as_of.isoformat()}: {verdict}{esc(score)}"
+            "<table><thead><tr><th>requirement</th><th>measured</th><th>threshold</th>"
+            "<th>points</th><th>met</th><th>shortfall</th><th>reason</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            + (f"<ul>{findings}</ul>" if findings else "")
+            + "</div>"
+        )
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Return one row per requirement (needs the ``pandas`` extra).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).
+        """
+        try:
+            import pandas as pd  # noqa: PLC0415 - optional dependency, imported lazily
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Evaluation.to_pandas needs pandas: pip install 'partner-of-record[pandas]'"
+            ) from exc
+        return pd.DataFrame(
+            [
+                {
+                    "competency": self.competency,
+                    "partner_id": self.partner_id,
+                    "as_of": self.as_of,
+                    "requirement": r.name,
+                    "measured": r.measured,
+                    "unit": r.unit,
+                    "threshold": r.threshold,
+                    "points": r.points,
+                    "max_points": r.max_points,
+                    "met": r.met,
+                    "shortfall": r.shortfall,
+                    "reason": r.reason,
+                }
+                for r in self.requirements
+            ]
+        )
+
+
+@attrs.frozen
+class RequirementChange:
+    """How one requirement's result changed between two evaluations.
+
+    Attributes:
+        name: the requirement's name (a dotted path below the root).
+        unit: the unit of the measured values.
+        measured_before: the value measured before.
+        measured_after: the value measured after.
+        points_before: the points before (``None`` if unscored).
+        points_after: the points after (``None`` if unscored).
+        met_before: whether it was met before.
+        met_after: whether it is met after.
+    """
+
+    name: str
+    unit: str
+    measured_before: Decimal | None
+    measured_after: Decimal | None
+    points_before: Decimal | None
+    points_after: Decimal | None
+    met_before: bool
+    met_after: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything differs."""
+        return (
+            self.measured_before != self.measured_after
+            or self.points_before != self.points_after
+            or self.met_before != self.met_after
+        )
+
+    def describe(self) -> str:
+        """Return a line such as ``usage_growth: 5 % -> 12.5 %, points 5.00 -> 12.50``."""
+        text = (
+            f"{self.name}: {format_quantity(self.measured_before, self.unit)} -> "
+            f"{format_quantity(self.measured_after, self.unit)}"
+        )
+        if self.points_before is not None or self.points_after is not None:
+            text += f", points {self.points_before} -> {self.points_after}"
+        if self.met_before != self.met_after:
+            text += f", {'now met' if self.met_after else 'no longer met'}"
+        return text
+
+
+@attrs.frozen
+class EvaluationDiff:
+    """The difference a hypothetical change makes (see ``what_if``).
+
+    Attributes:
+        before: the evaluation of the ledger as it is.
+        after: the evaluation with the hypothetical records added.
+        changes: one entry per requirement of the tree (changed or not), depth first.
+    """
+
+    before: Evaluation
+    after: Evaluation
+    changes: tuple[RequirementChange, ...]
+
+    @classmethod
+    def between(cls, before: Evaluation, after: Evaluation) -> EvaluationDiff:
+        """Compare two evaluations of the same competency, requirement by requirement.
+
+        Args:
+            before: the evaluation of the ledger as it is.
+            after: the evaluation with the hypothetical change.
+
+        Returns:
+            The comparison.
+        """
+        after_by_path = dict(after.result.walk())
+        changes = []
+        for path, old in before.result.walk():
+            new = after_by_path.get(path)
+            if new is None:
+                continue
+            changes.append(
+                RequirementChange(
+                    name=path,
+                    unit=old.unit,
+                    measured_before=old.measured,
+                    measured_after=new.measured,
+                    points_before=old.points,
+                    points_after=new.points,
+                    met_before=old.met,
+                    met_after=new.met,
+                )
+            )
+        return cls(before=before, after=after, changes=tuple(changes))
+
+    @property
+    def changed(self) -> tuple[RequirementChange, ...]:
+        """Only the requirements whose result changed."""
+        return tuple(c for c in self.changes if c.changed)
+
+    @property
+    def score_delta(self) -> Decimal | None:
+        """The change of the total score, or ``None`` for unscored competencies."""
+        if self.before.score is None or self.after.score is None:
+            return None
+        return self.after.score - self.before.score
+
+    def explain(self) -> str:
+        """Return the changed requirements as readable lines."""
+        head = (
+            f"{self.before.competency} for {self.before.partner_id}: "
+            f"{'met' if self.before.met else 'not met'} -> {'met' if self.after.met else 'not met'}"
+        )
+        if self.score_delta is not None:
+            head += f", score {self.before.score} -> {self.after.score}"
+        lines = [head] + [f"  {c.describe()}" for c in self.changed]
+        if not self.changed:
+            lines.append("  no requirement changes")
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class Qualification:
+    """The first day a competency is met, found by scanning months (see ``earliest_qualification``).
+
+    Attributes:
+        competency: the competency's name.
+        partner_id: the partner.
+        as_of: the first ``as_of`` day (a first of month) at which it is met, or ``None``.
+        evaluation: the evaluation at that day, or ``None`` when never met.
+        scanned_from: the first ``as_of`` scanned.
+        scanned_to: the last ``as_of`` scanned.
+    """
+
+    competency: str
+    partner_id: str
+    as_of: dt.date | None
+    evaluation: Evaluation | None
+    scanned_from: dt.date
+    scanned_to: dt.date
+
+    @property
+    def met(self) -> bool:
+        """Whether the competency is met at some scanned day."""
+        return self.as_of is not None
+
+    def describe(self) -> str:
+        """Return a readable sentence."""
+        if self.as_of is None:
+            return (
+                f"{self.partner_id} never meets {self.competency} in the data "
+                f"(as of {self.scanned_from.isoformat()} .. {self.scanned_to.isoformat()})"
+            )
+        return f"{self.partner_id} first meets {self.competency} as of {self.as_of.isoformat()}"

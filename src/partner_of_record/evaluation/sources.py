@@ -1,0 +1,262 @@
+"""Credited facts from a ledger: one attribution per set of association kinds, cached.
+
+[`LedgerFacts`][partner_of_record.evaluation.sources.LedgerFacts] is the
+[`Facts`][partner_of_record.evaluation.context.Facts] source the evaluator uses. Requirements
+counting the same association kinds share one ``attribute()`` call, and ``evaluate_all`` shares
+the cache across partners. Amounts are converted to US dollars with the user's
+[`RateTable`][partner_of_record.evaluation.rates.RateTable], per partner and only when that
+partner is measured.
+
+Seats are not consumption and do not go through ``attribute()``: a partner is credited a
+subscription's [`SeatUsage`][partner_of_record.SeatUsage] for a month under the
+[`SeatCrediting`][partner_of_record.evaluation.context.SeatCrediting] rule (by default: an
+association of a counted kind in effect on the month's last day; a CPOR claim counts for every
+subscription of its tenant and workload).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from partner_of_record.attribution import Credits, RecognizeAll, attribute
+from partner_of_record.attribution.policies import Policy
+from partner_of_record.evaluation.context import AcrRow, SeatCrediting, SeatRow
+from partner_of_record.evaluation.rates import RateTable
+from partner_of_record.ledger import Ledger
+from partner_of_record.model import (
+    Association,
+    AssociationKind,
+    CustomerId,
+    PartnerId,
+    SubscriptionId,
+    Workload,
+    month_end,
+)
+
+__all__ = ["LedgerFacts"]
+
+_ALL_KINDS: frozenset[AssociationKind] = frozenset(AssociationKind)
+_Key = tuple[SubscriptionId, dt.date, str | None, str, Decimal]
+
+
+class LedgerFacts:
+    """Credited consumption and seats of a ledger, cached per set of association kinds.
+
+    With ``policy=None`` each set of kinds is attributed with ``RecognizeAll(kinds)``: every
+    partner holding a counted association is credited in full for the days it is in effect.
+    With a policy, the ledger is attributed once with it and a credit counts for a set of kinds
+    when it was earned through one of them (approximate: a credit's kinds are the union over
+    its month).
+
+    Args:
+        ledger: the facts.
+        rates: US dollar rates for the other currencies (default: none; only USD converts).
+        policy: an attribution policy replacing ``RecognizeAll(kinds)``, or ``None``.
+    """
+
+    __slots__ = (
+        "_acr",
+        "_by_partner",
+        "_credits",
+        "_months",
+        "_seats",
+        "ledger",
+        "policy",
+        "rates",
+    )
+
+    def __init__(
+        self, ledger: Ledger, rates: RateTable | None = None, policy: Policy | None = None
+    ) -> None:
+        self.ledger = ledger
+        self.rates = rates if rates is not None else RateTable()
+        self.policy = policy
+        self._credits: dict[frozenset[AssociationKind], Credits] = {}
+        self._by_partner: dict[frozenset[AssociationKind], dict[PartnerId, list[_Key]]] = {}
+        self._acr: dict[tuple[frozenset[AssociationKind], PartnerId], tuple[AcrRow, ...]] = {}
+        self._seats: dict[
+            tuple[frozenset[AssociationKind], SeatCrediting], dict[PartnerId, tuple[SeatRow, ...]]
+        ] = {}
+        months = {u.month for u in ledger.usage}
+        months.update(s.month for s in ledger.seats)
+        self._months = frozenset(months)
+
+    def credits(self, kinds: frozenset[AssociationKind]) -> Credits:
+        """Return the ledger's credits counted through ``kinds`` (cached).
+
+        Args:
+            kinds: the association kinds that count.
+
+        Returns:
+            The credits of every partner.
+        """
+        kinds = frozenset(kinds)
+        found = self._credits.get(kinds)
+        if found is None:
+            if self.policy is None:
+                found = attribute(self.ledger, RecognizeAll(kinds=kinds))
+            else:
+                found = self._credits.get(_ALL_KINDS)
+                if found is None:
+                    found = attribute(self.ledger, self.policy)
+                    self._credits[_ALL_KINDS] = found
+            self._credits[kinds] = found
+        return found
+
+    def _partner_totals(self, kinds: frozenset[AssociationKind]) -> dict[PartnerId, list[_Key]]:
+        """Partner -> credited (subscription, month, service, currency, amount), columnar."""
+        grouped = self._by_partner.get(kinds)
+        if grouped is None:
+            credits = self.credits(kinds)
+            if self.policy is not None:
+                credits = credits.filter(kind=kinds)
+            grouped = defaultdict(list)
+            totals = credits.totals(
+                by=("partner_id", "subscription_id", "month", "service", "currency")
+            )
+            for (partner, sub, month, service, currency), amount in totals.items():
+                grouped[partner].append((sub, month, service, currency, amount))
+            self._by_partner[kinds] = grouped
+        return grouped
+
+    def partner_credits(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> Credits:
+        """Return one partner's credits counted through ``kinds`` (evidence).
+
+        Args:
+            partner_id: the partner.
+            kinds: the association kinds that count.
+
+        Returns:
+            The partner's credits (with a policy: those earned through one of ``kinds``).
+        """
+        kinds = frozenset(kinds)
+        if self.policy is None:
+            return self.credits(kinds).filter(partner_id=partner_id)
+        return self.credits(kinds).filter(partner_id=partner_id, kind=kinds)
+
+    def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
+        """Return the partner's credited consumption through ``kinds``, in US dollars.
+
+        Args:
+            partner_id: the partner.
+            kinds: the association kinds that count.
+
+        Returns:
+            The credited consumption rows.
+
+        Raises:
+            MissingRateError: a credited amount's currency has no rate for its month.
+        """
+        kinds = frozenset(kinds)
+        key = (kinds, partner_id)
+        rows = self._acr.get(key)
+        if rows is None:
+            ledger = self.ledger
+            out = []
+            for sub_id, month, service, currency, amount in self._partner_totals(kinds).get(
+                partner_id, ()
+            ):
+                sub = ledger.subscription(sub_id)
+                out.append(
+                    AcrRow(
+                        customer_id=sub.customer_id,
+                        subscription_id=sub_id,
+                        workload=sub.workload,
+                        month=month,
+                        service=service,
+                        usd=self.rates.to_usd(amount, currency, month),
+                        offer=sub.offer,
+                    )
+                )
+            rows = tuple(out)
+            self._acr[key] = rows
+        return rows
+
+    def seats(
+        self,
+        partner_id: PartnerId,
+        kinds: frozenset[AssociationKind],
+        crediting: SeatCrediting,
+    ) -> tuple[SeatRow, ...]:
+        """Return the seats credited to the partner through ``kinds`` under ``crediting``.
+
+        Args:
+            partner_id: the partner.
+            kinds: the association kinds that count.
+            crediting: when seats are credited to a partner.
+
+        Returns:
+            The credited seat rows.
+        """
+        key = (frozenset(kinds), crediting)
+        table = self._seats.get(key)
+        if table is None:
+            table = self._credit_seats(key[0], crediting)
+            self._seats[key] = table
+        return table.get(partner_id, ())
+
+    def _credit_seats(
+        self, kinds: frozenset[AssociationKind], crediting: SeatCrediting
+    ) -> dict[PartnerId, tuple[SeatRow, ...]]:
+        ledger = self.ledger
+        siblings: dict[tuple[CustomerId, Workload], list[SubscriptionId]] = defaultdict(list)
+        for sub in ledger.subscriptions:
+            siblings[(sub.customer_id, sub.workload)].append(sub.id)
+        per_tenant_cpor = (
+            AssociationKind.CPOR in kinds and crediting.cpor_scope == "tenant_workload"
+        )
+        out: dict[PartnerId, list[SeatRow]] = defaultdict(list)
+        for seat in ledger.seats:
+            sub = ledger.subscription(seat.subscription_id)
+            start = seat.month
+            end = month_end(seat.month)
+            last_day = end - dt.timedelta(days=1)
+
+            def counts(
+                a: Association,
+                start: dt.date = start,
+                end: dt.date = end,
+                last_day: dt.date = last_day,
+            ) -> bool:
+                if crediting.on == "month_end":
+                    return a.in_effect_on(last_day)
+                return a.overlaps(start, end)
+
+            partners = {
+                a.partner_id
+                for a in ledger.associations_of(sub.id)
+                if a.kind in kinds and counts(a)
+            }
+            if per_tenant_cpor:
+                for other in siblings[(sub.customer_id, sub.workload)]:
+                    if other == sub.id:
+                        continue
+                    partners.update(
+                        a.partner_id
+                        for a in ledger.associations_of(other)
+                        if a.kind is AssociationKind.CPOR and counts(a)
+                    )
+            row = SeatRow(
+                customer_id=sub.customer_id,
+                subscription_id=sub.id,
+                workload=sub.workload,
+                month=seat.month,
+                paid_seats=seat.paid_seats,
+                active_users=seat.active_users,
+            )
+            for partner in partners:
+                out[partner].append(row)
+        return {p: tuple(rows) for p, rows in out.items()}
+
+    def has_usage(self, month: dt.date) -> bool:
+        """Whether the ledger has any usage or seat record for ``month``.
+
+        Args:
+            month: a month (its first day; for rules, the reference month).
+
+        Returns:
+            Whether it holds.
+        """
+        return month in self._months

@@ -1,0 +1,362 @@
+"""Laws of the attribution engine, as hypothesis properties, and reconciliation that can fail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partner_of_record.attribution import (
+    Credits,
+    DporOnly,
+    EqualSplit,
+    Priority,
+    RecognizeAll,
+    WeightedSplit,
+    attribute,
+)
+from partner_of_record.currency import minor_unit_exponent
+from partner_of_record.ledger import Ledger
+from partner_of_record.model import (
+    Association,
+    AssociationKind,
+    Partner,
+    Usage,
+    Workload,
+    month_days,
+)
+from strategies import LedgerFacts, ledger_facts
+
+K = AssociationKind
+
+POLICIES: list[Any] = [
+    RecognizeAll(),
+    RecognizeAll(kinds={K.PAL, K.DPOR}),
+    Priority(Priority.AZURE_USAGE_REPORT),
+    Priority([K.CPOR, K.DPOR, K.CSP_TIER1]),
+    DporOnly(),
+    EqualSplit(),
+    WeightedSplit({K.PAL: 3, K.DPOR: 2, K.CSP_TIER1: 1, K.CPOR: Fraction(1, 2)}),
+]
+SPLITS: list[Any] = [p for p in POLICIES if p.split]
+
+facts = ledger_facts(max_subscriptions=5, max_associations=10, max_months=6)
+multi_currency_facts = ledger_facts(
+    max_subscriptions=5,
+    max_associations=10,
+    max_months=6,
+    currencies=("USD", "JPY", "KWD"),
+    negative_usage=True,
+)
+
+
+# --------------------------------------------------------------------------- the oracle
+
+RowKey = tuple[str, dt.date, str | None, str]
+
+
+def oracle(
+    ledger: Ledger, policy: Any
+) -> tuple[dict[tuple[RowKey, str], Decimal], dict[RowKey, Decimal]]:
+    """Attribute day by day, the slow and obvious way.
+
+    For every usage row and every day of its month, ask the policy about the associations in
+    effect that day (found by scanning all associations) and add amount / month days x share.
+    Then round: half-even per (row, partner) for recognising policies; largest remainder with
+    ties to the lowest partner id, unattributed last, for split policies.
+    """
+    credits: dict[tuple[RowKey, str], Decimal] = {}
+    left: dict[RowKey, Decimal] = {}
+    for usage in ledger.usage:
+        exp = minor_unit_exponent(usage.currency)
+        quantum = Decimal(1).scaleb(-exp)
+        amount = Fraction(usage.amount.quantize(quantum, rounding=ROUND_HALF_EVEN))
+        days = month_days(usage.month)
+        exact: dict[str, Fraction] = {}
+        nobody = Fraction(0)
+        for offset in range(days):
+            day = usage.month + dt.timedelta(days=offset)
+            active = sorted(
+                (
+                    a
+                    for a in ledger.associations
+                    if a.subscription_id == usage.subscription_id and a.in_effect_on(day)
+                ),
+                key=lambda a: (a.start, a.kind.value, a.partner_id),
+            )
+            shares = {p: Fraction(s) for p, s in policy.shares(usage, active).items() if s}
+            if not shares:
+                nobody += Fraction(1, days)
+            for partner, share in shares.items():
+                exact[partner] = exact.get(partner, Fraction(0)) + Fraction(1, days) * share
+        if policy.split:
+            rest = 1 - sum(exact.values(), Fraction(0))
+            units = _largest_remainder(amount * 10**exp, exact, rest)
+            for partner, n in units.items():
+                if partner is not None:
+                    credits[(usage.key, partner)] = Decimal(n).scaleb(-exp)
+            if rest:
+                left[usage.key] = Decimal(units[None]).scaleb(-exp)
+        else:
+            for partner, share in exact.items():
+                credits[(usage.key, partner)] = _round(amount * share, exp)
+            if nobody:
+                left[usage.key] = _round(amount * nobody, exp)
+    return credits, left
+
+
+def _round(value: Fraction, exp: int) -> Decimal:
+    scaled = value * 10**exp
+    return Decimal(round(scaled)).scaleb(-exp)  # Fraction.__round__ is half-even
+
+
+def _largest_remainder(
+    units: Fraction, exact: Mapping[str, Fraction], rest: Fraction
+) -> dict[str | None, int]:
+    sign = -1 if units < 0 else 1
+    total = int(units) * sign
+    parts: list[tuple[str | None, Fraction]] = [(p, exact[p]) for p in sorted(exact)]
+    if rest:
+        parts.append((None, rest))
+    floors = {p: int(total * f) for p, f in parts}  # int() of a positive Fraction floors
+    leftover = total - sum(floors.values())
+    ranked = sorted(range(len(parts)), key=lambda i: (-(total * parts[i][1] % 1), i))
+    for i in ranked[:leftover]:
+        floors[parts[i][0]] += 1
+    return {p: n * sign for p, n in floors.items()}
+
+
+def engine(credits: Credits) -> tuple[dict[tuple[RowKey, str], Decimal], dict[RowKey, Decimal]]:
+    """The engine's credits and unattributed parts, keyed like the oracle's."""
+    got: dict[tuple[RowKey, str], Decimal] = {}
+    for c in credits:
+        key = ((c.subscription_id, c.month, c.service, c.currency), c.partner_id)
+        assert key not in got, f"two credits for {key}"
+        got[key] = c.amount
+    left = {u.usage.key: u.amount for u in credits.unattributed}
+    return got, left
+
+
+# --------------------------------------------------------------------------- laws
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+@given(data=multi_currency_facts)
+def test_engine_equals_the_day_by_day_oracle(policy: Any, data: LedgerFacts) -> None:
+    """The span engine gives exactly the slow day-by-day oracle's credits and unattributed parts."""
+    ledger = data.to_ledger()
+    assert engine(attribute(ledger, policy)) == oracle(ledger, policy)
+
+
+@pytest.mark.parametrize("policy", SPLITS, ids=repr)
+@given(data=multi_currency_facts)
+def test_split_policies_conserve_every_cent(policy: Any, data: LedgerFacts) -> None:
+    """Split policies: per row, credited + unattributed equals the input to the minor unit."""
+    ledger = data.to_ledger()
+    credits = attribute(ledger, policy)
+    per_row: dict[RowKey, Decimal] = {}
+    for c in credits:
+        key = (c.subscription_id, c.month, c.service, c.currency)
+        per_row[key] = per_row.get(key, Decimal(0)) + c.amount
+    for u in credits.unattributed:
+        per_row[u.usage.key] = per_row.get(u.usage.key, Decimal(0)) + u.amount
+    for usage in ledger.usage:
+        exp = Decimal(1).scaleb(-minor_unit_exponent(usage.currency))
+        assert per_row.get(usage.key, Decimal(0)) == usage.amount.quantize(exp, ROUND_HALF_EVEN)
+    report = credits.reconcile()
+    assert report.ok, str(report)
+    for line in report.currencies:
+        assert line.credited + line.unattributed == line.amount
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+@given(data=multi_currency_facts)
+def test_reconcile_passes_on_engine_output(policy: Any, data: LedgerFacts) -> None:
+    """The engine's own output always reconciles, for every policy."""
+    report = attribute(data.to_ledger(), policy).reconcile()
+    assert report.ok, str(report)
+    assert len(report.rows) == len(data.usage)
+
+
+@given(data=facts)
+def test_no_credit_outside_an_association_window(data: LedgerFacts) -> None:
+    """A credit's share never exceeds the fraction of the month its partner was in effect."""
+    ledger = data.to_ledger()
+    for c in attribute(ledger):
+        end = c.month + dt.timedelta(days=month_days(c.month))
+        covered = {
+            c.month + dt.timedelta(days=i)
+            for a in ledger.associations_of(c.subscription_id)
+            if a.partner_id == c.partner_id
+            for i in range(month_days(c.month))
+            if a.in_effect_on(c.month + dt.timedelta(days=i))
+        }
+        assert covered, f"{c} has no association in its month"
+        assert c.share == Fraction(len(covered), month_days(c.month))
+        assert all(a.overlaps(c.month, end) for a in c.explanation.associations)
+
+
+@pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=repr)
+@given(data=facts, seed=st.randoms(use_true_random=False))
+def test_result_is_independent_of_row_and_association_order(
+    policy: Any, data: LedgerFacts, seed: Any
+) -> None:
+    """Shuffling usage rows and associations changes no credit and no unattributed part."""
+    usage = list(data.usage)
+    assocs = list(data.associations)
+    seed.shuffle(usage)
+    seed.shuffle(assocs)
+    shuffled = attrs.evolve(data, usage=tuple(usage), associations=tuple(assocs)).to_ledger()
+    assert engine(attribute(shuffled, policy)) == engine(attribute(data.to_ledger(), policy))
+
+
+@given(
+    data=ledger_facts(
+        max_subscriptions=4, max_associations=8, max_months=4, workloads=[Workload.AZURE]
+    ),
+    pick=st.data(),
+)
+def test_adding_an_association_never_lowers_another_partners_credit(
+    data: LedgerFacts, pick: st.DataObject
+) -> None:
+    """Under RecognizeAll, a new partner's PAL leaves every other partner's credits unchanged."""
+    sub = pick.draw(st.sampled_from(data.subscriptions))
+    start = pick.draw(st.dates(data.first_month, data.end_month))
+    newcomer = Partner("P-NEW")
+    extra = Association("P-NEW", sub.id, K.PAL, start)
+    before = engine(attribute(data.to_ledger()))[0]
+    bigger = attrs.evolve(
+        data,
+        partners=(*data.partners, newcomer),
+        associations=(*data.associations, extra),
+    ).to_ledger()
+    after = engine(attribute(bigger))[0]
+    for key, amount in before.items():
+        assert after[key] >= amount
+    assert {k: v for k, v in after.items() if k[1] != "P-NEW"} == before
+
+
+@given(data=facts)
+def test_attribution_is_idempotent_and_additive_over_months(data: LedgerFacts) -> None:
+    """Attributing twice gives the same result, and [a, b) + [b, c) gives [a, c)."""
+    ledger = data.to_ledger()
+    whole = attribute(ledger, EqualSplit())
+    assert engine(whole) == engine(attribute(ledger, EqualSplit()))
+    months = data.months()
+    middle = months[len(months) // 2]
+    first = engine(attribute(ledger, EqualSplit(), end=middle))
+    second = engine(attribute(ledger, EqualSplit(), start=middle))
+    assert {**first[0], **second[0]} == engine(whole)[0]
+    assert {**first[1], **second[1]} == engine(whole)[1]
+
+
+@given(data=facts)
+def test_totals_equal_the_sum_of_materialised_credits(data: LedgerFacts) -> None:
+    """totals(by=...) over columns equals summing the Credit objects, for several keys."""
+    credits = attribute(data.to_ledger())
+    for by in ("partner_id", ("customer_id", "month"), ("kinds", "service")):
+        expected: dict[Any, Decimal] = {}
+        fields = (by,) if isinstance(by, str) else by
+        for c in credits:
+            values = tuple(getattr(c, f) for f in fields)
+            key = values[0] if isinstance(by, str) else values
+            expected[key] = expected.get(key, Decimal(0)) + c.amount
+        assert credits.totals(by=by) == expected
+
+
+@given(data=facts, pick=st.data())
+def test_filter_is_the_same_as_selecting_materialised_credits(
+    data: LedgerFacts, pick: st.DataObject
+) -> None:
+    """filter() keeps exactly the credits a plain comprehension over Credit objects keeps."""
+    credits = attribute(data.to_ledger())
+    partners = pick.draw(st.sets(st.sampled_from([p.id for p in data.partners])))
+    kinds = pick.draw(st.sets(st.sampled_from(list(K)), min_size=1))
+    start = pick.draw(st.sampled_from(data.months()))
+    kept = credits.filter(partner_id=partners, kind=kinds, start=start)
+    expected = [
+        c for c in credits if c.partner_id in partners and c.kinds & kinds and c.month >= start
+    ]
+    assert list(kept) == expected
+
+
+# --------------------------------------------------------------------------- reconcile fails
+
+
+def _simple() -> Ledger:
+    from partner_of_record.model import Customer, Subscription
+
+    return Ledger(
+        partners=[Partner("P1"), Partner("P2")],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
+        associations=[
+            Association("P1", "S1", K.PAL, dt.date(2024, 1, 6)),
+            Association("P2", "S1", K.PAL, dt.date(2024, 1, 11)),
+        ],
+        usage=[Usage("S1", dt.date(2024, 1, 1), "100.00"), Usage("S1", dt.date(2024, 2, 1), "7")],
+    )
+
+
+def test_reconcile_fails_when_a_split_credit_is_corrupted() -> None:
+    """Adding one cent to a stored split credit breaks conservation, and reconcile says so."""
+    credits = attribute(_simple(), EqualSplit())
+    assert credits.reconcile().ok
+    credits._store.c_minor[0] += 1
+    report = credits.reconcile()
+    assert not report.ok
+    (bad,) = report.failures
+    assert bad.usage.month == dt.date(2024, 1, 1)
+    assert "not the input 10000" in bad.problem
+    assert "FAIL S1 2024-01" in str(report)
+    assert not report.currencies[0].ok
+
+
+def test_reconcile_fails_when_a_recognised_credit_exceeds_the_input() -> None:
+    """A recognise-all credit above its row's amount fails the check."""
+    credits = attribute(_simple())
+    credits._store.c_minor[-1] = 701
+    report = credits.reconcile()
+    assert not report.ok
+    assert "outside [0, 700]" in report.failures[0].problem
+
+
+def test_reconcile_fails_on_a_duplicate_or_stray_credit() -> None:
+    """A partner credited twice for one row, or a credit pointing at no row, fails."""
+    credits = attribute(_simple())
+    store = credits._store
+    store.c_row.append(store.c_row[0])
+    store.c_key.append(store.c_key[0])
+    store.c_minor.append(0)
+    duplicated = Credits._from_store(store)
+    assert "more than once" in duplicated.reconcile().failures[0].problem
+    store.c_row[-1] = 99
+    stray = Credits._from_store(store).reconcile()
+    assert not stray.ok
+    assert stray.stray == 1
+    assert "refer to no usage row" in str(stray)
+
+
+def test_reconcile_fails_when_the_unattributed_part_is_lost() -> None:
+    """Dropping a split row's unattributed part makes credited + unattributed short."""
+    credits = attribute(_simple(), EqualSplit())
+    store = credits._store
+    del store.u_row[:]
+    del store.u_minor[:]
+    assert not Credits._from_store(store).reconcile().ok
+
+
+def test_reconcile_after_a_partner_filter_notes_the_split_check_is_skipped() -> None:
+    """A partner-filtered split reconciliation says it could not check conservation."""
+    report = attribute(_simple(), EqualSplit()).filter(partner_id="P1").reconcile()
+    assert report.ok
+    assert "not applied" in report.note
+    row_filtered = attribute(_simple(), EqualSplit()).filter(start=dt.date(2024, 2, 1))
+    assert len(row_filtered.reconcile().rows) == 1
