@@ -399,3 +399,19 @@ def test_cloud_platform_thresholds() -> None:
     variant = catalog.cloud_platform("silver", threshold_usd=25_000)
     assert isinstance(variant.requirement, AtLeast)
     assert variant.requirement.threshold == 25_000
+
+
+def test_counted_kinds_and_evidence_follow_the_tree() -> None:
+    """Counted kinds come from the tree's scopes; seat-only entries carry no credit evidence."""
+    from partner_of_record.evaluation.requirements import counted_kinds
+
+    infra = catalog.SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE.requirement
+    modern = catalog.SOLUTIONS_PARTNER_MODERN_WORK.requirement
+    assert counted_kinds(infra) == {K.CSP_TIER1, K.CSP_TIER2, K.DPOR, K.PAL}
+    assert counted_kinds(modern) == {K.CPOR, K.DPOR, K.CSP_TIER1, K.CSP_TIER2}
+    assert counted_kinds(modern, consumption_only=True) == frozenset()
+    ledger = azure_ledger({}, [])
+    evaluation = evaluate_competency(
+        ledger, "P1", catalog.SOLUTIONS_PARTNER_MODERN_WORK, as_of=AS_OF
+    )
+    assert evaluation.credits is None

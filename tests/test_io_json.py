@@ -394,6 +394,7 @@ class _Result:
     association: Association
     per_partner: dict[str, Decimal]
     share: Fraction
+    flag: bool
     note: str | None = None
 
 
@@ -405,6 +406,7 @@ class _Result:
         kinds=st.frozensets(st.sampled_from(AssociationKind)),
         association=associations(),
         share=st.fractions(),
+        flag=st.booleans(),
         per_partner=st.dictionaries(
             st.text(), st.decimals(allow_nan=False, allow_infinity=False, places=2)
         ),
@@ -462,3 +464,29 @@ def test_bad_fractions_are_refused(value: str, message: str) -> None:
     with pytest.raises(SerializationError) as excinfo:
         from_json(f"[{value}]", tuple[Fraction, ...])
     assert _problems(excinfo) == [f"$[0]: {message}"]
+
+
+def test_leaf_types_accept_exact_json_numbers_only() -> None:
+    """Integers are exact amounts and shares; booleans are not integers; NaN is no amount."""
+    assert from_json("[5, -2]", tuple[Decimal, ...]) == (Decimal(5), Decimal(-2))
+    assert from_json("[3]", tuple[Fraction, ...]) == (Fraction(3),)
+    assert from_json("[true, false]", tuple[bool, ...]) == (True, False)
+    with pytest.raises(SerializationError) as excinfo:
+        from_dict([1, Decimal("NaN")], tuple[bool, ...])
+    assert _problems(excinfo) == [
+        "$[0]: expected true or false, got number 1",
+        "$[1]: expected true or false, got number NaN",
+    ]
+    with pytest.raises(SerializationError) as excinfo:
+        from_dict([Decimal("NaN"), True], tuple[Decimal, ...])
+    assert _problems(excinfo) == [
+        "$[0]: expected a finite number, got NaN",
+        '$[1]: expected a decimal string such as "12.30", got boolean true',
+    ]
+
+
+def test_unknown_keys_that_are_not_names_are_bracketed() -> None:
+    """An unknown key that is not an identifier is written in brackets in its path."""
+    with pytest.raises(SerializationError) as excinfo:
+        from_json('{"id": "P1", "zz top": 1}', Partner)
+    assert _problems(excinfo) == ['$["zz top"]: unknown key for Partner; expected one of id, name']

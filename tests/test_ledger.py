@@ -622,6 +622,10 @@ def test_add_records() -> None:
     assert only_links.usage is base().usage or only_links.usage == USAGE
     with pytest.raises(LedgerError, match="UNKNOWN_SUBSCRIPTION"):
         base().add(Usage("S9", D(2024, 1, 1), "1"))
+    with pytest.raises(LedgerError, match=r"UNKNOWN_PARTNER.*PAL P9 on S3"):
+        base().add(Association("P9", "S3", K.PAL, D(2024, 1, 1)))
+    with pytest.raises(LedgerError, match=r"DUPLICATE_ASSOCIATION.*PAL P3 on S1 \[2024-03-01"):
+        base().add(Association("P3", "S1", K.PAL, D(2024, 3, 1)))
     with pytest.raises(TypeError, match="not a model record"):
         base().add("P5")  # type: ignore[arg-type]
 

@@ -1,6 +1,6 @@
 """The Microsoft competency and designation catalog, each entry dated and sourced.
 
-Entries are [`Competency`][partner_of_record.evaluation.competency.Competency] values: pass one
+Entries are [`Competency`][partner_of_record.evaluation.Competency] values: pass one
 to [`evaluate_competency`][partner_of_record.evaluate_competency]. ``ALL`` maps names to
 entries; ``get(name)`` looks one up ("did you mean ...?" on a typo). The factories
 (``cloud_platform``, ``azure_designation``, ``modern_work`` ...) build variants where the

@@ -144,7 +144,7 @@ class _Context:
         self.partner_index: dict[str, int] = {}
         self.order = store.partners
         self.timelines: dict[str, Timeline] = {}
-        self.months: dict[dt.date, tuple[dt.date, int]] = {}
+        self.months: dict[dt.date, tuple[int, int, dt.date, int]] = {}
         self.whole_plans: dict[RawAwards, Plan] = {}
         self.fast_awards = getattr(self.policy, "_awards", None)
 
@@ -162,10 +162,13 @@ class _Context:
             found = self.timelines[subscription_id] = Timeline(assocs)
         return found
 
-    def month(self, month: dt.date) -> tuple[dt.date, int]:
+    def month(self, month: dt.date) -> tuple[int, int, dt.date, int]:
+        """``(ordinal, ordinal of the month's end, month's end, days)`` of a month (cached)."""
         found = self.months.get(month)
         if found is None:
-            found = self.months[month] = (month_end(month), month_days(month))
+            end = month_end(month)
+            found = (month.toordinal(), end.toordinal(), end, month_days(month))
+            self.months[month] = found
         return found
 
     def awards(self, tl: Timeline, k: int, usage: Usage, lo: dt.date, hi: dt.date) -> RawAwards:
@@ -189,21 +192,22 @@ class _Context:
     def plan(self, usage: Usage) -> Plan:
         """The plan of one usage row (the loops inline this for speed)."""
         tl = self.timeline(usage.subscription_id)
-        mend, days = self.month(usage.month)
-        cps = tl.change_points
-        k = bisect_right(cps, usage.month)
-        if k == len(cps) or cps[k] >= mend:
+        m_ord, end_ord, mend, days = self.month(usage.month)
+        pts = tl.points
+        k = bisect_right(pts, m_ord)
+        if k == len(pts) or pts[k] >= end_ord:
             plan = tl.plans[k]
             if plan is None:
                 plan = tl.plans[k] = self.whole(self.awards(tl, k, usage, usage.month, mend))
             return plan
-        plan = tl.partial.get(usage.month)
+        plan = tl.partial.get(m_ord)
         if plan is None:
             spans = [
                 ((hi - lo).days, self.awards(tl, j, usage, lo, hi))
                 for lo, hi, j in tl.spans(usage.month, mend)
             ]
-            plan = tl.partial[usage.month] = partial_plan(spans, days, self.pidx, split=self.split)
+            plan = partial_plan(spans, days, self.pidx, split=self.split)
+            tl.partial[m_ord] = plan
         return plan
 
 
@@ -227,17 +231,17 @@ def _run_planned(store: Store, rows: Sequence[Usage]) -> None:
     for u in rows:
         r += 1
         tl = timelines.get(u.subscription_id)
-        m = u.month
-        mi = months.get(m)
+        mi = months.get(u.month)
         if tl is None or mi is None:
             plan = plan_of(u)
         else:
-            cps = tl.change_points
-            k = bisect_right(cps, m)
-            if k == len(cps) or cps[k] >= mi[0]:
+            pts = tl.points
+            m_ord = mi[0]
+            k = bisect_right(pts, m_ord)
+            if k == len(pts) or pts[k] >= mi[1]:
                 plan = tl.plans[k] or plan_of(u)
             else:
-                plan = tl.partial.get(m) or plan_of(u)
+                plan = tl.partial.get(m_ord) or plan_of(u)
         cur = u.currency
         if cur != last_currency:
             found = scales.get(cur)
@@ -307,7 +311,7 @@ def _run_per_row(store: Store, rows: Sequence[Usage]) -> None:
     u_minor = store.u_minor.append
     for r, u in enumerate(rows):
         tl = ctx.timeline(u.subscription_id)
-        mend, days = ctx.month(u.month)
+        _, _, mend, days = ctx.month(u.month)
         spans = [
             ((hi - lo).days, engine_awards(decide(ctx.policy, u, tl.actives[j], lo, hi)))
             for lo, hi, j in tl.spans(u.month, mend)

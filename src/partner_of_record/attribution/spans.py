@@ -245,10 +245,11 @@ def engine_awards(decision: Decision) -> RawAwards:
 class Timeline:
     """A subscription's change points and the associations in effect between them.
 
-    Segment ``k`` covers ``[change_points[k-1], change_points[k])``, open at both outer ends.
+    Segment ``k`` covers ``[change_points[k-1], change_points[k])``, open at both outer ends;
+    ``points`` holds the same days as ordinals (``date.toordinal()``), for fast comparisons.
     """
 
-    __slots__ = ("actives", "awards", "change_points", "partial", "plans")
+    __slots__ = ("actives", "awards", "change_points", "partial", "plans", "points")
 
     def __init__(self, associations: Sequence[Association]) -> None:
         if len(associations) == 1:
@@ -275,10 +276,11 @@ class Timeline:
                         if a.start <= day and (a.end is None or day < a.end)
                     )
                 )
+        self.points = [d.toordinal() for d in self.change_points]
         n = len(self.change_points) + 1
         self.awards: list[RawAwards | None] = [None] * n
         self.plans: list[Plan | None] = [None] * n
-        self.partial: dict[dt.date, Plan] = {}
+        self.partial: dict[int, Plan] = {}
 
     def spans(self, month: dt.date, month_end: dt.date) -> list[tuple[dt.date, dt.date, int]]:
         """Return ``(start, end, segment)`` for each span of ``[month, month_end)``."""

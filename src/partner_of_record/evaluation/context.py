@@ -6,7 +6,7 @@ the context asks its [`Facts`][partner_of_record.evaluation.context.Facts] sourc
 one attribution per set of kinds (and, in ``evaluate_all``, shares it across partners).
 
 Two sources exist: ``LedgerFacts`` (in ``partner_of_record.evaluation.sources``) attributes a
-[`Ledger`][partner_of_record.Ledger]; [`RowFacts`][partner_of_record.evaluation.context.RowFacts]
+[`Ledger`][partner_of_record.Ledger]; [`RowFacts`][partner_of_record.evaluation.RowFacts]
 takes rows already credited to the partner, which is how requirements are unit-tested and how
 users evaluate numbers that come from Partner Center exports rather than from a ledger.
 """

@@ -280,7 +280,7 @@ def load_requirement(data: Mapping[str, Any], *, path: str = "requirement") -> r
 
 
 def load_competency(data: Mapping[str, Any]) -> Competency:
-    """Build a [`Competency`][partner_of_record.evaluation.competency.Competency] from a table.
+    """Build a [`Competency`][partner_of_record.evaluation.Competency] from a table.
 
     Args:
         data: keys ``name``, ``title``, ``requirement``, ``source``, ``published`` (a date or

@@ -2,7 +2,7 @@
 
 The measurement month is the last full calendar month before ``as_of``; see
 ``partner_of_record.evaluation.time``. Thresholds are in US dollars: pass a
-[`RateTable`][partner_of_record.evaluation.rates.RateTable] when credits are in other
+[`RateTable`][partner_of_record.evaluation.RateTable] when credits are in other
 currencies (a missing rate raises ``MissingRateError`` naming the currency and the month).
 """
 
@@ -105,7 +105,7 @@ def _evaluate(
 ) -> Evaluation:
     facts.ledger.partner(partner_id)  # raises UnknownRecordError naming the partner
     ctx = MeasurementContext(partner_id, as_of, facts, skills)
-    kinds = counted_kinds(comp.requirement)
+    kinds = counted_kinds(comp.requirement, consumption_only=True)
     credits = facts.partner_credits(partner_id, kinds) if evidence and kinds else None
     return evaluate_context(ctx, comp, credits=credits)
 
@@ -127,7 +127,7 @@ def evaluate_competency(
         ledger: the facts.
         partner_id: the partner.
         competency: a catalog entry (``partner_of_record.catalog.CLOUD_PLATFORM_GOLD``), your
-            own [`Competency`][partner_of_record.evaluation.competency.Competency], or a
+            own [`Competency`][partner_of_record.evaluation.Competency], or a
             catalog name.
         as_of: the day of the evaluation; the measurement month is the last full month before.
         policy: an attribution policy replacing the per-requirement ``RecognizeAll(kinds)``
@@ -135,7 +135,8 @@ def evaluate_competency(
         skills: metric name -> number of qualifying people
             (``{"intermediate_certifications": 5}``); a count means prerequisites are met.
         rates: US dollar rates for credits in other currencies.
-        evidence: attach the partner's credits under the counted kinds as ``credits``.
+        evidence: attach the partner's credits under the counted kinds as ``credits`` (only
+            for competencies that count consumption; seat-based ones get ``None``).
 
     Returns:
         The evaluation.
@@ -283,7 +284,7 @@ def earliest_qualification(
     while day <= end:
         evaluation = _evaluate(facts, partner_id, comp, day, skills, evidence=False)
         if evaluation.met:
-            kinds = counted_kinds(comp.requirement)
+            kinds = counted_kinds(comp.requirement, consumption_only=True)
             credits = facts.partner_credits(partner_id, kinds) if kinds else None
             evaluation = Evaluation.from_result(
                 competency=evaluation.competency,

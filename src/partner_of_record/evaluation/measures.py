@@ -1,7 +1,7 @@
 """Measures: what a requirement counts (credited consumption, customers, services, seats, people).
 
-A measure turns a [`MeasurementContext`][partner_of_record.evaluation.context.MeasurementContext]
-into a [`Measurement`][partner_of_record.evaluation.measures.Measurement]: a value in a unit, how
+A measure turns a [`MeasurementContext`][partner_of_record.evaluation.MeasurementContext]
+into a [`Measurement`][partner_of_record.evaluation.Measurement]: a value in a unit, how
 it was obtained, the customers that counted and any findings. Requirements
 (``partner_of_record.evaluation.requirements``) compare measurements with thresholds or turn
 them into points.

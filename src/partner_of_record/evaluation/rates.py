@@ -1,7 +1,7 @@
 """Currency conversion for thresholds published in US dollars.
 
 Program thresholds are in US dollars. Credited amounts in other currencies are converted with
-a [`RateTable`][partner_of_record.evaluation.rates.RateTable] that the user supplies: one rate
+a [`RateTable`][partner_of_record.evaluation.RateTable] that the user supplies: one rate
 per currency and month (US dollars per unit of the currency). A missing rate is an error naming
 the currency and the month, never a silent skip.
 """

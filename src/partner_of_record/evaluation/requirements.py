@@ -2,17 +2,17 @@
 
 A requirement has a ``name`` and ``evaluate(ctx) -> RequirementResult``. The building blocks:
 
-* [`AtLeast`][partner_of_record.evaluation.requirements.AtLeast]: a measure reaches a threshold
+* [`AtLeast`][partner_of_record.evaluation.AtLeast]: a measure reaches a threshold
   ("US$15,000 credited Azure consumption over the trailing 12 months").
-* [`Scored`][partner_of_record.evaluation.requirements.Scored]: a measure earns points per unit,
+* [`Scored`][partner_of_record.evaluation.Scored]: a measure earns points per unit,
   pro rata, capped ("1 point per percent of usage growth, up to 20").
-* [`Scorecard`][partner_of_record.evaluation.requirements.Scorecard]: scored metrics whose
+* [`Scorecard`][partner_of_record.evaluation.Scorecard]: scored metrics whose
   points add up; met with a minimum total and, optionally, every metric above zero.
-* [`AllOf`][partner_of_record.evaluation.requirements.AllOf],
-  [`AnyOf`][partner_of_record.evaluation.requirements.AnyOf],
-  [`BestOf`][partner_of_record.evaluation.requirements.BestOf] (tracks: the better one counts),
-  [`Gate`][partner_of_record.evaluation.requirements.Gate] (a condition picks the track) and
-  [`PointsSum`][partner_of_record.evaluation.requirements.PointsSum] (points of several scored
+* [`AllOf`][partner_of_record.evaluation.AllOf],
+  [`AnyOf`][partner_of_record.evaluation.AnyOf],
+  [`BestOf`][partner_of_record.evaluation.BestOf] (tracks: the better one counts),
+  [`Gate`][partner_of_record.evaluation.Gate] (a condition picks the track) and
+  [`PointsSum`][partner_of_record.evaluation.PointsSum] (points of several scored
   parts add up to one capped metric).
 
 Users compose them freely with the measures of ``partner_of_record.evaluation.measures``.
@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from partner_of_record.errors import ValidationError
 from partner_of_record.evaluation.context import MeasurementContext
-from partner_of_record.evaluation.measures import Measure, to_decimal
+from partner_of_record.evaluation.measures import AcrScope, Measure, SeatScope, to_decimal
 from partner_of_record.evaluation.results import RequirementResult, format_quantity, round_points
 from partner_of_record.model import AssociationKind
 
@@ -100,27 +100,41 @@ def _check_non_negative(inst: object, attribute: attrs.Attribute[Decimal], value
         raise ValidationError(type(inst).__name__, attribute.name, value, "is negative")
 
 
-def counted_kinds(requirement: object) -> frozenset[AssociationKind]:
-    """Return every association kind a requirement tree counts (for evidence).
+def _scopes(obj: object, seen: set[int] | None = None) -> Iterable[AcrScope | SeatScope]:
+    """Yield every consumption or seat scope inside a requirement tree (any attrs value)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, AcrScope | SeatScope):
+        yield obj
+    elif isinstance(obj, tuple | list):
+        for item in obj:
+            yield from _scopes(item, seen)
+    elif attrs.has(type(obj)):
+        cls: Any = type(obj)
+        for field in attrs.fields(cls):
+            yield from _scopes(getattr(obj, field.name), seen)
+
+
+def counted_kinds(
+    requirement: object, *, consumption_only: bool = False
+) -> frozenset[AssociationKind]:
+    """Return every association kind a requirement tree counts.
 
     Args:
-        requirement: a requirement (or measure) of this module's building blocks; other
-            objects contribute what their ``kinds`` attribute says, if any.
+        requirement: a requirement (or measure) built from this package's blocks; user-defined
+            attrs blocks are searched too.
+        consumption_only: count only the kinds of consumption scopes (``AcrScope``), not seats.
 
     Returns:
         The union of the kinds.
     """
     found: set[AssociationKind] = set()
-    measure = getattr(requirement, "measure", None)
-    if measure is not None and not callable(measure):
-        found |= getattr(measure, "kinds", frozenset())
-    for attr in ("parts", "metrics"):
-        for part in getattr(requirement, attr, ()):
-            found |= counted_kinds(part)
-    for attr in ("condition", "then", "otherwise"):
-        part = getattr(requirement, attr, None)
-        if part is not None:
-            found |= counted_kinds(part)
+    for scope in _scopes(requirement):
+        if consumption_only and not isinstance(scope, AcrScope):
+            continue
+        found |= scope.kinds
     return frozenset(found)
 
 

@@ -2,7 +2,7 @@
 
 Every field is JSON-friendly (``str``, ``bool``, ``Decimal``, ``datetime.date``, tuples of those,
 [`Finding`][partner_of_record.Finding]) so the io converter can serialise them; the only
-exception is [`Evaluation.credits`][partner_of_record.evaluation.results.Evaluation], the
+exception is [`Evaluation.credits`][partner_of_record.evaluation.Evaluation], the
 evidence, which is excluded from equality and needs its own io hook.
 
 Points are rounded to 2 decimals, half to even, once per scored metric; totals add the rounded

@@ -1,15 +1,15 @@
 """Credited facts from a ledger: one attribution per set of association kinds, cached.
 
-[`LedgerFacts`][partner_of_record.evaluation.sources.LedgerFacts] is the
+[`LedgerFacts`][partner_of_record.evaluation.LedgerFacts] is the
 [`Facts`][partner_of_record.evaluation.context.Facts] source the evaluator uses. Requirements
 counting the same association kinds share one ``attribute()`` call, and ``evaluate_all`` shares
 the cache across partners. Amounts are converted to US dollars with the user's
-[`RateTable`][partner_of_record.evaluation.rates.RateTable], per partner and only when that
+[`RateTable`][partner_of_record.evaluation.RateTable], per partner and only when that
 partner is measured.
 
 Seats are not consumption and do not go through ``attribute()``: a partner is credited a
 subscription's [`SeatUsage`][partner_of_record.SeatUsage] for a month under the
-[`SeatCrediting`][partner_of_record.evaluation.context.SeatCrediting] rule (by default: an
+[`SeatCrediting`][partner_of_record.evaluation.SeatCrediting] rule (by default: an
 association of a counted kind in effect on the month's last day; a CPOR claim counts for every
 subscription of its tenant and workload).
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 from partner_of_record.attribution import Credits, RecognizeAll, attribute
 from partner_of_record.attribution.policies import Policy
@@ -38,7 +37,6 @@ from partner_of_record.model import (
 __all__ = ["LedgerFacts"]
 
 _ALL_KINDS: frozenset[AssociationKind] = frozenset(AssociationKind)
-_Key = tuple[SubscriptionId, dt.date, str | None, str, Decimal]
 
 
 class LedgerFacts:
@@ -74,7 +72,7 @@ class LedgerFacts:
         self.rates = rates if rates is not None else RateTable()
         self.policy = policy
         self._credits: dict[frozenset[AssociationKind], Credits] = {}
-        self._by_partner: dict[frozenset[AssociationKind], dict[PartnerId, list[_Key]]] = {}
+        self._by_partner: dict[tuple[frozenset[AssociationKind], PartnerId], Credits] = {}
         self._acr: dict[tuple[frozenset[AssociationKind], PartnerId], tuple[AcrRow, ...]] = {}
         self._seats: dict[
             tuple[frozenset[AssociationKind], SeatCrediting], dict[PartnerId, tuple[SeatRow, ...]]
@@ -105,24 +103,8 @@ class LedgerFacts:
             self._credits[kinds] = found
         return found
 
-    def _partner_totals(self, kinds: frozenset[AssociationKind]) -> dict[PartnerId, list[_Key]]:
-        """Partner -> credited (subscription, month, service, currency, amount), columnar."""
-        grouped = self._by_partner.get(kinds)
-        if grouped is None:
-            credits = self.credits(kinds)
-            if self.policy is not None:
-                credits = credits.filter(kind=kinds)
-            grouped = defaultdict(list)
-            totals = credits.totals(
-                by=("partner_id", "subscription_id", "month", "service", "currency")
-            )
-            for (partner, sub, month, service, currency), amount in totals.items():
-                grouped[partner].append((sub, month, service, currency, amount))
-            self._by_partner[kinds] = grouped
-        return grouped
-
     def partner_credits(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> Credits:
-        """Return one partner's credits counted through ``kinds`` (evidence).
+        """Return one partner's credits counted through ``kinds`` (cached; also the evidence).
 
         Args:
             partner_id: the partner.
@@ -132,9 +114,15 @@ class LedgerFacts:
             The partner's credits (with a policy: those earned through one of ``kinds``).
         """
         kinds = frozenset(kinds)
-        if self.policy is None:
-            return self.credits(kinds).filter(partner_id=partner_id)
-        return self.credits(kinds).filter(partner_id=partner_id, kind=kinds)
+        key = (kinds, partner_id)
+        found = self._by_partner.get(key)
+        if found is None:
+            if self.policy is None:
+                found = self.credits(kinds).filter(partner_id=partner_id)
+            else:
+                found = self.credits(kinds).filter(partner_id=partner_id, kind=kinds)
+            self._by_partner[key] = found
+        return found
 
     def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
         """Return the partner's credited consumption through ``kinds``, in US dollars.
@@ -155,9 +143,10 @@ class LedgerFacts:
         if rows is None:
             ledger = self.ledger
             out = []
-            for sub_id, month, service, currency, amount in self._partner_totals(kinds).get(
-                partner_id, ()
-            ):
+            totals = self.partner_credits(partner_id, kinds).totals(
+                by=("subscription_id", "month", "service", "currency")
+            )
+            for (sub_id, month, service, currency), amount in totals.items():
                 sub = ledger.subscription(sub_id)
                 out.append(
                     AcrRow(
