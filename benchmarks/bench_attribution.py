@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from math import lcm
 from typing import Any, TypeVar
 
@@ -103,9 +104,14 @@ class Synthetic:
             pool.append(self.subscriptions[rng.randrange(subscriptions)])
         used: set[tuple[str, str]] = set()
         for sub in pool:
-            partner = self.partners[rng.randrange(n_partners)].id
-            while partner == base_partner.get(sub.id) or (sub.id, partner) in used:
-                partner = self.partners[rng.randrange(n_partners)].id
+            free = [
+                p.id
+                for p in rng.sample(self.partners, min(n_partners, 8))
+                if p.id != base_partner.get(sub.id) and (sub.id, p.id) not in used
+            ]
+            if not free:
+                continue
+            partner = free[0]
             used.add((sub.id, partner))
             start = FIRST_MONTH + dt.timedelta(days=rng.randrange(window_days))
             end = None
@@ -134,30 +140,44 @@ class Synthetic:
 BIG = 10**9  # "open-ended" in day numbers
 
 
-def _frames(data: Synthetic) -> tuple[Any, Any]:
+def _frames(data: Synthetic) -> tuple[Any, Any, list[str]]:
+    """Return the association and usage frames, and the partner names by code.
+
+    Subscriptions and partners are integer codes (partner codes follow the partner ids' sort
+    order, so "lowest partner id" ties break the same way); days are day numbers.
+    """
     import pandas as pd
 
     def day(d: dt.date | None) -> int:
         return BIG if d is None else (d - EPOCH).days
 
+    names = sorted({a.partner_id for a in data.associations})
+    partner_code = {p: i for i, p in enumerate(names)}
+    sub_code = {s.id: i for i, s in enumerate(data.subscriptions)}
     assoc = pd.DataFrame(
         {
-            "sub": [a.subscription_id for a in data.associations],
-            "partner": [a.partner_id for a in data.associations],
+            "sub": [sub_code[a.subscription_id] for a in data.associations],
+            "partner": [partner_code[a.partner_id] for a in data.associations],
             "a_start": [day(a.start) for a in data.associations],
             "a_end": [day(a.end) for a in data.associations],
         }
     )
-    usage = pd.DataFrame(data.usage_columns, columns=["sub", "month", "amount"])
     month_codes = {m: (day(m), day(month_end(m))) for m in {m for _, m, _ in data.usage_columns}}
-    usage["m_start"] = [month_codes[m][0] for m in usage["month"]]
-    usage["m_end"] = [month_codes[m][1] for m in usage["month"]]
-    usage = usage.drop(columns=["month"])
+    usage = pd.DataFrame(
+        {
+            "sub": [sub_code[s] for s, _, _ in data.usage_columns],
+            "amount": [cents for _, _, cents in data.usage_columns],
+            "m_start": [month_codes[m][0] for _, m, _ in data.usage_columns],
+            "m_end": [month_codes[m][1] for _, m, _ in data.usage_columns],
+        }
+    )
     usage["row"] = range(len(usage))
-    return assoc, usage
+    return assoc, usage, names
 
 
-def pandas_attribution(assoc: Any, usage: Any, *, split: bool) -> tuple[dict[str, int], int]:
+def pandas_attribution(
+    assoc: Any, usage: Any, names: Sequence[str], *, split: bool
+) -> tuple[dict[str, int], int]:
     """Attribute with pandas; return each partner's total and the unattributed total (cents).
 
     The month of each usage row is cut into spans at every association start or end inside it;
@@ -210,7 +230,7 @@ def pandas_attribution(assoc: Any, usage: Any, *, split: bool) -> tuple[dict[str
         uq, ur = np.divmod(un, md)
         uq = uq + ((2 * ur > md) | ((2 * ur == md) & (uq % 2 == 1)))
         totals = per.groupby("partner")["credit"].sum()
-        return {str(k): int(v) for k, v in totals.items()}, int(uq.sum())
+        return {names[int(k)]: int(v) for k, v in totals.items()}, int(uq.sum())
     act["n"] = act.groupby(["row", "lo"])["partner"].transform("size")
     big_l = lcm(*range(1, int(act["n"].max()) + 1)) if len(act) else 1
     act["w"] = act["days"] * (big_l // act["n"])
@@ -226,7 +246,7 @@ def pandas_attribution(assoc: Any, usage: Any, *, split: bool) -> tuple[dict[str
     wsum = per.groupby("row")["w"].sum().reindex(range(len(usage)), fill_value=0).to_numpy()
     uw = den_all - wsum
     uq, ur = np.divmod(amount * uw, den_all)
-    un = pd.DataFrame({"row": np.arange(len(usage)), "partner": "\uffff", "q": uq, "r": ur})
+    un = pd.DataFrame({"row": np.arange(len(usage)), "partner": -1, "q": uq, "r": ur})
     un = un[uw > 0]
     un["order"] = 1
     parts = pd.concat([per[["row", "partner", "q", "r", "order"]], un], ignore_index=True)
@@ -236,7 +256,7 @@ def pandas_attribution(assoc: Any, usage: Any, *, split: bool) -> tuple[dict[str
     parts["credit"] = parts["q"] + (parts["rank"].to_numpy() < left.to_numpy()[parts["row"]])
     credited = parts[parts["order"] == 0]
     totals = credited.groupby("partner")["credit"].sum()
-    return {str(k): int(v) for k, v in totals.items()}, int(
+    return {names[int(k)]: int(v) for k, v in totals.items()}, int(
         parts.loc[parts["order"] == 1, "credit"].sum()
     )
 
@@ -272,9 +292,15 @@ RECOGNIZE_SQL = (
 per AS (
     SELECT c.row, c.partner, SUM(c.hi - c.lo) AS days FROM counted c GROUP BY c.row, c.partner
 ),
+covered AS (
+    SELECT row, SUM(hi - lo) AS days FROM (SELECT DISTINCT row, lo, hi FROM counted) GROUP BY row
+),
 cred AS (
     SELECT p.partner, u.amount * p.days AS num, u.m_end - u.m_start AS den
     FROM per p JOIN usage u ON u.row = p.row
+    UNION ALL
+    SELECT -1, u.amount * (u.m_end - u.m_start - COALESCE(c.days, 0)), u.m_end - u.m_start
+    FROM usage u LEFT JOIN covered c ON c.row = u.row
 ),
 rounded AS (
     SELECT partner, num // den + CASE
@@ -283,23 +309,6 @@ rounded AS (
     FROM cred
 )
 SELECT partner, SUM(credit)::BIGINT FROM rounded GROUP BY partner
-"""
-)
-
-RECOGNIZE_UNATTRIBUTED_SQL = (
-    DUCKDB_SQL
-    + """,
-covered AS (
-    SELECT row, SUM(hi - lo) AS days FROM (SELECT DISTINCT row, lo, hi FROM counted) GROUP BY row
-),
-un AS (
-    SELECT u.amount * (u.m_end - u.m_start - COALESCE(c.days, 0)) AS num,
-           u.m_end - u.m_start AS den
-    FROM usage u LEFT JOIN covered c ON c.row = u.row
-)
-SELECT COALESCE(SUM(num // den + CASE
-    WHEN 2 * (num % den) > den OR (2 * (num % den) = den AND (num // den) % 2 = 1) THEN 1
-    ELSE 0 END), 0)::BIGINT FROM un
 """
 )
 
@@ -314,15 +323,14 @@ parts AS (
            (u.m_end - u.m_start) * {L} AS den
     FROM per p JOIN usage u ON u.row = p.row
     UNION ALL
-    SELECT u.row, NULL, 1, u.amount * ((u.m_end - u.m_start) * {L} - COALESCE(s.w, 0)),
+    SELECT u.row, -1, 1, u.amount * ((u.m_end - u.m_start) * {L} - COALESCE(s.w, 0)),
            (u.m_end - u.m_start) * {L}
     FROM usage u LEFT JOIN (SELECT row, SUM(w) AS w FROM per GROUP BY row) s ON s.row = u.row
     WHERE (u.m_end - u.m_start) * {L} - COALESCE(s.w, 0) > 0
 ),
 ranked AS (
     SELECT row, partner, ord, num // den AS q,
-           ROW_NUMBER() OVER (PARTITION BY row ORDER BY num % den * 1.0 / den DESC, ord, partner)
-             - 1 AS rnk
+           ROW_NUMBER() OVER (PARTITION BY row ORDER BY num % den DESC, ord, partner) - 1 AS rnk
     FROM parts
 ),
 leftover AS (
@@ -333,39 +341,61 @@ final AS (
     SELECT r.partner, r.ord, r.q + CASE WHEN r.rnk < l.left_units THEN 1 ELSE 0 END AS credit
     FROM ranked r JOIN leftover l ON l.row = r.row
 )
-SELECT COALESCE(partner, '~unattributed'), SUM(credit)::BIGINT FROM final GROUP BY 1
+SELECT partner, SUM(credit)::BIGINT FROM final GROUP BY 1
 """
 )
 
 
-def duckdb_attribution(assoc: Any, usage: Any, *, split: bool) -> tuple[dict[str, int], int]:
-    """Attribute with one DuckDB query per figure; same rules as ``pandas_attribution``."""
+def duckdb_setup(assoc: Any, usage: Any) -> Any:
+    """Load the frames into DuckDB tables (not timed: pandas gets its frames ready too)."""
     import duckdb
 
     con = duckdb.connect()
-    con.register("assoc", assoc)
-    con.register("usage", usage)
-    if not split:
-        totals = dict(con.execute(RECOGNIZE_SQL).fetchall())
-        (unattributed,) = con.execute(RECOGNIZE_UNATTRIBUTED_SQL).fetchone() or (0,)
-        return {str(k): int(v) for k, v in totals.items()}, int(unattributed)
-    n_max = con.execute(DUCKDB_SQL + "SELECT COALESCE(MAX(n), 1) FROM counted").fetchone() or (1,)
-    big_l = lcm(*range(1, int(n_max[0]) + 1))
-    rows = dict(con.execute(SPLIT_SQL.replace("{L}", str(big_l))).fetchall())
-    unattributed = int(rows.pop("~unattributed", 0))
-    return {str(k): int(v) for k, v in rows.items()}, unattributed
+    con.register("assoc_frame", assoc)
+    con.register("usage_frame", usage)
+    con.execute("CREATE TABLE assoc AS SELECT * FROM assoc_frame")
+    con.execute("CREATE TABLE usage AS SELECT * FROM usage_frame")
+    return con
+
+
+def duckdb_attribution(
+    con: Any, names: Sequence[str], *, split: bool
+) -> tuple[dict[str, int], int]:
+    """Attribute with one DuckDB SQL query; same rules as ``pandas_attribution``.
+
+    The query's result has one row per partner code, and code -1 for the unattributed total.
+    """
+    if split:
+        n_max = con.execute(DUCKDB_SQL + "SELECT COALESCE(MAX(n), 1) FROM counted").fetchone()
+        big_l = lcm(*range(1, int(n_max[0]) + 1))
+        rows = dict(con.execute(SPLIT_SQL.replace("{L}", str(big_l))).fetchall())
+    else:
+        rows = dict(con.execute(RECOGNIZE_SQL).fetchall())
+    unattributed = int(rows.pop(-1, 0))
+    return {names[int(k)]: int(v) for k, v in rows.items()}, unattributed
 
 
 # --------------------------------------------------------------------------------------------
 # the run
 
 
+CPU: dict[str, float] = {"last": 0.0}
+"""The process CPU seconds of the last ``timed`` call (DuckDB may use several cores)."""
+
+
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
-    """Return ``fn()`` and the seconds it took (garbage collection settled first)."""
+    """Return ``fn()`` and the wall seconds it took (garbage collection settled first).
+
+    The CPU seconds are kept in ``CPU["last"]``: on a shared machine they say more than the
+    wall clock.
+    """
     gc.collect()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     out = fn()
-    return out, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    CPU["last"] = time.process_time() - c0
+    return out, wall
 
 
 def peak_mb() -> float:
@@ -397,16 +427,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def note(label: str, value: str) -> None:
         figures.append((label, value))
-        print(f"{label:<46} {value}", flush=True)
+        print(f"{label:<48} {value}", flush=True)
+
+    def note_time(label: str, seconds: float) -> None:
+        note(f"{label} (s)", f"{seconds:8.2f} wall {CPU['last']:8.2f} cpu")
 
     print(
         f"python {sys.version.split()[0]}; {args.rows:,} usage rows, {subs:,} subscriptions, "
         f"{assocs:,} associations, seed {args.seed}"
     )
     data, seconds = timed(lambda: Synthetic(args.rows, subs, assocs, args.seed))
-    note("generate synthetic facts (s)", f"{seconds:.2f}")
+    note_time("generate synthetic facts", seconds)
     _, seconds = timed(data.build_usage)
-    note("build Usage records (s)", f"{seconds:.2f}")
+    note_time("build Usage records", seconds)
     ledger, build = timed(
         lambda: Ledger(
             partners=data.partners,
@@ -416,31 +449,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             usage=data.usage,
         )
     )
-    note("build Ledger (s)", f"{build:.2f}")
+    note_time("build Ledger", build)
     note("peak memory after the ledger (MB)", f"{peak_mb():.0f}")
     n = len(ledger.usage)
     results: dict[str, dict[str, tuple[dict[str, int], int]]] = {}
     times: dict[str, dict[str, float]] = {}
     for name, policy in (("RecognizeAll", RecognizeAll()), ("EqualSplit", EqualSplit())):
-        result, seconds = timed(lambda policy=policy: python_attribution(ledger, policy))
+        result, seconds = timed(partial(python_attribution, ledger, policy))
         results.setdefault(name, {})["python"] = result
         times.setdefault(name, {})["python"] = seconds
-        note(f"{name}: attribute + totals, python (s)", f"{seconds:.2f}")
-        note(f"{name}: python usage rows per second", f"{n / seconds:,.0f}")
+        note_time(f"{name}: attribute + totals, python", seconds)
+        note(
+            f"{name}: python usage rows per second",
+            f"{n / seconds:,.0f} wall, {n / max(CPU['last'], 1e-9):,.0f} cpu",
+        )
         note(f"{name}: peak memory so far (MB)", f"{peak_mb():.0f}")
     agree = True
     if not args.skip_frames:
         (frames, seconds) = timed(lambda: _frames(data))
-        note("build pandas frames (s, not counted)", f"{seconds:.2f}")
-        assoc_df, usage_df = frames
+        note_time("build data frames, not counted", seconds)
+        assoc_df, usage_df, names = frames
+        con, seconds = timed(lambda: duckdb_setup(assoc_df, usage_df))
+        note_time("load DuckDB tables, not counted", seconds)
+        engines: tuple[tuple[str, Callable[..., tuple[dict[str, int], int]]], ...] = (
+            ("pandas", partial(pandas_attribution, assoc_df, usage_df, names)),
+            ("duckdb", partial(duckdb_attribution, con, names)),
+        )
         for name, split in (("RecognizeAll", False), ("EqualSplit", True)):
-            for engine, fn in (("pandas", pandas_attribution), ("duckdb", duckdb_attribution)):
-                result, seconds = timed(
-                    lambda fn=fn, split=split: fn(assoc_df, usage_df, split=split)
-                )
+            for engine, fn in engines:
+                result, seconds = timed(partial(fn, split=split))
                 results[name][engine] = result
                 times[name][engine] = seconds
-                note(f"{name}: {engine} (s)", f"{seconds:.2f}")
+                note_time(f"{name}: {engine}", seconds)
             for engine in ("pandas", "duckdb"):
                 ratio = times[name]["python"] / times[name][engine]
                 note(f"{name}: python / {engine} time ratio", f"{ratio:.1f}x")

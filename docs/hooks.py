@@ -12,6 +12,7 @@ tables without the docs dependencies installed.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import contextlib
 import importlib
@@ -20,8 +21,12 @@ import os
 import pkgutil
 import re
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
+
+import partner_of_record
+from partner_of_record import PartnerOfRecordError, catalog, cli, rules
+from partner_of_record.evaluation import FINDING_CODES
+from partner_of_record.io import columns, csv_import, export
 
 MARKER = re.compile(r"^<!-- generated: ([a-z0-9-]+) -->$", flags=re.MULTILINE)
 """A line that asks for a generated table."""
@@ -42,14 +47,10 @@ def _code_table(codes: Mapping[str, str], *, heading: str = "meaning") -> str:
 
 def ledger_codes() -> dict[str, str]:
     """Every code a ledger finding can carry: structural checks, then the shipped rules."""
-    from partner_of_record import rules
-
     return dict(rules.FINDING_CODES)
 
 
 def _ledger_finding_codes() -> str:
-    from partner_of_record import rules
-
     structural = dict(rules.STRUCTURAL_CODES)
     program = {c: t for c, t in rules.FINDING_CODES.items() if c not in structural}
     return (
@@ -72,8 +73,6 @@ def reject_codes() -> dict[str, str]:
     Taken from ``csv_import.REJECT_CODES`` when the module defines it, else from the code table
     of its module docstring.
     """
-    from partner_of_record.io import csv_import
-
     table = getattr(csv_import, "REJECT_CODES", None)
     if table is not None:
         return dict(table)
@@ -114,8 +113,6 @@ def _reject_codes() -> str:
 
 def evaluation_codes() -> dict[str, str]:
     """Every finding code the evaluator emits."""
-    from partner_of_record.evaluation import FINDING_CODES
-
     return dict(FINDING_CODES)
 
 
@@ -124,8 +121,6 @@ def _evaluation_finding_codes() -> str:
 
 
 def _public_modules() -> Iterator[Any]:
-    import partner_of_record
-
     yield partner_of_record
     for info in pkgutil.walk_packages(partner_of_record.__path__, "partner_of_record."):
         if any(part.startswith("_") for part in info.name.split(".")):
@@ -135,8 +130,6 @@ def _public_modules() -> Iterator[Any]:
 
 def error_classes() -> list[type[BaseException]]:
     """Every public exception class of the package, the root class first."""
-    from partner_of_record import PartnerOfRecordError
-
     found: dict[str, type[BaseException]] = {}
     for module in _public_modules():
         for name in getattr(module, "__all__", ()):
@@ -144,7 +137,10 @@ def error_classes() -> list[type[BaseException]]:
             if inspect.isclass(obj) and issubclass(obj, PartnerOfRecordError):
                 found.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
     root = f"{PartnerOfRecordError.__module__}.PartnerOfRecordError"
-    return [found[root], *(found[k] for k in sorted(found, key=lambda k: k.rsplit(".")[-1]) if k != root)]
+    return [
+        found[root],
+        *(found[k] for k in sorted(found, key=lambda k: k.rsplit(".")[-1]) if k != root),
+    ]
 
 
 def _public_path(cls: type[BaseException]) -> str:
@@ -172,14 +168,10 @@ def _errors() -> str:
 
 
 def _columns() -> str:
-    from partner_of_record.io import columns
-
     return columns.markdown_reference()
 
 
 def _export_columns() -> str:
-    from partner_of_record.io import export
-
     out: list[str] = []
     for name in sorted(n for n in export.__all__ if n.endswith("_COLUMNS")):
         table = getattr(export, name)
@@ -190,8 +182,6 @@ def _export_columns() -> str:
 
 
 def _catalog() -> str:
-    from partner_of_record import catalog
-
     lines = ["| entry | title | program | source | published |", "|---|---|---|---|---|"]
     for name, entry in catalog.ALL.items():
         source = entry.source_url
@@ -203,10 +193,9 @@ def _catalog() -> str:
     lines.append("")
     for name, entry in catalog.ALL.items():
         lines += [f"### `{name}`", "", f"**{_cell(entry.title)}**, {_cell(entry.program)}.", ""]
-        lines.append(
-            f"Source: `{entry.source}` ({entry.source_url}), published "
-            f"{entry.published.isoformat()}."
-        )
+        url = entry.source_url
+        where = f"[{_cell(entry.source)}]({url})" if url.startswith("http") else entry.source
+        lines.append(f"Source: {where}, published {entry.published.isoformat()}.")
         lines.append("")
         lines.extend(f"- {' '.join(note.split())}" for note in entry.notes)
         lines.append("")
@@ -229,10 +218,6 @@ def _columns_env(width: int) -> Iterator[None]:
 
 def cli_help() -> dict[str, str]:
     """The ``--help`` text of the program and of each command, keyed by command line."""
-    import argparse
-
-    from partner_of_record import cli
-
     commands = [build() for build in cli.COMMAND_BUILDERS]
     with _columns_env(100):
         parser = cli.build_parser(commands)
@@ -285,7 +270,3 @@ def render(markdown: str) -> str:
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     """mkdocs event: render the page's generated tables."""
     return render(markdown)
-
-
-DOCS = Path(__file__).resolve().parent
-"""The docs folder."""

@@ -360,3 +360,24 @@ def test_reconcile_after_a_partner_filter_notes_the_split_check_is_skipped() -> 
     assert "not applied" in report.note
     row_filtered = attribute(_simple(), EqualSplit()).filter(start=dt.date(2024, 2, 1))
     assert len(row_filtered.reconcile().rows) == 1
+
+
+class AskedPerRow:
+    """A user policy without ``usage_independent``: it delegates to a built-in's ``shares``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = f"per_row({inner.name})"
+        self.split = inner.split
+
+    def shares(self, usage: Usage, active: Any) -> Mapping[str, Fraction]:
+        """Return the built-in's shares."""
+        return self.inner.shares(usage, active)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=repr)
+@given(data=facts)
+def test_per_row_path_equals_the_planned_path(policy: Any, data: LedgerFacts) -> None:
+    """Asking a policy per row and span gives exactly what the once-per-segment plan gives."""
+    ledger = data.to_ledger()
+    assert engine(attribute(ledger, AskedPerRow(policy))) == engine(attribute(ledger, policy))

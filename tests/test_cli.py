@@ -25,7 +25,7 @@ from partner_of_record.cli import (
     render_summary,
 )
 from partner_of_record.errors import Finding, LedgerError, ValidationError
-from partner_of_record.samples import SAMPLE_AS_OF, load_sample
+from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -138,16 +138,44 @@ def test_summary_of_an_empty_ledger_renders() -> None:
     assert "no months" in render_summary(summary, None, "empty")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], *([build().name, "--help"] for build in cli.COMMAND_BUILDERS)],
+)
 def test_help_shows_an_example_and_exit_codes(
     capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
     """``--help`` on the program and on every command shows an example and the exit codes."""
     assert main(argv) == EXIT_OK
     out = capsys.readouterr().out
-    assert "examples:" in out
-    assert "partner-of-record demo" in out
-    assert "exit codes:" in out
+    assert "Examples:" in out
+    assert "partner-of-record demo" in out or f"partner-of-record {argv[0]} " in out
+    assert "Exit codes:" in out
+
+
+def test_demo_shows_the_catalog_position_of_every_partner(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The demo says, per partner, which entries it meets, with shortfalls; under 80 lines."""
+    from partner_of_record.report import evaluate_catalog
+
+    assert main(["demo"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) < 80
+    assert "Catalog position as of 2025-01-01" in out
+    found = evaluate_catalog(load_sample(), as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS)
+    for p in load_sample().partners:
+        met = sum(per[p.id].met for per in found.values())
+        assert f"{p.id} {p.name}: meets {met} of {len(found)}" in out
+    assert "CLOUD_PLATFORM_GOLD" in out
+    assert "not met:" in out
+    assert main(["demo", "--format", "json"]) == EXIT_OK
+    positions = json.loads(capsys.readouterr().out)["positions"]
+    for name, per in found.items():
+        for pid, evaluation in per.items():
+            entry = next(x for x in positions[pid] if x["competency"] == name)
+            assert entry["met"] is evaluation.met
+            assert (entry["shortfall"] == "") is evaluation.met
 
 
 def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -490,3 +490,25 @@ def test_unknown_keys_that_are_not_names_are_bracketed() -> None:
     with pytest.raises(SerializationError) as excinfo:
         from_json('{"id": "P1", "zz top": 1}', Partner)
     assert _problems(excinfo) == ['$["zz top"]: unknown key for Partner; expected one of id, name']
+
+
+def test_evaluation_round_trips_without_its_evidence() -> None:
+    """An Evaluation round-trips through JSON; its live credits evidence is not written."""
+    from partner_of_record import Evaluation, evaluate_competency
+    from partner_of_record.catalog import SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE
+    from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
+
+    partner = "4200517"
+    evaluation = evaluate_competency(
+        load_sample(),
+        partner,
+        SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE,
+        as_of=SAMPLE_AS_OF,
+        skills=SAMPLE_SKILLS[partner],
+    )
+    assert evaluation.credits is not None
+    text = to_json(evaluation)
+    assert '"credits"' not in text
+    back = from_json(text, Evaluation)
+    assert back == evaluation
+    assert back.credits is None

@@ -364,3 +364,19 @@ def test_get_refuses_a_registered_non_policy(monkeypatch: pytest.MonkeyPatch) ->
     fake_entry_points(monkeypatch, "make_nothing")
     with pytest.raises(TypeError, match="plugin_rule"):
         policies.get("plugin_rule")
+
+
+class Third:
+    """A recognising user policy that computes an inexact Decimal share (1/3 to 28 digits)."""
+
+    name = "third"
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> Mapping[str, Decimal]:
+        """Return one third, computed with Decimal division."""
+        return {a.partner_id: Decimal(1) / Decimal(3) for a in active}
+
+
+def test_user_policy_runs_in_the_callers_decimal_context() -> None:
+    """A policy may do inexact Decimal arithmetic: the engine's exact context does not leak."""
+    ledger = ledger_with([Association("P1", "S1", K.PAL, JAN)])
+    assert attribute(ledger, Third()).totals() == {"P1": Decimal("30.00")}

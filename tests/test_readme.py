@@ -26,6 +26,6 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 def test_quickstart_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """The quickstart executes as written and prints what its comments promise."""
     (code,) = _blocks("python")
-    exec(compile(code, str(README), "exec"), {"__name__": "readme"})  # noqa: S102
+    exec(compile(code, str(README), "exec"), {"__name__": "readme"})
     first_line = capsys.readouterr().out.splitlines()[0]
     assert first_line == "False 250.00"

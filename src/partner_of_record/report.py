@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -177,7 +178,7 @@ def render_monthly(
 
     Args:
         rows: the result of [`monthly_credits`][partner_of_record.report.monthly_credits].
-        customers: customer id -> display name, shown next to the id when given.
+        customers: customer id -> display name, shown instead of the id when known.
 
     Returns:
         The text, ending with a newline; ``"No credited consumption.\\n"`` for no rows.
@@ -211,22 +212,25 @@ def render_monthly(
         months.add(r.month)
         per_customer[key] = (amount + r.amount, months)
     first, last = rows[0].month, max(r.month for r in rows)
-    table = [["customer", "name", "workload", "kinds", "currency", "total", "months"]]
+    table = [["customer", "workload", "kinds", "currency", "total", "months"]]
     table.extend(
         [
-            customer,
-            names.get(customer, ""),
+            names.get(customer) or customer,
             workload,
             label,
             currency,
             _money(amount, currency),
             str(len(months)),
         ]
-        for (customer, workload, label, currency), (amount, months) in sorted(per_customer.items())
+        for (customer, workload, label, currency), (amount, months) in sorted(
+            per_customer.items(), key=lambda kv: (names.get(kv[0][0]) or kv[0][0], kv[0])
+        )
     )
     lines.append("")
-    lines.append(f"Credited consumption by customer, workload and kind, {first:%Y-%m} to {last:%Y-%m}")
-    lines.extend(_table(table, right=(5, 6)))
+    lines.append(
+        f"Credited consumption by customer, workload and kind, {first:%Y-%m} to {last:%Y-%m}"
+    )
+    lines.extend(_table(table, right=(4, 5)))
     return "\n".join(lines) + "\n"
 
 
@@ -324,7 +328,8 @@ def top_shortfall(evaluation: Evaluation) -> str:
         root = evaluation.result
         need = format_quantity(root.threshold, root.unit)
         have = format_quantity(root.measured, root.unit)
-        return f"{root.name}: {have}, needs {need} (short {format_quantity(root.shortfall, root.unit)})"
+        short = format_quantity(root.shortfall, root.unit)
+        return f"{root.name}: {have}, needs {need} (short {short})"
     top = max(unmet, key=_gap)  # max keeps the first of equal gaps
     name = top.name
     node = top
@@ -359,7 +364,7 @@ def position_of(evaluation: Evaluation) -> Position:
 def _catalog(catalog: Iterable[Competency] | None) -> tuple[Competency, ...]:
     if catalog is not None:
         return tuple(catalog)
-    from partner_of_record.catalog import ALL  # noqa: PLC0415 - the catalog is built on demand
+    from partner_of_record.catalog import ALL
 
     return tuple(ALL.values())
 
@@ -451,6 +456,10 @@ def _points(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
 def render_position(positions: Sequence[Position]) -> str:
     """Render positions as a text table: entry, met, score, progress and top shortfall.
 
@@ -467,7 +476,7 @@ def render_position(positions: Sequence[Position]) -> str:
             "yes" if p.met else "no",
             _points(p.score),
             f"{min(p.progress, _CAP) * 100:.0f} %",
-            p.shortfall,
+            _clip(p.shortfall, 72),
         ]
         for p in positions
     )
@@ -539,7 +548,7 @@ def history(
         UnknownRecordError: the partner is not in the ledger.
         UnknownCompetencyError: a name is not in the catalog.
     """
-    from partner_of_record.evaluation.evaluator import resolve_competency  # noqa: PLC0415
+    from partner_of_record.evaluation import resolve_competency
 
     comp = resolve_competency(competency)
     ledger.partner(partner_id)
@@ -605,18 +614,19 @@ def plot_history(
         msg = "plot_history: no points to plot (is the ledger empty?)"
         raise ValueError(msg)
     try:
-        from matplotlib.figure import Figure  # noqa: PLC0415 - optional dependency
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import StrMethodFormatter
     except ImportError as exc:
         msg = f"plotting needs matplotlib: {PLOT_EXTRA_HINT}"
         raise ImportError(msg) from exc
 
     unit = points[0].unit
-    xs = [p.month for p in points]
-    ys = [float(p.measured) if p.measured is not None else float("nan") for p in points]
+    xs = [float(i) for i in range(len(points))]  # one step per month, labelled below
+    ys = [float(p.measured) if p.measured is not None else math.nan for p in points]
     threshold = next((p.threshold for p in reversed(points) if p.threshold is not None), None)
     fig = Figure(figsize=(9, 4.5), dpi=100, layout="constrained")
     ax = fig.add_subplot()
-    width = 20  # days
+    width = 0.7  # of a month
     if unit == "USD":
         ax.bar(
             xs,
@@ -627,16 +637,17 @@ def plot_history(
         )
         label = "credited, trailing window"
         ax.set_ylabel("US$")
+        ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     elif unit == "points":
         label = "score"
         ax.set_ylabel("points")
-        top = max([*(y for y in ys if y == y), float(threshold or 0), 100.0])
+        top = max([*(y for y in ys if not math.isnan(y)), float(threshold or 0), 100.0])
         ax.set_ylim(0, top * 1.05)
     else:
         label = f"measured ({unit})"
         ax.set_ylabel(unit)
     ax.plot(xs, ys, color="#08519c", linewidth=2, label=label)
-    met_x = [p.month for p, y in zip(points, ys, strict=True) if p.met]
+    met_x = [x for p, x in zip(points, xs, strict=True) if p.met]
     met_y = [y for p, y in zip(points, ys, strict=True) if p.met]
     if met_x:
         ax.scatter(met_x, met_y, color="#31a354", zorder=3, label="met")
@@ -647,12 +658,16 @@ def plot_history(
             linestyle="--",
             label=f"threshold {format_quantity(threshold, unit)}",
         )
+    step = max(1, len(points) // 8)
+    ticks = list(range(0, len(points), step))
+    ax.set_xticks([xs[i] for i in ticks], [f"{points[i].month:%Y-%m}" for i in ticks])
+    if unit != "points" and all(y >= 0 for y in ys if not math.isnan(y)):
+        ax.set_ylim(bottom=0)
     ax.set_xlabel("measurement month")
     ax.grid(visible=True, axis="y", alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     if title:
         ax.set_title(title)
-    fig.autofmt_xdate()
     target = Path(path)
     fig.savefig(target, format="png")
     return target

@@ -78,7 +78,7 @@ class Credits:
     new ``Credits`` that shares the columns.
 
     Amounts in different currencies are never added together: ``total`` and ``totals`` raise
-    [`CurrencyMixError`][partner_of_record.attribution.CurrencyMixError] when a selection holds
+    [`CurrencyMixError`][partner_of_record.CurrencyMixError] when a selection holds
     several currencies, unless ``"currency"`` is one of the ``by`` fields.
 
     Attributes:
@@ -289,7 +289,11 @@ class Credits:
     # ------------------------------------------------------------------ totals
 
     def currencies(self) -> frozenset[str]:
-        """Return the currencies of the credits in this collection."""
+        """Return the currencies of the credits in this collection.
+
+        Returns:
+            The ISO 4217 codes; empty when there is no credit.
+        """
         s = self._store
         if len(s.currencies) == 1:
             return frozenset(s.currencies) if len(self._cidx) else frozenset()
@@ -298,7 +302,11 @@ class Credits:
         return frozenset(s.currencies[i] for i in found)
 
     def partners(self) -> frozenset[PartnerId]:
-        """Return the ids of the partners credited in this collection."""
+        """Return the ids of the partners credited in this collection.
+
+        Returns:
+            The partner ids; empty when there is no credit.
+        """
         s = self._store
         c_key = s.c_key
         keys = {c_key[c] for c in self._cidx}

@@ -6,7 +6,16 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections.abc import Sequence
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, Inexact, localcontext
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    Inexact,
+    getcontext,
+    localcontext,
+)
 from typing import Any
 
 from partner_of_record.attribution.credits import Credits
@@ -98,6 +107,7 @@ def attribute(
             msg = f"attribute(): {label}={value!r} is not a datetime.date"
             raise TypeError(msg)
     store = Store(ledger, policy, start, end)
+    user_context = getcontext().copy()
     rows = ledger.usage
     if start is not None or end is not None:
         rows = tuple(
@@ -113,9 +123,9 @@ def attribute(
     try:
         with localcontext(_EXACT):
             if getattr(policy, "usage_independent", False):
-                _run_planned(store, rows)
+                _run_planned(store, rows, user_context)
             else:
-                _run_per_row(store, rows)
+                _run_per_row(store, rows, user_context)
     finally:
         if collecting:
             gc.enable()
@@ -126,6 +136,7 @@ class _Context:
     """Per-run lookups shared by the row loops."""
 
     __slots__ = (
+        "decimal_context",
         "fast_awards",
         "months",
         "order",
@@ -137,8 +148,9 @@ class _Context:
         "whole_plans",
     )
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, decimal_context: Context) -> None:
         self.store = store
+        self.decimal_context = decimal_context
         self.policy = store.policy
         self.split = store.split
         self.partner_index: dict[str, int] = {}
@@ -179,9 +191,14 @@ class _Context:
             if fast is not None:
                 found = fast(tl.actives[k])
             else:
-                found = engine_awards(decide(self.policy, usage, tl.actives[k], lo, hi))
+                found = self.ask(usage, tl.actives[k], lo, hi)
             tl.awards[k] = found
         return found
+
+    def ask(self, usage: Usage, active: tuple[Any, ...], lo: dt.date, hi: dt.date) -> RawAwards:
+        """Ask the policy about one span, in the caller's decimal context (not the engine's)."""
+        with localcontext(self.decimal_context):
+            return engine_awards(decide(self.policy, usage, active, lo, hi))
 
     def whole(self, awards: RawAwards) -> Plan:
         found = self.whole_plans.get(awards)
@@ -211,9 +228,9 @@ class _Context:
         return plan
 
 
-def _run_planned(store: Store, rows: Sequence[Usage]) -> None:
+def _run_planned(store: Store, rows: Sequence[Usage], decimal_context: Context) -> None:
     """The fast loop, for usage-independent policies: one plan per segment or partial month."""
-    ctx = _Context(store)
+    ctx = _Context(store, decimal_context)
     split = ctx.split
     timelines = ctx.timelines
     months = ctx.months
@@ -300,9 +317,9 @@ def _emit(
         u_minor(round_half_even(a * plan.unattributed, den))
 
 
-def _run_per_row(store: Store, rows: Sequence[Usage]) -> None:
+def _run_per_row(store: Store, rows: Sequence[Usage], decimal_context: Context) -> None:
     """The general loop: the policy is asked for every row and span."""
-    ctx = _Context(store)
+    ctx = _Context(store, decimal_context)
     scales: dict[str, Decimal] = {}
     c_row = store.c_row.append
     c_key = store.c_key.append
@@ -313,7 +330,7 @@ def _run_per_row(store: Store, rows: Sequence[Usage]) -> None:
         tl = ctx.timeline(u.subscription_id)
         _, _, mend, days = ctx.month(u.month)
         spans = [
-            ((hi - lo).days, engine_awards(decide(ctx.policy, u, tl.actives[j], lo, hi)))
+            ((hi - lo).days, ctx.ask(u, tl.actives[j], lo, hi))
             for lo, hi, j in tl.spans(u.month, mend)
         ]
         if len(spans) == 1:

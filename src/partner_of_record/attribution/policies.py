@@ -106,7 +106,11 @@ class Decision:
     rule: str
 
     def shares(self) -> dict[PartnerId, Fraction]:
-        """Return the awards as a mapping from partner id to share."""
+        """Return the awards as a mapping from partner id to share.
+
+        Returns:
+            ``{partner_id: share}`` for every award.
+        """
         return {a.partner_id: a.share for a in self.awards}
 
 
@@ -124,7 +128,9 @@ def _kind_names(kinds: Iterable[AssociationKind]) -> str:
     return ", ".join(sorted(k.name for k in kinds))
 
 
-def _to_kinds(value: Iterable[AssociationKind] | None) -> frozenset[AssociationKind] | None:
+def _to_kinds(
+    value: AssociationKind | Iterable[AssociationKind] | None,
+) -> frozenset[AssociationKind] | None:
     if value is None:
         return None
     if isinstance(value, AssociationKind):

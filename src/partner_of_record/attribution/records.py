@@ -42,7 +42,11 @@ class Span:
     rule: str
 
     def describe(self) -> str:
-        """Return a readable line such as ``2024-01-01..2024-01-14 (14 days): P1 1``."""
+        """Return a readable line such as ``2024-01-01..2024-01-14 (14 days): P1 1``.
+
+        Returns:
+            The span's first and last day, its days, and each partner's share.
+        """
         shares = ", ".join(f"{p} {s}" for p, s in self.shares) or "nobody"
         last = self.end - dt.timedelta(days=1)
         return f"{self.start.isoformat()}..{last.isoformat()} ({self.days} days): {shares}"

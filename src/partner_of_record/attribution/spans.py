@@ -256,27 +256,22 @@ class Timeline:
             a = associations[0]
             if a.end is None:
                 self.change_points = [a.start]
+                self.points = [a.start.toordinal()]
                 self.actives: list[tuple[Association, ...]] = [(), (a,)]
             else:
                 self.change_points = [a.start, a.end]
+                self.points = [a.start.toordinal(), a.end.toordinal()]
                 self.actives = [(), (a,), ()]
         else:
-            points: set[dt.date] = set()
-            for a in associations:
-                points.add(a.start)
-                if a.end is not None:
-                    points.add(a.end)
-            self.change_points = sorted(points)
+            days = {a.start for a in associations}
+            days.update([a.end for a in associations if a.end is not None])
+            self.change_points = sorted(days)
+            self.points = [d.toordinal() for d in self.change_points]
             self.actives = [()]
-            for day in self.change_points:
-                self.actives.append(
-                    tuple(
-                        a
-                        for a in associations
-                        if a.start <= day and (a.end is None or day < a.end)
-                    )
-                )
-        self.points = [d.toordinal() for d in self.change_points]
+            self.actives += [
+                tuple([a for a in associations if a.start <= d and (a.end is None or d < a.end)])
+                for d in self.change_points
+            ]
         n = len(self.change_points) + 1
         self.awards: list[RawAwards | None] = [None] * n
         self.plans: list[Plan | None] = [None] * n

@@ -30,6 +30,7 @@ from partner_of_record.evaluation.evaluator import (
     evaluate_all,
     evaluate_competency,
     evaluate_context,
+    resolve_competency,
     what_if,
 )
 from partner_of_record.evaluation.measures import (
@@ -138,5 +139,6 @@ __all__ = [
     "loads_competency",
     "measurement_month",
     "qualification_window",
+    "resolve_competency",
     "what_if",
 ]

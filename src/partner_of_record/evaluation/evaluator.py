@@ -50,7 +50,7 @@ def resolve_competency(competency: Competency | str) -> Competency:
     if isinstance(competency, Competency):
         return competency
     if isinstance(competency, str):
-        from partner_of_record.evaluation.catalog import get  # noqa: PLC0415 - avoids a cycle
+        from partner_of_record.evaluation.catalog import get
 
         return get(competency)
     msg = f"competency: {competency!r} is not a Competency or a catalog name"

@@ -304,13 +304,13 @@ class Scored:
 def _sum_points(results: tuple[RequirementResult, ...]) -> Decimal | None:
     if any(r.points is None for r in results):
         return None
-    return sum((r.points or _ZERO for r in results), _ZERO)
+    return round_points(sum((r.points for r in results if r.points is not None), _ZERO))
 
 
 def _sum_max(results: tuple[RequirementResult, ...]) -> Decimal | None:
     if any(r.max_points is None for r in results):
         return None
-    return sum((r.max_points or _ZERO for r in results), _ZERO)
+    return sum((r.max_points for r in results if r.max_points is not None), _ZERO)
 
 
 @attrs.frozen

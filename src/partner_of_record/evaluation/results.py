@@ -412,7 +412,7 @@ class Evaluation:
             ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).
         """
         try:
-            import pandas as pd  # noqa: PLC0415 - optional dependency, imported lazily
+            import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "Evaluation.to_pandas needs pandas: pip install 'partner-of-record[pandas]'"

@@ -55,7 +55,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from partner_of_record.errors import PartnerOfRecordError, ValidationError
 from partner_of_record.ledger import Ledger
@@ -373,9 +373,22 @@ def _register_library_types(converter: cattrs.Converter) -> None:
     """Register hooks for library types (attribution, evaluation) that need a custom shape.
 
     Those packages must not import ``io``; ``io`` knows about them instead, importing them here,
-    lazily, only if a type needs more than the generic ``attrs`` handling. None does yet.
+    lazily, only if a type needs more than the generic ``attrs`` handling.
+
+    ``Evaluation.credits`` is evidence kept for ``explain()`` and drill-down, a live
+    ``Credits`` collection over the ledger: it is not written, and reads back as ``None``.
     """
-    del converter  # nothing to register yet; kept as the one documented place to do it
+    from partner_of_record.evaluation.results import Evaluation
+
+    unstructure = make_dict_unstructure_fn(Evaluation, converter, credits=override(omit=True))
+    structure = make_dict_structure_fn(
+        Evaluation,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        credits=override(omit=True),
+    )
+    converter.register_unstructure_hook(Evaluation, unstructure)
+    converter.register_structure_hook(Evaluation, structure)
 
 
 _CONVERTER: cattrs.Converter | None = None

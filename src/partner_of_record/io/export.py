@@ -630,7 +630,7 @@ def write_evaluations_json(
 
 def _pandas() -> Any:
     try:
-        import pandas as pd  # noqa: PLC0415 - optional dependency, imported when asked for
+        import pandas as pd
     except ImportError as exc:
         msg = "this needs pandas: install the extra with  pip install 'partner-of-record[pandas]'"
         raise ImportError(msg) from exc
