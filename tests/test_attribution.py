@@ -404,3 +404,13 @@ def test_object_without_shares_is_not_a_policy(handover: Ledger) -> None:
     """Passing an object with no shares method is a TypeError."""
     with pytest.raises(TypeError, match="shares"):
         attribute(handover, object())  # type: ignore[arg-type]
+
+
+def test_empty_ledger_gives_empty_credits_that_reconcile() -> None:
+    """A ledger without usage gives no credits, zero totals and a passing reconciliation."""
+    credits = attribute(Ledger(), EqualSplit())
+    assert len(credits) == 0
+    assert credits.total() == Decimal("0")
+    assert credits.totals(by=("partner_id", "month")) == {}
+    assert credits.unattributed_total() == Decimal("0")
+    assert credits.reconcile().ok
