@@ -454,10 +454,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     n = len(ledger.usage)
     results: dict[str, dict[str, tuple[dict[str, int], int]]] = {}
     times: dict[str, dict[str, float]] = {}
+    cpus: dict[str, dict[str, float]] = {}
     for name, policy in (("RecognizeAll", RecognizeAll()), ("EqualSplit", EqualSplit())):
         result, seconds = timed(partial(python_attribution, ledger, policy))
         results.setdefault(name, {})["python"] = result
         times.setdefault(name, {})["python"] = seconds
+        cpus.setdefault(name, {})["python"] = CPU["last"]
         note_time(f"{name}: attribute + totals, python", seconds)
         note(
             f"{name}: python usage rows per second",
@@ -480,10 +482,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result, seconds = timed(partial(fn, split=split))
                 results[name][engine] = result
                 times[name][engine] = seconds
+                cpus[name][engine] = CPU["last"]
                 note_time(f"{name}: {engine}", seconds)
             for engine in ("pandas", "duckdb"):
                 ratio = times[name]["python"] / times[name][engine]
-                note(f"{name}: python / {engine} time ratio", f"{ratio:.1f}x")
+                cpu_ratio = cpus[name]["python"] / max(cpus[name][engine], 1e-9)
+                note(
+                    f"{name}: python / {engine} time ratio",
+                    f"{ratio:.1f}x wall, {cpu_ratio:.1f}x cpu",
+                )
                 same = results[name][engine] == results[name]["python"]
                 if not same:
                     agree = False

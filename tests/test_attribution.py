@@ -414,3 +414,45 @@ def test_empty_ledger_gives_empty_credits_that_reconcile() -> None:
     assert credits.totals(by=("partner_id", "month")) == {}
     assert credits.unattributed_total() == Decimal("0")
     assert credits.reconcile().ok
+
+
+def test_to_pandas_has_one_row_per_credit_with_the_credit_fields(handover: Ledger) -> None:
+    """Credits.to_pandas() holds every credit's fields, kinds as sorted comma-joined values."""
+    pytest.importorskip("pandas")
+    credits = attribute(handover)
+    frame = credits.to_pandas()
+    assert list(frame.columns) == [
+        "partner_id",
+        "subscription_id",
+        "customer_id",
+        "workload",
+        "month",
+        "service",
+        "currency",
+        "amount",
+        "kinds",
+        "share",
+    ]
+    expected = [
+        (
+            c.partner_id,
+            c.subscription_id,
+            c.customer_id,
+            c.workload.value,
+            c.month,
+            c.service,
+            c.currency,
+            c.amount,
+            ",".join(sorted(k.value for k in c.kinds)),
+            c.share,
+        )
+        for c in credits
+    ]
+    assert [tuple(row) for row in frame.itertuples(index=False)] == expected
+    assert len(frame) == len(credits) > 0
+    mine = credits.filter(partner_id="P2").to_pandas()
+    assert set(mine["partner_id"]) == {"P2"}
+    assert mine["amount"].sum() == credits.total(partner_id="P2")
+    empty = credits.filter(partner_id="nobody").to_pandas()
+    assert empty.empty
+    assert list(empty.columns) == list(frame.columns)

@@ -323,6 +323,19 @@ def test_evaluate_skill_options_change_the_score(
     assert with_skills == without + 40
 
 
+def test_evaluate_skills_file_with_nan_exits_2(
+    capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
+    """A skills file holding ``NaN`` is refused with exit 2 and a message naming the file."""
+    bad = tmp_path / "nan-skills.json"
+    bad.write_text('{"intermediate_certifications": NaN}', encoding="utf-8")
+    argv = _evaluate(data, CONTOSO, "CLOUD_PLATFORM_GOLD", "--skills", str(bad))
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "nan-skills.json" in err
+    assert "NaN" in err
+
+
 def test_evaluate_bad_skill_exits_2(capsys: pytest.CaptureFixture[str], data: Path) -> None:
     """A ``--skill`` without a count, or a skills file that is not JSON, exits 2."""
     assert main(_evaluate(data, CONTOSO, "CLOUD_PLATFORM_GOLD", "--skill", "x")) == EXIT_USAGE

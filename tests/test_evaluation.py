@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from partner_of_record import (
@@ -30,6 +31,7 @@ from partner_of_record.evaluation import (
     SeatCrediting,
     SeatScope,
     SeatTotal,
+    Trailing,
     UnknownRequirementError,
     earliest_qualification,
     evaluate_all,
@@ -415,3 +417,42 @@ def test_counted_kinds_and_evidence_follow_the_tree() -> None:
         ledger, "P1", catalog.SOLUTIONS_PARTNER_MODERN_WORK, as_of=AS_OF
     )
     assert evaluation.credits is None
+
+
+def test_seats_credited_through_a_sibling_claim_only_while_it_is_in_effect() -> None:
+    """A sibling subscription's CPOR credits the tenant's seats only in months it covers."""
+    ledger = Ledger(
+        partners=[Partner("P1")],
+        customers=[Customer("T1")],
+        subscriptions=[
+            Subscription("A", "T1", Workload.OFFICE_365),
+            Subscription("B", "T1", Workload.OFFICE_365),
+        ],
+        associations=[Association("P1", "A", K.CPOR, dt.date(2024, 5, 15), dt.date(2024, 6, 10))],
+        seats=[
+            SeatUsage("B", dt.date(2024, 5, 1), 40, 5),
+            SeatUsage("B", dt.date(2024, 6, 1), 70, 5),
+        ],
+    )
+    scope = SeatScope([K.CPOR], [Workload.OFFICE_365], value="paid_seats")
+    peak = Competency(
+        name="SEATS",
+        title="Seats",
+        requirement=AtLeast("seats", SeatTotal(scope, Trailing(2), aggregate="peak"), 1),
+        source="test",
+        published=dt.date(2024, 1, 1),
+    )
+    assert measured_seats(ledger, peak) == 40  # May only: the claim ends before June's last day
+    any_day = attrs.evolve(
+        peak,
+        requirement=AtLeast(
+            "seats",
+            SeatTotal(
+                attrs.evolve(scope, crediting=SeatCrediting(on="any_day")),
+                Trailing(2),
+                aggregate="peak",
+            ),
+            1,
+        ),
+    )
+    assert measured_seats(ledger, any_day) == 70

@@ -665,6 +665,70 @@ def test_a_rule_rejecting_a_subscription_cascades_to_its_records() -> None:
     assert [f.code for f in info.value.findings] == ["REFUSED_SUBSCRIPTION"]
 
 
+@attrs.frozen
+class RefuseEntity:
+    """A user rule refusing the partner or customer with one id (to test cascades)."""
+
+    kind: str
+    entity_id: str
+    code: str = "REFUSED_ENTITY"
+    description: str = "this partner or customer is refused"
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        """Yield an error naming the refused partner or customer, if present."""
+        found: Partner | Customer | None = (
+            facts.partners.get(self.entity_id)
+            if self.kind == "partner"
+            else facts.customers.get(self.entity_id)
+        )
+        if found is not None:
+            yield Finding(self.code, f"{self.kind} {found.id!r} is refused", (found,))
+
+
+def test_a_rule_rejecting_a_customer_cascades_through_its_subscriptions() -> None:
+    """A rejected customer takes its subscriptions and, through them, their associations,
+    usage and seats with it; each cascaded record names the rejected record it refers to."""
+    rules = MICROSOFT_2017.extend(RefuseEntity("customer", "C1"))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, ASSOCS, USAGE, SEATS, rules=rules)
+    assert [c.id for c in result.ledger.customers] == ["C2"]
+    assert [s.id for s in result.ledger.subscriptions] == ["S3"]
+    assert result.ledger.associations == ()
+    assert result.ledger.usage == (USAGE[3],)
+    assert result.ledger.seats == ()
+    codes = Counter((type(r.record).__name__, r.finding.code) for r in result.rejected)
+    assert codes == {
+        ("Customer", "REFUSED_ENTITY"): 1,
+        ("Subscription", "REJECTED_REFERENCE"): 2,
+        ("Association", "REJECTED_REFERENCE"): len(ASSOCS),
+        ("Usage", "REJECTED_REFERENCE"): 3,
+        ("SeatUsage", "REJECTED_REFERENCE"): len(SEATS),
+    }
+    sub_rejection = next(r for r in result.rejected if type(r.record) is Subscription)
+    assert "customer_id 'C1' names a Customer that was rejected" in sub_rejection.finding.message
+    link_rejection = next(r for r in result.rejected if type(r.record) is Association)
+    assert "subscription_id 'S1' names a Subscription that was rejected" in (
+        link_rejection.finding.message
+    )
+
+
+def test_a_rule_rejecting_a_partner_cascades_to_its_associations_only() -> None:
+    """A rejected partner takes its associations with it; subscriptions and usage stay."""
+    rules = MICROSOFT_2017.extend(RefuseEntity("partner", "P2"))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, ASSOCS, USAGE, SEATS, rules=rules)
+    assert [p.id for p in result.ledger.partners] == ["P1", "P3"]
+    assert result.ledger.associations == (ASSOCS[0], ASSOCS[2])
+    assert result.ledger.subscriptions == SUBS
+    assert result.ledger.usage == USAGE
+    assert [(type(r.record).__name__, r.finding.code) for r in result.rejected] == [
+        ("Partner", "REFUSED_ENTITY"),
+        ("Association", "REJECTED_REFERENCE"),
+        ("Association", "REJECTED_REFERENCE"),
+    ]
+    assert all("partner_id 'P2'" in r.finding.message for r in result.rejected[1:])
+    assert result.ledger.associations_of("S1") == (ASSOCS[0], ASSOCS[2])
+    assert result.ledger.in_effect("S1", D(2024, 5, 1)) == (ASSOCS[2],)
+
+
 def test_facts_of_kinds_yields_kind_by_kind() -> None:
     """Facts.of_kinds yields the associations of the asked kinds, kind by kind."""
     seen: list[list[Association]] = []

@@ -385,3 +385,67 @@ def test_points_sum_adds_and_caps() -> None:
     total = PointsSum("usage_growth", [_metric("azure", "a"), _metric("m365", "b")], 20)
     assert total.evaluate(ctx(skills={"a": 1, "b": 0})).points == 10
     assert total.evaluate(ctx(skills={"a": 1, "b": 5})).points == 20
+
+
+# ------------------------------------------------------------------------ converters, caching
+
+
+def test_converters_take_one_name_or_many_and_name_the_bad_field() -> None:
+    """Kinds, workloads and offers take members or names (any case); a bad name names its field."""
+    from partner_of_record.evaluation.measures import to_kinds, to_offers, to_workloads
+
+    assert to_kinds("dpor") == to_kinds([AssociationKind.DPOR]) == frozenset({AssociationKind.DPOR})
+    assert to_workloads(["AZURE", Workload.TEAMS]) == {Workload.AZURE, Workload.TEAMS}
+    assert to_workloads(None) is None
+    assert to_offers("standard") == {OfferCategory.STANDARD}
+    for convert, field in ((to_kinds, "kinds"), (to_workloads, "workloads"), (to_offers, "offers")):
+        with pytest.raises(ValidationError, match="is not one of") as info:
+            convert(["nope"])
+        assert info.value.field == field
+
+
+def test_context_caches_a_value_per_key() -> None:
+    """``MeasurementContext.cached`` computes a value once per key and returns the same object."""
+    context = ctx()
+    calls: list[str] = []
+
+    def compute() -> list[str]:
+        calls.append("x")
+        return ["value"]
+
+    first = context.cached(("k", 1), compute)
+    assert context.cached(("k", 1), compute) is first
+    assert context.cached(("k", 2), compute) is not first
+    assert calls == ["x", "x"]
+
+
+class CountingFacts:
+    """Row facts that count how often the measures ask for consumption rows."""
+
+    def __init__(self, *rows: AcrRow) -> None:
+        self.rows = rows
+        self.acr_calls = 0
+
+    def acr(self, partner_id: str, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
+        self.acr_calls += 1
+        return self.rows
+
+    def seats(self, partner_id: str, kinds: object, crediting: object) -> tuple[SeatRow, ...]:
+        return ()
+
+    def has_usage(self, when: dt.date) -> bool:
+        return True
+
+
+def test_measures_sharing_a_scope_read_the_facts_once_per_context() -> None:
+    """Net adds (two reference months) and usage growth on one scope filter the rows once."""
+    rows = (acr("C1", month(2023, 6), 1_000), acr("C1", month(2024, 6), 2_000))
+    facts = CountingFacts(*rows)
+    context = MeasurementContext("P1", AS_OF, facts)
+    eligible = AcrCustomers(SCOPE, Trailing(2), 1_000, basis="any_month")
+    adds = NetCustomerAdds((eligible,)).measure(context)
+    growth = AcrGrowth(SCOPE).measure(context)
+    assert facts.acr_calls == 1
+    assert adds.value == 0
+    assert growth.value == 100
+    assert SCOPE.rows(context) == list(rows)  # the public method still filters afresh

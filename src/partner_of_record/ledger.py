@@ -52,7 +52,7 @@ import itertools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -75,20 +75,34 @@ from partner_of_record.rules import DEFAULT_RULES, Facts, RuleSet
 
 __all__ = ["EventError", "Ledger", "LenientLoad", "Rejection", "UnknownRecordError"]
 
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+
 _FOREVER = dt.date.max
 _SUB_ID = operator.attrgetter("subscription_id")
 _USAGE_KEY = operator.attrgetter("subscription_id", "month", "service", "currency")
 _SEAT_KEY = operator.attrgetter("subscription_id", "month")
+_KIND_VALUE = operator.attrgetter("kind._value_")
+_CUSTOMER_ID = operator.attrgetter("customer_id")
 _CASCADE = "REJECTED_REFERENCE"
-_KEY_FIELDS = {
-    "DUPLICATE_USAGE": "(subscription, month, service, currency)",
-    "DUPLICATE_SEATS": "(subscription, month)",
-}
 
 
 # Hot loops avoid hashing enum members (Enum.__hash__ is a Python-level call) by using the
 # member's ``_value_``; ``attrgetter`` keeps the per-record key building in C.
 _assoc_order = operator.attrgetter("start", "kind._value_", "partner_id")
+
+
+def _grouped(records: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T]]:
+    """``records`` grouped by ``key``, each group in input order."""
+    groups: defaultdict[_K, list[_T]] = defaultdict(list)
+    for r in records:
+        groups[key(r)].append(r)
+    return groups
+
+
+def _index_by(records: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, tuple[_T, ...]]:
+    """``records`` grouped by ``key`` into tuples, for the ledger's lazy lookups."""
+    return {k: tuple(v) for k, v in _grouped(records, key).items()}
 
 
 def _tiebreak(a: Association) -> tuple[dt.date, str, str, dt.date]:
@@ -196,7 +210,7 @@ class _Check:
         self.partners_by_id: dict[PartnerId, Partner] = {}
         self.customers_by_id: dict[CustomerId, Customer] = {}
         self.subscriptions_by_id: dict[SubscriptionId, Subscription] = {}
-        self.ordered: list[Association] = []
+        self.ordered: tuple[Association, ...] = ()
         self.by_sub: dict[SubscriptionId, tuple[Association, ...]] = {}
         self.by_kind: dict[AssociationKind, tuple[Association, ...]] = {}
         # ids whose every record was rejected: references to them cascade
@@ -261,22 +275,26 @@ class _Check:
     ) -> None:
         self.partners_by_id, self.partners = self._dedupe(partners, "Partner")
         self.customers_by_id, self.customers = self._dedupe(customers, "Customer")
-        known = self.customers_by_id
-        if not {s.customer_id for s in subscriptions} <= known.keys():
-            kept = []
-            for s in subscriptions:
-                if s.customer_id in known:
-                    kept.append(s)
-                else:
-                    self.reject(
-                        s,
-                        self._missing(
-                            s, "customer_id", "Customer", s.customer_id, self.gone_customers
-                        ),
-                    )
+        kept = self._known_customers(subscriptions)
+        if len(kept) != len(subscriptions):
             self.gone_subscriptions |= {s.id for s in subscriptions} - {s.id for s in kept}
-            subscriptions = tuple(kept)
-        self.subscriptions_by_id, self.subscriptions = self._dedupe(subscriptions, "Subscription")
+        self.subscriptions_by_id, self.subscriptions = self._dedupe(kept, "Subscription")
+
+    def _known_customers(self, subscriptions: tuple[Subscription, ...]) -> tuple[Subscription, ...]:
+        """Reject the subscriptions naming an unknown customer."""
+        known = self.customers_by_id
+        if {s.customer_id for s in subscriptions} <= known.keys():
+            return subscriptions
+        kept = []
+        for s in subscriptions:
+            if s.customer_id in known:
+                kept.append(s)
+            else:
+                self.reject(
+                    s,
+                    self._missing(s, "customer_id", "Customer", s.customer_id, self.gone_customers),
+                )
+        return tuple(kept)
 
     def _known_links(self, associations: tuple[Association, ...]) -> tuple[Association, ...]:
         """Reject the associations naming an unknown subscription or partner."""
@@ -342,13 +360,10 @@ class _Check:
 
     def links(self, associations: tuple[Association, ...]) -> None:
         associations = self._known_links(associations)
-        ordered = sorted(associations, key=_assoc_order)
-        grouped: defaultdict[SubscriptionId, list[Association]] = defaultdict(list)
-        for a in ordered:
-            grouped[a.subscription_id].append(a)
+        self.ordered = tuple(sorted(associations, key=_assoc_order))
+        grouped = _grouped(self.ordered, _SUB_ID)
         drop = self._duplicates(grouped.values())
         self.associations = associations
-        self.ordered = ordered
         if drop:
             self._drop_links(drop)
         else:
@@ -378,7 +393,7 @@ class _Check:
         for a in added:
             bisect.insort_right(ordered, a, key=_assoc_order)
             affected.add(a.subscription_id)
-        self.ordered = ordered
+        self.ordered = tuple(ordered)
         by_sub = dict(base._assoc_by_sub)
         for sub in affected:
             items = [replaced.get(id(a), a) for a in by_sub.get(sub, ())]
@@ -389,31 +404,35 @@ class _Check:
             self._drop_links(drop)
             return
         self.by_sub = by_sub
-        kinds: defaultdict[str, list[Association]] = defaultdict(list)
-        for a in ordered:
-            kinds[a.kind._value_].append(a)
-        self.by_kind = {AssociationKind(k): tuple(v) for k, v in kinds.items()}
+        self._index_kinds()
 
     def _index(self, grouped: Mapping[SubscriptionId, list[Association]] | None = None) -> None:
+        """Index ``ordered`` by subscription (``grouped``, when already done) and by kind."""
         if grouped is None:
-            regrouped: defaultdict[SubscriptionId, list[Association]] = defaultdict(list)
-            for a in self.ordered:
-                regrouped[a.subscription_id].append(a)
-            grouped = regrouped
+            grouped = _grouped(self.ordered, _SUB_ID)
         self.by_sub = {sub: tuple(items) for sub, items in grouped.items()}
-        kinds: defaultdict[str, list[Association]] = defaultdict(list)
-        for a in self.ordered:
-            kinds[a.kind._value_].append(a)
+        self._index_kinds()
+
+    def _index_kinds(self) -> None:
+        kinds = _grouped(self.ordered, _KIND_VALUE)
         self.by_kind = {AssociationKind(k): tuple(v) for k, v in kinds.items()}
 
     def _drop_links(self, dropped: set[int]) -> None:
         self.associations = tuple(a for a in self.associations if id(a) not in dropped)
-        self.ordered = [a for a in self.ordered if id(a) not in dropped]
+        self.ordered = tuple(a for a in self.ordered if id(a) not in dropped)
         self._index()
 
     def rows(self, usage: tuple[Usage, ...], seats: tuple[SeatUsage, ...]) -> None:
-        self.usage = self._rows(usage, _USAGE_KEY, "DUPLICATE_USAGE", "usage row")
-        self.seats = self._rows(seats, _SEAT_KEY, "DUPLICATE_SEATS", "seat record")
+        self.usage = self._rows(
+            usage,
+            _USAGE_KEY,
+            "DUPLICATE_USAGE",
+            "usage row",
+            "(subscription, month, service, currency)",
+        )
+        self.seats = self._rows(
+            seats, _SEAT_KEY, "DUPLICATE_SEATS", "seat record", "(subscription, month)"
+        )
 
     def _rows(
         self,
@@ -421,9 +440,10 @@ class _Check:
         key: Callable[[Any], tuple[Any, ...]],
         code: str,
         what: str,
+        fields: str,
     ) -> tuple[Any, ...]:
-        """Reject rows naming an unknown subscription, then rows repeating an earlier key."""
-        fields = _KEY_FIELDS[code]
+        """Reject rows naming an unknown subscription, then rows repeating an earlier key
+        (``code``; ``what`` names a row and ``fields`` its key in the message)."""
         subs = self.subscriptions_by_id
         if not set(map(_SUB_ID, rows)) <= subs.keys():
             known = list(map(subs.__contains__, map(_SUB_ID, rows)))
@@ -467,7 +487,7 @@ class _Check:
             partners=self.partners_by_id,
             customers=self.customers_by_id,
             subscriptions=self.subscriptions_by_id,
-            associations=tuple(self.ordered),
+            associations=self.ordered,
             by_subscription=self.by_sub,
             by_kind=self.by_kind,
             usage=self.usage,
@@ -510,52 +530,22 @@ class _Check:
                 v.id for v in victims if isinstance(v, Customer)
             } - self.customers_by_id.keys()
         subs = tuple(s for s in self.subscriptions if id(s) not in ids)
-        subs_changed = len(subs) != len(self.subscriptions)
-        if subs_changed or self.gone_customers:
-            kept = []
-            for s in subs:
-                if s.customer_id in self.customers_by_id:
-                    kept.append(s)
-                else:
-                    self.reject(
-                        s,
-                        self._missing(
-                            s, "customer_id", "Customer", s.customer_id, self.gone_customers
-                        ),
-                    )
+        subs_changed = False
+        if len(subs) != len(self.subscriptions) or self.gone_customers:
+            kept = self._known_customers(subs)
+            subs_changed = len(kept) != len(self.subscriptions)
             before = {s.id for s in self.subscriptions}
-            subs_changed = subs_changed or len(kept) != len(self.subscriptions)
-            self.subscriptions = tuple(kept)
-            self.subscriptions_by_id = {s.id: s for s in self.subscriptions}
+            self.subscriptions = kept
+            self.subscriptions_by_id = {s.id: s for s in kept}
             self.gone_subscriptions |= before - self.subscriptions_by_id.keys()
-        assocs = tuple(a for a in self.associations if id(a) not in ids)
-        dropped: set[int] = {id(a) for a in self.associations} - {id(a) for a in assocs}
-        for a in assocs:
-            if a.subscription_id not in self.subscriptions_by_id:
-                dropped.add(id(a))
-                self.reject(
-                    a,
-                    self._missing(
-                        a,
-                        "subscription_id",
-                        "Subscription",
-                        a.subscription_id,
-                        self.gone_subscriptions,
-                    ),
-                )
-            elif a.partner_id not in self.partners_by_id:
-                dropped.add(id(a))
-                self.reject(
-                    a, self._missing(a, "partner_id", "Partner", a.partner_id, self.gone_partners)
-                )
-        if dropped:
-            self._drop_links(dropped)
+        assocs = self._known_links(tuple(a for a in self.associations if id(a) not in ids))
+        if len(assocs) != len(self.associations):
+            self._drop_links({id(a) for a in self.associations} - {id(a) for a in assocs})
         if any(isinstance(v, Usage | SeatUsage) for v in victims):
             self.usage = tuple(u for u in self.usage if id(u) not in ids)
             self.seats = tuple(s for s in self.seats if id(s) not in ids)
         if subs_changed:
-            self.usage = self._rows(self.usage, _USAGE_KEY, "DUPLICATE_USAGE", "usage row")
-            self.seats = self._rows(self.seats, _SEAT_KEY, "DUPLICATE_SEATS", "seat record")
+            self.rows(self.usage, self.seats)
 
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error" and f.code != _CASCADE]
@@ -706,7 +696,7 @@ class Ledger:
         self._customers_by_id = check.customers_by_id
         self._subscriptions_by_id = check.subscriptions_by_id
         self._assoc_by_sub = check.by_sub
-        self._ordered = tuple(check.ordered)
+        self._ordered = check.ordered
         self._rules = check.rules
         self._findings = check.warnings()
         self._usage_by_sub = None
@@ -962,10 +952,7 @@ class Ledger:
         """
         self.customer(customer_id)
         if self._subs_by_customer is None:
-            grouped: defaultdict[CustomerId, list[Subscription]] = defaultdict(list)
-            for s in self._subscriptions:
-                grouped[s.customer_id].append(s)
-            self._subs_by_customer = {k: tuple(v) for k, v in grouped.items()}
+            self._subs_by_customer = _index_by(self._subscriptions, _CUSTOMER_ID)
         return self._subs_by_customer.get(customer_id, ())
 
     def usage_of(self, subscription_id: SubscriptionId) -> tuple[Usage, ...]:
@@ -982,10 +969,7 @@ class Ledger:
         """
         self.subscription(subscription_id)
         if self._usage_by_sub is None:
-            grouped: defaultdict[SubscriptionId, list[Usage]] = defaultdict(list)
-            for u in self._usage:
-                grouped[u.subscription_id].append(u)
-            self._usage_by_sub = {k: tuple(v) for k, v in grouped.items()}
+            self._usage_by_sub = _index_by(self._usage, _SUB_ID)
         return self._usage_by_sub.get(subscription_id, ())
 
     def seats_of(self, subscription_id: SubscriptionId) -> tuple[SeatUsage, ...]:
@@ -1002,10 +986,7 @@ class Ledger:
         """
         self.subscription(subscription_id)
         if self._seats_by_sub is None:
-            grouped: defaultdict[SubscriptionId, list[SeatUsage]] = defaultdict(list)
-            for s in self._seats:
-                grouped[s.subscription_id].append(s)
-            self._seats_by_sub = {k: tuple(v) for k, v in grouped.items()}
+            self._seats_by_sub = _index_by(self._seats, _SUB_ID)
         return self._seats_by_sub.get(subscription_id, ())
 
     # ---------------------------------------------------------------- events
@@ -1061,12 +1042,10 @@ class Ledger:
                 msg = f"Ledger.add: {r!r} is not a model record"
                 raise TypeError(msg)
             bucket.append(r)
-        if (
-            not (extra[Partner] or extra[Customer] or extra[Subscription] or extra[Usage])
-            and not (extra[SeatUsage])
-        ):
+        if not any(more for t, more in extra.items() if t is not Association):
+            # only associations: update the association indexes instead of rebuilding
             return self._derive(added=tuple(extra[Association]))
-        return Ledger(
+        return type(self)(
             (*self._partners, *extra[Partner]),
             (*self._customers, *extra[Customer]),
             (*self._subscriptions, *extra[Subscription]),
@@ -1088,7 +1067,7 @@ class Ledger:
         Raises:
             LedgerError: the records break a rule of ``rules``.
         """
-        return Ledger(
+        return type(self)(
             self._partners,
             self._customers,
             self._subscriptions,

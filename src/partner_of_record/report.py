@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from partner_of_record.currency import CURRENCIES, quantize
+from partner_of_record._text import clip as _clip
+from partner_of_record._text import money as _money
+from partner_of_record._text import table as _table
 from partner_of_record.evaluation import (
     Competency,
     Evaluation,
@@ -147,28 +149,6 @@ def monthly_credits(
         key=lambda r: (r.month, r.customer_id, r.workload.value, kinds_label(r.kinds), r.currency)
     )
     return tuple(rows)
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    if currency in CURRENCIES:
-        amount = quantize(amount, currency)
-    return f"{amount:,}"
-
-
-def _table(rows: Sequence[Sequence[str]], right: Iterable[int] = ()) -> list[str]:
-    """Align ``rows`` in columns two spaces apart; columns in ``right`` are right-aligned."""
-    if not rows:
-        return []
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    right_set = set(right)
-    return [
-        "  "
-        + "  ".join(
-            cell.rjust(widths[i]) if i in right_set else cell.ljust(widths[i])
-            for i, cell in enumerate(r)
-        ).rstrip()
-        for r in rows
-    ]
 
 
 def render_monthly(
@@ -454,10 +434,6 @@ def catalog_position(
 
 def _points(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def render_position(positions: Sequence[Position]) -> str:

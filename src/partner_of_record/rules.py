@@ -197,6 +197,16 @@ def _to_workloads(values: Iterable[Workload]) -> frozenset[Workload]:
     return frozenset(values)
 
 
+def _default_code(attribute: str, template: str) -> str:
+    """The default of a rule's ``code``: ``template`` filled with the name of the enum member
+    in ``attribute`` (``_default_code("kind", "{}_OVERLAP")`` gives ``"DPOR_OVERLAP"``).
+
+    An ``attrs.Factory`` taking the instance; attrs' stubs type it as the value it makes."""
+    return attrs.Factory(
+        lambda self: template.format(getattr(self, attribute).name), takes_self=True
+    )
+
+
 @attrs.frozen
 class KindOnlyOnWorkloads:
     """Associations of ``kind`` are allowed only on subscriptions of the listed workloads.
@@ -209,9 +219,7 @@ class KindOnlyOnWorkloads:
 
     kind: AssociationKind
     workloads: frozenset[Workload] = attrs.field(converter=_to_workloads)
-    code: str = attrs.field(
-        default=attrs.Factory(lambda self: f"{self.kind.name}_WORKLOAD", takes_self=True)
-    )
+    code: str = attrs.field(default=_default_code("kind", "{}_WORKLOAD"))
 
     @property
     def description(self) -> str:
@@ -314,9 +322,7 @@ class ExclusiveKind:
 
     kind: AssociationKind
     scope: Scope = attrs.field(default="subscription", validator=_check_scope)
-    code: str = attrs.field(
-        default=attrs.Factory(lambda self: f"{self.kind.name}_OVERLAP", takes_self=True)
-    )
+    code: str = attrs.field(default=_default_code("kind", "{}_OVERLAP"))
 
     @property
     def description(self) -> str:
@@ -399,9 +405,7 @@ class MaxDuration:
 
     kind: AssociationKind
     limit: relativedelta
-    code: str = attrs.field(
-        default=attrs.Factory(lambda self: f"{self.kind.name}_TOO_LONG", takes_self=True)
-    )
+    code: str = attrs.field(default=_default_code("kind", "{}_TOO_LONG"))
 
     @property
     def description(self) -> str:
@@ -453,9 +457,7 @@ class RequiresEnd:
     """
 
     kind: AssociationKind
-    code: str = attrs.field(
-        default=attrs.Factory(lambda self: f"{self.kind.name}_OPEN_ENDED", takes_self=True)
-    )
+    code: str = attrs.field(default=_default_code("kind", "{}_OPEN_ENDED"))
 
     @property
     def description(self) -> str:
@@ -494,9 +496,7 @@ class GrantedBy:
 
     kinds: frozenset[AssociationKind] = attrs.field(converter=_to_kinds)
     actor: Actor
-    code: str = attrs.field(
-        default=attrs.Factory(lambda self: f"NOT_GRANTED_BY_{self.actor.name}", takes_self=True)
-    )
+    code: str = attrs.field(default=_default_code("actor", "NOT_GRANTED_BY_{}"))
 
     @property
     def description(self) -> str:

@@ -8,7 +8,8 @@ import html
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 from partner_of_record.attribution.errors import CurrencyMixError
 from partner_of_record.attribution.explain import credit_explanation, explain_partner
@@ -19,6 +20,9 @@ from partner_of_record.attribution.spans import KEY_SHIFT
 from partner_of_record.attribution.store import Store
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Workload, month_days
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
 
 __all__ = ["FIELDS", "Credits"]
 
@@ -55,19 +59,46 @@ def _decimal(minor: int, exponent: int) -> Decimal:
     return Decimal(minor).scaleb(-exponent)
 
 
-def _sort_key(item: tuple[Any, Any]) -> Any:
-    key = item[0]
-    parts = key if isinstance(key, tuple) else (key,)
-    return tuple(
-        (0, "")
-        if p is None
-        else (1, sorted(k.value for k in p))
-        if isinstance(p, frozenset)
-        else (1, p.value)
-        if isinstance(p, enum.Enum)
-        else (1, p)
-        for p in parts
-    )
+def _kinds_order(kinds: frozenset[Any] | None) -> tuple[int, list[str]]:
+    return (0, []) if kinds is None else (1, sorted(k.value for k in kinds))
+
+
+def _value_order(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    return (1, value.value) if isinstance(value, enum.Enum) else (1, value)
+
+
+_ORDER: dict[str, Callable[[Any], Any]] = {
+    "service": _value_order,
+    "workload": _value_order,
+    "kinds": _kinds_order,
+}
+"""How ``totals`` orders the values of the fields that are not plainly comparable: ``None``
+first, enums by value, kinds by their sorted values; other fields sort as they are."""
+
+
+def _ordered(result: dict[Any, Decimal], fields: tuple[str, ...]) -> dict[Any, Decimal]:
+    """Return ``result`` ordered by key (one sort key per group, not per credit)."""
+    orders = [_ORDER.get(f) for f in fields]
+    key: Callable[[tuple[Any, Decimal]], Any] | None = None
+    if len(fields) == 1:
+        one = orders[0]
+        if one is not None:
+            key = lambda item: one(item[0])  # noqa: E731 - a tiny sort key
+    elif any(orders):
+        parts = [o or _same for o in orders]
+        key = lambda item: tuple(o(v) for o, v in zip(parts, item[0], strict=True))  # noqa: E731
+    try:
+        if key is None:  # keys are unique: sorting the pairs never compares two totals
+            return dict(sorted(result.items()))
+        return dict(sorted(result.items(), key=key))
+    except TypeError:  # pragma: no cover - unorderable mixed keys keep first-seen order
+        return result
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class Credits:
@@ -87,10 +118,10 @@ class Credits:
         unattributed: the parts of usage rows nobody was credited with.
     """
 
-    __slots__ = ("_cidx", "_partial", "_rows", "_store", "_uidx")
+    __slots__ = ("_c", "_partial", "_rows", "_store", "_u")
     _store: Store
-    _cidx: Selection
-    _uidx: Selection
+    _c: Selection | None
+    _u: Selection | None
     _rows: Selection
     _partial: bool
 
@@ -102,29 +133,35 @@ class Credits:
     def _make(
         cls,
         store: Store,
-        cidx: Selection,
-        uidx: Selection,
+        cidx: Selection | None,
+        uidx: Selection | None,
         rows: Selection,
         *,
         partial: bool,
     ) -> Credits:
+        """``cidx``/``uidx`` of ``None`` select every credit/unattributed part of the store,
+        without building the credit columns until they are needed."""
         self = object.__new__(cls)
         self._store = store
-        self._cidx = cidx
-        self._uidx = uidx
+        self._c = cidx
+        self._u = uidx
         self._rows = rows
         self._partial = partial
         return self
 
     @classmethod
     def _from_store(cls, store: Store) -> Credits:
-        return cls._make(
-            store,
-            range(len(store.c_row)),
-            range(len(store.u_row)),
-            range(len(store.rows)),
-            partial=False,
-        )
+        return cls._make(store, None, None, range(len(store.rows)), partial=False)
+
+    @property
+    def _cidx(self) -> Selection:
+        """The selected credit indices (builds the credit columns when all are selected)."""
+        return range(len(self._store.c_row)) if self._c is None else self._c
+
+    @property
+    def _uidx(self) -> Selection:
+        """The selected unattributed parts' indices."""
+        return range(len(self._store.u_row)) if self._u is None else self._u
 
     # ------------------------------------------------------------------ basic access
 
@@ -139,10 +176,10 @@ class Credits:
         return self._store.ledger
 
     def __len__(self) -> int:
-        return len(self._cidx)
+        return self._store.credit_count() if self._c is None else len(self._c)
 
     def __bool__(self) -> bool:
-        return len(self._cidx) > 0
+        return len(self) > 0
 
     def __iter__(self) -> Iterator[Credit]:
         for c in self._cidx:
@@ -150,8 +187,8 @@ class Credits:
 
     def __repr__(self) -> str:
         return (
-            f"<Credits policy={self._store.policy_name} credits={len(self._cidx)} "
-            f"unattributed={len(self._uidx)}>"
+            f"<Credits policy={self._store.policy_name} credits={len(self)} "
+            f"unattributed={self._unattributed_count()}>"
         )
 
     def _credit(self, c: int) -> Credit:
@@ -175,6 +212,9 @@ class Credits:
             share=plan.share(p),
             explanation=credit_explanation(s, r, p),
         )
+
+    def _unattributed_count(self) -> int:
+        return self._store.unattributed_count() if self._u is None else len(self._u)
 
     @property
     def unattributed(self) -> tuple[Unattributed, ...]:
@@ -257,18 +297,24 @@ class Credits:
                 if all(values[r] in wanted for values, wanted in row_tests):
                     rowmask[r] = 1
         pset = _values(partner_id)
-        pidx: set[int] | None = None
-        if pset is not None:
-            pidx = {i for i, p in enumerate(s.partners) if p in pset}
         kset = _values(kind)
-        kmask = kinds_mask(set(kset)) if kset is not None else 0
+        if rowmask is None and pset is None and kset is None:
+            return Credits._make(s, self._c, self._u, self._rows, partial=self._partial)
         c_row, c_key = s.c_row, s.c_key
         cidx: Iterable[int] = self._cidx
+        if pset is not None:
+            ids = s.partner_ids()
+            pidx = {ids[p] for p in pset if p in ids}
+            if self._c is None:  # every credit: read the per-partner index
+                index = s.by_partner()
+                found = [index[p] for p in sorted(pidx) if p in index]
+                cidx = found[0] if len(found) == 1 else sorted(chain.from_iterable(found))
+            else:
+                cidx = [c for c in cidx if c_key[c] >> KEY_SHIFT in pidx]
         if rowmask is not None:
             cidx = [c for c in cidx if rowmask[c_row[c]]]
-        if pidx is not None:
-            cidx = [c for c in cidx if c_key[c] >> KEY_SHIFT in pidx]
         if kset is not None:
+            kmask = kinds_mask(set(kset))
             cidx = [c for c in cidx if c_key[c] & kmask]
         partial = self._partial or pset is not None or kset is not None
         uidx: Iterable[int] = self._uidx
@@ -278,13 +324,7 @@ class Credits:
             rows = [r for r in rows if rowmask[r]]
         if pset is not None or kset is not None:
             uidx = []
-        return Credits._make(
-            s,
-            _freeze(cidx),
-            _freeze(uidx),
-            _freeze(rows),
-            partial=partial,
-        )
+        return Credits._make(s, _freeze(cidx), _freeze(uidx), _freeze(rows), partial=partial)
 
     # ------------------------------------------------------------------ totals
 
@@ -295,10 +335,13 @@ class Credits:
             The ISO 4217 codes; empty when there is no credit.
         """
         s = self._store
+        if self._c is None:
+            counts = s.summary().credit_counts
+            return frozenset(c for c, n in zip(s.currencies, counts, strict=True) if n)
         if len(s.currencies) == 1:
-            return frozenset(s.currencies) if len(self._cidx) else frozenset()
+            return frozenset(s.currencies) if len(self._c) else frozenset()
         row_cur, c_row = s.row_cur, s.c_row
-        found = {row_cur[c_row[c]] for c in self._cidx}
+        found = {row_cur[c_row[c]] for c in self._c}
         return frozenset(s.currencies[i] for i in found)
 
     def partners(self) -> frozenset[PartnerId]:
@@ -308,8 +351,10 @@ class Credits:
             The partner ids; empty when there is no credit.
         """
         s = self._store
+        if self._c is None:
+            return frozenset(s.partners[p] for per in s.summary().credited for p in per)
         c_key = s.c_key
-        keys = {c_key[c] for c in self._cidx}
+        keys = {c_key[c] for c in self._c}
         return frozenset(s.partners[i] for i in {k >> KEY_SHIFT for k in keys})
 
     def total(
@@ -344,41 +389,47 @@ class Credits:
             CurrencyMixError: the selection holds amounts in several currencies.
         """
         sel = self.filter(
-            partner_id=partner_id,
-            customer_id=customer_id,
-            subscription_id=subscription_id,
-            workload=workload,
-            kind=kind,
-            service=service,
-            currency=currency,
-            start=start,
-            end=end,
+            partner_id, customer_id, subscription_id, workload, kind, service, currency, start, end
         )
-        return sel._sum(sel._cidx, sel._store.c_minor, sel._store.c_row)
+        if sel._c is None:
+            summary = sel._store.summary()
+            per_currency = [sum(per.values()) for per in summary.credited]
+            return sel._summed(summary.credit_counts, per_currency)
+        return sel._sum(sel._c, sel._store.c_minor, sel._store.c_row)
+
+    def _summed(self, counts: Sequence[int], totals: Sequence[int]) -> Decimal:
+        """The total of per-currency sums (``counts``: how many amounts each sum holds)."""
+        s = self._store
+        used = [i for i, n in enumerate(counts) if n]
+        if not used:
+            return Decimal("0")
+        if len(used) > 1:
+            raise CurrencyMixError(s.currencies[i] for i in used)
+        return _decimal(totals[used[0]], s.exponents[used[0]])
 
     def _sum(self, idx: Selection, minor: Sequence[int], row_of: Sequence[int]) -> Decimal:
+        """The total of ``minor[i]`` for ``i`` in ``idx`` (``row_of[i]``: its row)."""
         s = self._store
-        if not len(idx):
-            return Decimal("0")
-        row_cur = s.row_cur
-        if len(s.currencies) == 1:
-            cur = 0
-        else:
-            curs = {row_cur[row_of[i]] for i in idx}
-            if len(curs) > 1:
-                raise CurrencyMixError(s.currencies[i] for i in curs)
-            cur = curs.pop()
-        if isinstance(idx, range) and idx.step == 1 and len(idx) == len(minor):
-            total = sum(minor)
-        else:
-            total = sum(minor[i] for i in idx)
-        return _decimal(total, s.exponents[cur])
+        n = len(s.currencies)
+        counts, totals = [0] * n, [0] * n
+        if n == 1:
+            counts[0] = len(idx)
+            whole = isinstance(idx, range) and idx.step == 1 and len(idx) == len(minor)
+            totals[0] = sum(minor) if whole else sum(minor[i] for i in idx)
+        elif n > 1:
+            row_cur = s.row_cur
+            for i in idx:
+                cur = row_cur[row_of[i]]
+                counts[cur] += 1
+                totals[cur] += minor[i]
+        return self._summed(counts, totals)
 
     def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:
         """Return the total credited amount per value of one or several credit fields.
 
-        Computed over the columns, without building one ``Credit`` per credit. The result is
-        ordered by key.
+        Computed over the columns, without building one ``Credit`` per credit (and, for
+        ``"partner_id"`` over unfiltered credits, per plan rather than per credit). The result
+        is ordered by key.
 
         Args:
             by: a credit field (see ``FIELDS``: ``"partner_id"``, ``"customer_id"``,
@@ -400,6 +451,8 @@ class Credits:
             if f not in FIELDS:
                 msg = f"totals(by=...): {f!r} is not a credit field (one of {', '.join(FIELDS)})"
                 raise ValueError(msg)
+        if self._c is None and fields in (("partner_id",), ("partner_id", "currency")):
+            return self._partner_totals(by_currency=len(fields) == 2)
         s = self._store
         cidx = self._cidx
         c_row, c_key, c_minor = s.c_row, s.c_key, s.c_minor
@@ -415,10 +468,9 @@ class Credits:
             single = 0
         acc: dict[Any, int] = {}
         get = acc.get
-        whole = isinstance(cidx, range) and len(cidx) == len(c_minor)
         if fields == ("partner_id",) and not multi:
             # sum per packed key (partner and kinds), then fold the kinds away
-            if whole:
+            if isinstance(cidx, range) and len(cidx) == len(c_minor):
                 for k, m in zip(c_key, c_minor, strict=True):
                     acc[k] = get(k, 0) + m
             else:
@@ -431,8 +483,7 @@ class Credits:
                 per_partner[p] = per_partner.get(p, 0) + m
             names = s.partners
             exp = s.exponents[single] if s.currencies else 0
-            out = {names[p]: _decimal(m, exp) for p, m in per_partner.items()}
-            return dict(sorted(out.items()))
+            return dict(sorted((names[p], _decimal(m, exp)) for p, m in per_partner.items()))
         keyers = [self._keyer(f) for f in fields]
         if len(keyers) == 1:
             key1 = keyers[0]
@@ -446,16 +497,30 @@ class Credits:
         result: dict[Any, Decimal] = {}
         if multi:
             cur_pos = fields.index("currency")
+            exps = dict(zip(s.currencies, s.exponents, strict=True))
             for k, m in acc.items():
                 cur = k[cur_pos] if isinstance(k, tuple) else k
-                result[k] = _decimal(m, s.exponents[s.currencies.index(cur)])
+                result[k] = _decimal(m, exps[cur])
         else:
             exp = s.exponents[single] if s.currencies else 0
             result = {k: _decimal(m, exp) for k, m in acc.items()}
-        try:
-            return dict(sorted(result.items(), key=_sort_key))
-        except TypeError:  # pragma: no cover - unorderable mixed keys keep first-seen order
-            return result
+        return _ordered(result, fields)
+
+    def _partner_totals(self, *, by_currency: bool) -> dict[Any, Decimal]:
+        """``totals(by="partner_id")`` (or ``("partner_id", "currency")``) of every credit,
+        from the per-plan summary."""
+        s = self._store
+        summary = s.summary()
+        used = [i for i, n in enumerate(summary.credit_counts) if n]
+        if len(used) > 1 and not by_currency:
+            raise CurrencyMixError(s.currencies[i] for i in used)
+        names = s.partners
+        out: list[tuple[Any, Decimal]] = []
+        for ci in used:
+            exp, cur = s.exponents[ci], s.currencies[ci]
+            for p, m in summary.credited[ci].items():
+                out.append(((names[p], cur) if by_currency else names[p], _decimal(m, exp)))
+        return dict(sorted(out))
 
     def _keyer(self, field: str) -> Callable[[int], Any]:
         s = self._store
@@ -484,8 +549,15 @@ class Credits:
         Raises:
             CurrencyMixError: ``currency`` is not given and the parts are in several currencies.
         """
-        idx: Selection = self._uidx
         s = self._store
+        if self._u is None:
+            summary = s.summary()
+            counts, totals = summary.unattributed_counts, summary.unattributed
+            if currency is not None:
+                keep = [c == currency for c in s.currencies]
+                counts = [n if k else 0 for n, k in zip(counts, keep, strict=True)]
+            return self._summed(counts, totals)
+        idx: Selection = self._u
         if currency is not None:
             idx = [i for i in idx if s.rows[s.u_row[i]].currency == currency]
         return self._sum(idx, s.u_minor, s.u_row)
@@ -521,15 +593,7 @@ class Credits:
             Readable text: the totals per currency, then one block per usage row.
         """
         sel = self.filter(
-            partner_id=partner_id,
-            customer_id=customer_id,
-            subscription_id=subscription_id,
-            workload=workload,
-            kind=kind,
-            service=service,
-            currency=currency,
-            start=start,
-            end=end,
+            partner_id, customer_id, subscription_id, workload, kind, service, currency, start, end
         )
         return explain_partner(sel._store, partner_id, sel._cidx)
 
@@ -551,6 +615,58 @@ class Credits:
         """
         return reconcile(self._store, self._cidx, self._uidx, self._rows, partial=self._partial)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """Return one row per credit, in iteration order (needs the ``pandas`` extra).
+
+        The columns are the [`Credit`][partner_of_record.Credit] fields but ``explanation``:
+        ``partner_id``, ``subscription_id``, ``customer_id``, ``workload`` (its value, e.g.
+        ``"azure"``), ``month`` (a ``datetime.date``), ``service`` (``None`` when unknown),
+        ``currency``, ``amount`` (an exact ``Decimal``), ``kinds`` (the kinds' values, sorted
+        and joined by commas, e.g. ``"dpor,pal"``) and ``share`` (an exact ``Fraction``). Built
+        from the columns, without making ``Credit`` objects.
+
+        Returns:
+            A ``pandas.DataFrame`` with those columns (and no row when there is no credit).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Credits.to_pandas needs pandas: pip install 'partner-of-record[pandas]'"
+            ) from exc
+        s = self._store
+        cidx = self._cidx
+        c_row, c_partner, c_kinds, c_minor = s.c_row, s.c_partner, s.c_kinds, s.c_minor
+        rows = [c_row[c] for c in cidx]
+        partners = [c_partner[c] for c in cidx]
+        row_cur, plans = s.row_cur, s.row_plan
+
+        def per_row(field: str) -> list[Any]:
+            values = s.row_values(field)
+            return [values[r] for r in rows]
+
+        columns: dict[str, list[Any]] = {
+            "partner_id": [s.partners[p] for p in partners],
+            "subscription_id": per_row("subscription_id"),
+            "customer_id": per_row("customer_id"),
+            "workload": [w.value for w in per_row("workload")],
+            "month": per_row("month"),
+            "service": per_row("service"),
+            "currency": per_row("currency"),
+            "amount": [
+                _decimal(c_minor[c], s.exponents[row_cur[r]])
+                for c, r in zip(cidx, rows, strict=True)
+            ],
+            "kinds": [_kinds_text(c_kinds[c]) for c in cidx],
+            "share": [plans[r].share(p) for r, p in zip(rows, partners, strict=True)],
+        }
+        frame = pd.DataFrame(columns, columns=list(columns))
+        frame["service"] = pd.Series(columns["service"], dtype=object)  # keep None, not NaN
+        return frame
+
     def _repr_html_(self) -> str:
         try:
             totals = self.totals(by=("partner_id", "currency"))
@@ -567,6 +683,10 @@ class Credits:
             "<tr><th>partner</th><th>currency</th><th>total</th></tr>"
             f"{cells}</table>"
         )
+
+
+def _kinds_text(mask: int) -> str:
+    return ",".join(sorted(k.value for k in mask_kinds(mask)))
 
 
 def _freeze(idx: Iterable[int]) -> Selection:

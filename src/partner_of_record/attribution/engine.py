@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from bisect import bisect_right
 from collections.abc import Sequence
-from decimal import (
-    MAX_EMAX,
-    MIN_EMIN,
-    ROUND_HALF_EVEN,
-    Context,
-    Decimal,
-    Inexact,
-    getcontext,
-    localcontext,
-)
+from decimal import Context, getcontext, localcontext
+from operator import attrgetter, getitem
 from typing import Any
 
 from partner_of_record.attribution.credits import Credits
@@ -26,20 +17,19 @@ from partner_of_record.attribution.spans import (
     Timeline,
     decide,
     engine_awards,
-    largest_remainder,
     partial_plan,
-    round_half_even,
     whole_plan,
 )
-from partner_of_record.attribution.store import Store
-from partner_of_record.currency import minor_unit_exponent
+from partner_of_record.attribution.store import EXACT_TRAPPED, Store, paused_gc
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
 
 __all__ = ["attribute"]
 
-_EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact])
-"""Amount x 10^exponent is computed exactly (an amount of more than 60 digits is refused)."""
+_SUBSCRIPTION = attrgetter("subscription_id")
+_MONTH = attrgetter("month")
+EPOCH = dt.date(1970, 1, 1)
+"""A placeholder span day, for plans of built-in policies (whose errors never name a span)."""
 
 
 def attribute(
@@ -115,25 +105,20 @@ def attribute(
             for u in rows
             if (start is None or u.month >= start) and (end is None or u.month < end)
         )
-    store.rows = rows
-    # The loops make many small containers and no reference cycles: the cyclic garbage
-    # collector would only rescan the (large) ledger again and again, so it is paused.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with localcontext(_EXACT):
-            if getattr(policy, "usage_independent", False):
-                _run_planned(store, rows, user_context)
-            else:
-                _run_per_row(store, rows, user_context)
-    finally:
-        if collecting:
-            gc.enable()
+    with paused_gc(), localcontext(EXACT_TRAPPED):
+        ctx = _Context(store, user_context)
+        if not getattr(policy, "usage_independent", False):
+            plans = _plan_per_row(ctx, rows)
+        elif ctx.fast_awards is not None:
+            plans = _plan_by_subscription(ctx, rows)
+        else:
+            plans = _plan_each_row(ctx, rows)
+        store.set_rows(rows, plans)
     return Credits._from_store(store)
 
 
 class _Context:
-    """Per-run lookups shared by the row loops."""
+    """Per-run lookups shared by the planning loops."""
 
     __slots__ = (
         "decimal_context",
@@ -142,6 +127,7 @@ class _Context:
         "order",
         "partner_index",
         "policy",
+        "single",
         "split",
         "store",
         "timelines",
@@ -159,6 +145,7 @@ class _Context:
         self.months: dict[dt.date, tuple[int, int, dt.date, int]] = {}
         self.whole_plans: dict[RawAwards, Plan] = {}
         self.fast_awards = getattr(self.policy, "_awards", None)
+        self.single: dict[tuple[str, Any, int, int], list[Plan]] = {}
 
     def pidx(self, partner_id: str) -> int:
         found = self.partner_index.get(partner_id)
@@ -183,15 +170,23 @@ class _Context:
             self.months[month] = found
         return found
 
-    def awards(self, tl: Timeline, k: int, usage: Usage, lo: dt.date, hi: dt.date) -> RawAwards:
-        """The awards of segment ``k`` (asked once per segment: usage-independent policies)."""
+    def awards(
+        self, tl: Timeline, k: int, usage: Usage | None, lo: dt.date, hi: dt.date
+    ) -> RawAwards:
+        """The awards of segment ``k`` (asked once per segment: usage-independent policies).
+
+        ``usage`` may be ``None`` only for a policy with the built-ins' fast ``_awards``.
+        """
         found = tl.awards[k]
         if found is None:
             fast = self.fast_awards
             if fast is not None:
                 found = fast(tl.actives[k])
-            else:
+            elif usage is not None:
                 found = self.ask(usage, tl.actives[k], lo, hi)
+            else:  # pragma: no cover - the callers pass a row when there is no fast path
+                msg = "a usage row is needed to ask the policy"
+                raise TypeError(msg)
             tl.awards[k] = found
         return found
 
@@ -206,127 +201,160 @@ class _Context:
             found = self.whole_plans[awards] = whole_plan(awards, self.pidx, split=self.split)
         return found
 
-    def plan(self, usage: Usage) -> Plan:
-        """The plan of one usage row (the loops inline this for speed)."""
-        tl = self.timeline(usage.subscription_id)
-        m_ord, end_ord, mend, days = self.month(usage.month)
-        pts = tl.points
-        k = bisect_right(pts, m_ord)
-        if k == len(pts) or pts[k] >= end_ord:
-            plan = tl.plans[k]
-            if plan is None:
-                plan = tl.plans[k] = self.whole(self.awards(tl, k, usage, usage.month, mend))
-            return plan
+    def segment_plan(
+        self, tl: Timeline, k: int, usage: Usage | None, month: dt.date, mend: dt.date
+    ) -> Plan:
+        """The plan of a month lying entirely inside segment ``k`` (cached on the timeline)."""
+        plan = tl.plans[k]
+        if plan is None:
+            plan = tl.plans[k] = self.whole(self.awards(tl, k, usage, month, mend))
+        return plan
+
+    def partial_plan(self, tl: Timeline, usage: Usage | None, month: dt.date) -> Plan:
+        """The plan of a month cut by change points (cached on the timeline)."""
+        m_ord, _, mend, days = self.month(month)
         plan = tl.partial.get(m_ord)
         if plan is None:
             spans = [
                 ((hi - lo).days, self.awards(tl, j, usage, lo, hi))
-                for lo, hi, j in tl.spans(usage.month, mend)
+                for lo, hi, j in tl.spans(month, mend)
             ]
-            plan = partial_plan(spans, days, self.pidx, split=self.split)
-            tl.partial[m_ord] = plan
+            plan = tl.partial[m_ord] = partial_plan(spans, days, self.pidx, split=self.split)
         return plan
 
+    def plan(self, usage: Usage) -> Plan:
+        """The plan of one usage row."""
+        tl = self.timeline(usage.subscription_id)
+        m_ord, end_ord, mend, _ = self.month(usage.month)
+        pts = tl.points
+        k = bisect_right(pts, m_ord)
+        if k == len(pts) or pts[k] >= end_ord:
+            return self.segment_plan(tl, k, usage, usage.month, mend)
+        return self.partial_plan(tl, usage, usage.month)
 
-def _run_planned(store: Store, rows: Sequence[Usage], decimal_context: Context) -> None:
-    """The fast loop, for usage-independent policies: one plan per segment or partial month."""
-    ctx = _Context(store, decimal_context)
-    split = ctx.split
+    def month_plans(self, subscription_id: str, months: _Months) -> list[Plan]:
+        """The plan of each month in scope for one subscription (built-in policies only).
+
+        Built as runs: the months between two change points share one plan. A subscription
+        with a single association gets a list shared with every other subscription whose single
+        association has the same partner, kind and days in effect within the months in scope.
+        """
+        assocs = self.store.ledger.associations_of(subscription_id)
+        if len(assocs) == 1:
+            a = assocs[0]
+            lo, hi = months.first, months.last
+            start = min(max(a.start.toordinal(), lo), hi)
+            end = hi if a.end is None else min(max(a.end.toordinal(), lo), hi)
+            key = (a.partner_id, a.kind, start, end)
+            found = self.single.get(key)
+            if found is None:
+                found = self.single[key] = self.runs(Timeline(assocs), months)
+            return found
+        tl = self.timelines[subscription_id] = Timeline(assocs)
+        return self.runs(tl, months)
+
+    def runs(self, tl: Timeline, months: _Months) -> list[Plan]:
+        """The plan of each month in scope on one timeline."""
+        starts, ends = months.starts, months.ends
+        out: list[Plan] = []
+        i = 0
+        n = len(starts)
+        for k, p in enumerate(tl.points):
+            if i == n:
+                return out
+            j = bisect_right(ends, p, i)  # months i..j-1 end on or before the change point
+            if j > i:
+                out += [tl.plans[k] or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (j - i)
+                i = j
+            if i < n and starts[i] < p:  # the change point falls inside month i
+                out.append(self.dense_partial(tl, starts[i], ends[i]))
+                i += 1
+        if i < n:
+            k = len(tl.points)
+            out += [tl.plans[k] or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (n - i)
+        return out
+
+    def dense_partial(self, tl: Timeline, m_ord: int, end_ord: int) -> Plan:
+        """The plan of a month cut by change points, from ordinals (built-in policies only)."""
+        pts = tl.points
+        k = bisect_right(pts, m_ord)
+        lo = m_ord
+        spans: list[tuple[int, RawAwards]] = []
+        awards = tl.awards
+        fast = self.fast_awards
+        while True:
+            hi = pts[k] if k < len(pts) and pts[k] < end_ord else end_ord
+            found = awards[k]
+            if found is None:
+                found = awards[k] = fast(tl.actives[k])  # type: ignore[misc]  # built-ins only
+            spans.append((hi - lo, found))
+            if hi == end_ord:
+                break
+            lo = hi
+            k += 1
+        return partial_plan(spans, end_ord - m_ord, self.pidx, split=self.split)
+
+
+class _Months:
+    """The months in scope, sorted: first days and next months' first days as ordinals."""
+
+    __slots__ = ("ends", "first", "last", "starts")
+
+    def __init__(self, ctx: _Context, months: Sequence[dt.date]) -> None:
+        infos = [ctx.month(m) for m in months]
+        self.starts = [info[0] for info in infos]
+        self.ends = [info[1] for info in infos]
+        self.first = self.starts[0] if infos else 0
+        self.last = self.ends[-1] if infos else 0
+
+
+def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
+    """The fast path, for built-in policies: each subscription's plan of every month at once.
+
+    A subscription's months that lie inside one segment of its timeline share that segment's
+    plan, so each subscription gets one list of plans (one per month in scope) built from a few
+    runs, and each row's plan is then found by two lookups done in C (``map``). Sparse data
+    (many subscriptions, few of their months used) take the row-by-row path instead.
+    """
+    subs = list(map(_SUBSCRIPTION, rows))
+    months = list(map(_MONTH, rows))
+    distinct = sorted(set(months))
+    subscriptions = dict.fromkeys(subs)
+    if len(subscriptions) * len(distinct) > 2 * len(rows) + 64:
+        return _plan_each_row(ctx, rows)
+    scope = _Months(ctx, distinct)
+    by_sub = {sid: ctx.month_plans(sid, scope) for sid in subscriptions}
+    month_index = {m: i for i, m in enumerate(distinct)}
+    return list(map(getitem, map(by_sub.__getitem__, subs), map(month_index.__getitem__, months)))
+
+
+def _plan_each_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
+    """Row by row, for usage-independent policies: one ``bisect`` per row, plans cached."""
     timelines = ctx.timelines
     months = ctx.months
     plan_of = ctx.plan
-    scales: dict[str, Decimal] = {}
-    row_plan = store.row_plan.append
-    c_row = store.c_row.append
-    c_key = store.c_key.append
-    c_minor = store.c_minor.append
-    u_row = store.u_row.append
-    u_minor = store.u_minor.append
-    last_currency = ""
-    scale = Decimal(1)
-    r = -1
+    out: list[Plan] = []
+    append = out.append
     for u in rows:
-        r += 1
         tl = timelines.get(u.subscription_id)
         mi = months.get(u.month)
         if tl is None or mi is None:
-            plan = plan_of(u)
+            append(plan_of(u))
+            continue
+        pts = tl.points
+        m_ord = mi[0]
+        k = bisect_right(pts, m_ord)
+        if k == len(pts) or pts[k] >= mi[1]:
+            append(tl.plans[k] or plan_of(u))
         else:
-            pts = tl.points
-            m_ord = mi[0]
-            k = bisect_right(pts, m_ord)
-            if k == len(pts) or pts[k] >= mi[1]:
-                plan = tl.plans[k] or plan_of(u)
-            else:
-                plan = tl.partial.get(m_ord) or plan_of(u)
-        cur = u.currency
-        if cur != last_currency:
-            found = scales.get(cur)
-            if found is None:
-                exp = minor_unit_exponent(cur)
-                store.currencies.append(cur)
-                store.exponents.append(exp)
-                found = scales[cur] = Decimal(10) ** exp
-            scale = found
-            last_currency = cur
-        a = round(u.amount * scale)
-        row_plan(plan)
-        mode = plan.mode
-        if mode == 0:
-            c_row(r)
-            c_key(plan.fast_key)
-            c_minor(a)
-        elif mode == 1:
-            for key in plan.keys:
-                c_row(r)
-                c_key(key)
-                c_minor(a)
-        else:
-            _emit(plan, r, a, split, c_row, c_key, c_minor, u_row, u_minor)
+            append(tl.partial.get(m_ord) or plan_of(u))
+    return out
 
 
-def _emit(
-    plan: Plan,
-    r: int,
-    a: int,
-    split: bool,
-    c_row: Any,
-    c_key: Any,
-    c_minor: Any,
-    u_row: Any,
-    u_minor: Any,
-) -> None:
-    """Append one row's credits and unattributed part for the general case."""
-    den = plan.denominator
-    if split:
-        parts = largest_remainder(a, plan.numerators, den)
-        for key, part in zip(plan.keys, parts, strict=False):
-            c_row(r)
-            c_key(key)
-            c_minor(part)
-        if plan.unattributed:
-            u_row(r)
-            u_minor(parts[-1])
-        return
-    for key, n in zip(plan.keys, plan.parts, strict=True):
-        c_row(r)
-        c_key(key)
-        c_minor(a if n == den else round_half_even(a * n, den))
-    if plan.unattributed:
-        u_row(r)
-        u_minor(round_half_even(a * plan.unattributed, den))
-
-
-def _run_per_row(store: Store, rows: Sequence[Usage], decimal_context: Context) -> None:
-    """The general loop: the policy is asked for every row and span."""
-    ctx = _Context(store, decimal_context)
-    scales: dict[str, Decimal] = {}
-    c_row = store.c_row.append
-    c_key = store.c_key.append
-    c_minor = store.c_minor.append
-    u_row = store.u_row.append
-    u_minor = store.u_minor.append
-    for r, u in enumerate(rows):
+def _plan_per_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
+    """The general path: the policy is asked for every row and span."""
+    out: list[Plan] = []
+    for u in rows:
         tl = ctx.timeline(u.subscription_id)
         _, _, mend, days = ctx.month(u.month)
         spans = [
@@ -334,15 +362,7 @@ def _run_per_row(store: Store, rows: Sequence[Usage], decimal_context: Context) 
             for lo, hi, j in tl.spans(u.month, mend)
         ]
         if len(spans) == 1:
-            plan = ctx.whole(spans[0][1])
+            out.append(ctx.whole(spans[0][1]))
         else:
-            plan = partial_plan(spans, days, ctx.pidx, split=ctx.split)
-        scale = scales.get(u.currency)
-        if scale is None:
-            exp = minor_unit_exponent(u.currency)
-            store.currencies.append(u.currency)
-            store.exponents.append(exp)
-            scale = scales[u.currency] = Decimal(10) ** exp
-        a = round(u.amount * scale)
-        store.row_plan.append(plan)
-        _emit(plan, r, a, ctx.split, c_row, c_key, c_minor, u_row, u_minor)
+            out.append(partial_plan(spans, days, ctx.pidx, split=ctx.split))
+    return out

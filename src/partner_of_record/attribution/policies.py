@@ -24,7 +24,7 @@ The built-ins are immutable ``attrs`` classes with a valid-Python ``repr``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -114,6 +114,43 @@ class Decision:
         return {a.partner_id: a.share for a in self.awards}
 
 
+_DPOR = frozenset([AssociationKind.DPOR])
+
+
+class _SharesFromDecide:
+    """``shares`` for the built-in policies, which decide with ``decide``."""
+
+    __slots__ = ()
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return the span's awards and the rule (each built-in policy defines it)."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
+        """Return each credited partner's share of the span (``decide(...).shares()``).
+
+        Args:
+            usage: the usage row (the built-in policies do not look at it).
+            active: the associations in effect during the span.
+
+        Returns:
+            A mapping from partner id to share; partners left out get nothing.
+        """
+        return self.decide(usage, active).shares()
+
+
+def _awards_of(
+    held: Mapping[PartnerId, Iterable[AssociationKind]],
+    share: Callable[[PartnerId], Fraction],
+) -> tuple[Award, ...]:
+    """One award per partner of ``held``, by partner id, with the kinds it holds."""
+    return tuple(Award(p, share(p), frozenset(held[p])) for p in sorted(held))
+
+
+def _whole(_partner: PartnerId) -> Fraction:
+    return Fraction(1)
+
+
 def _kinds_by_partner(
     active: Iterable[Association], kinds: frozenset[AssociationKind] | None
 ) -> dict[PartnerId, set[AssociationKind]]:
@@ -169,7 +206,7 @@ def _everyone(active: Sequence[Association], kinds: frozenset[AssociationKind] |
 
 
 @attrs.frozen
-class RecognizeAll:
+class RecognizeAll(_SharesFromDecide):
     """Every partner with an association in effect is credited the full amount, once.
 
     This is the default and Microsoft's modern rule ("everyone benefits"): a partner holding
@@ -197,7 +234,7 @@ class RecognizeAll:
             A share of 1 for every partner holding a counted kind.
         """
         held = _kinds_by_partner(active, self.kinds)
-        awards = tuple(Award(p, Fraction(1), frozenset(held[p])) for p in sorted(held))
+        awards = _awards_of(held, _whole)
         rule = "RecognizeAll: every partner in effect is credited in full" + _kinds_suffix(
             self.kinds
         )
@@ -206,21 +243,9 @@ class RecognizeAll:
     def _awards(self, active: Sequence[Association]) -> IntAwards:
         return _everyone(active, self.kinds)
 
-    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
-        """Return a share of 1 for every partner holding a counted kind.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A mapping from partner id to ``Fraction(1)``.
-        """
-        return self.decide(usage, active).shares()
-
 
 @attrs.frozen
-class DporOnly:
+class DporOnly(_SharesFromDecide):
     """Only the Digital Partner of Record is credited: the rule before 2017.
 
     The DPOR in effect is credited the full amount; a subscription has at most one DPOR at a time
@@ -242,28 +267,15 @@ class DporOnly:
         Returns:
             The decision; empty when no DPOR is in effect.
         """
-        held = _kinds_by_partner(active, frozenset([AssociationKind.DPOR]))
-        awards = tuple(Award(p, Fraction(1), frozenset(held[p])) for p in sorted(held))
+        held = _kinds_by_partner(active, _DPOR)
+        awards = _awards_of(held, _whole)
         return Decision(awards, "DporOnly: only the Digital Partner of Record is credited")
 
     def _awards(self, active: Sequence[Association]) -> IntAwards:
         return _everyone(active, _DPOR)
 
-    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
-        """Return a share of 1 for the DPOR partner in effect, if any.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A mapping from partner id to ``Fraction(1)``.
-        """
-        return self.decide(usage, active).shares()
-
 
 _ROLE_RANK = {"owner": 0, "contributor": 1}
-_DPOR = frozenset([AssociationKind.DPOR])
 
 
 def _to_order(value: Iterable[AssociationKind]) -> tuple[AssociationKind, ...]:
@@ -282,7 +294,7 @@ def _to_order(value: Iterable[AssociationKind]) -> tuple[AssociationKind, ...]:
 
 
 @attrs.frozen
-class Priority:
+class Priority(_SharesFromDecide):
     """One partner per span: the holder of the highest-ranked association kind.
 
     Kinds not listed in ``order`` do not count. Ties inside one kind (two partners holding a PAL)
@@ -363,21 +375,9 @@ class Priority:
         best = self._winner(counted)
         return ((best.partner_id, KIND_BIT[best.kind], 1, 1),)
 
-    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
-        """Return a share of 1 for the winning partner.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A mapping with at most one partner.
-        """
-        return self.decide(usage, active).shares()
-
 
 @attrs.frozen
-class EqualSplit:
+class EqualSplit(_SharesFromDecide):
     """The amount is divided equally among the partners in effect (a split policy).
 
     A partner holding several kinds counts once. The engine conserves the cents exactly: see
@@ -406,7 +406,7 @@ class EqualSplit:
         if not held:
             return Decision((), "EqualSplit: no partner in effect")
         share = Fraction(1, len(held))
-        awards = tuple(Award(p, share, frozenset(held[p])) for p in sorted(held))
+        awards = _awards_of(held, lambda _: share)
         rule = f"EqualSplit: {len(held)} partner(s) in effect share equally" + _kinds_suffix(
             self.kinds
         )
@@ -418,18 +418,6 @@ class EqualSplit:
         held = _held_masks(active, self.kinds)
         n = len(held)
         return tuple((p, held[p], 1, n) for p in sorted(held))
-
-    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
-        """Return a share of ``1/n`` for each of the ``n`` partners in effect.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A mapping whose shares sum to 1, or an empty mapping.
-        """
-        return self.decide(usage, active).shares()
 
 
 def _to_weights(
@@ -459,7 +447,7 @@ def _to_weights(
 
 
 @attrs.frozen
-class WeightedSplit:
+class WeightedSplit(_SharesFromDecide):
     """The amount is divided among the partners in effect in proportion to their kinds' weights.
 
     A partner's weight is the largest weight among the kinds it holds during the span (holding
@@ -496,7 +484,7 @@ class WeightedSplit:
             return Decision((), "WeightedSplit: no weighted association kind in effect")
         w = {p: max(weights[k] for k in kinds) for p, kinds in held.items()}
         total = sum(w.values())
-        awards = tuple(Award(p, w[p] / total, frozenset(held[p])) for p in sorted(held))
+        awards = _awards_of(held, lambda p: w[p] / total)
         rule = "WeightedSplit: shares in proportion to " + ", ".join(
             f"{k.name}={weights[k]}" for k in sorted(counted, key=lambda k: k.value)
         )
@@ -512,15 +500,3 @@ class WeightedSplit:
             )
             for a in self.decide(None, active).awards  # type: ignore[arg-type]  # usage unused
         )
-
-    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[PartnerId, Fraction]:
-        """Return each partner's weight over the sum of the weights.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A mapping whose shares sum to 1, or an empty mapping.
-        """
-        return self.decide(usage, active).shares()

@@ -80,18 +80,22 @@ class Plan:
     unattributed numerator; ``numerators`` lists ``parts`` then the unattributed numerator (when
     not zero), in the largest-remainder order. ``mode`` is 0 when one partner gets the whole
     amount (the common case: its key is ``fast_key``), 1 when every partner gets the whole amount
-    (recognising policies), 2 otherwise. ``uncovered_days`` is the number of days nobody is
+    (recognising policies), 2 otherwise. ``pids`` holds the partner indices of ``keys``;
+    ``equal`` is ``n`` when ``n`` partners each get ``1/n`` and nothing is left unattributed
+    (else 0). ``uncovered_days`` is the number of days nobody is
     credited, or ``-1`` for a plan covering a whole month inside one segment (then it is 0 or the
     month's days).
     """
 
     __slots__ = (
         "denominator",
+        "equal",
         "fast_key",
         "keys",
         "mode",
         "numerators",
         "parts",
+        "pids",
         "unattributed",
         "uncovered_days",
     )
@@ -109,12 +113,37 @@ class Plan:
         self.denominator = denominator
         self.unattributed = unattributed
         self.uncovered_days = uncovered_days
-        self.numerators = list(parts)
+        self.pids = tuple([k >> KEY_SHIFT for k in keys])
         if unattributed:
-            self.numerators.append(unattributed)
-        full = not unattributed and all(n == denominator for n in parts)
-        self.fast_key = keys[0] if full and len(keys) == 1 else -1
-        self.mode = 0 if self.fast_key >= 0 else 1 if full and keys else 2
+            self.numerators = [*parts, unattributed]
+            self.fast_key = -1
+            self.mode = 2
+            self.equal = 0
+            return
+        self.numerators = list(parts)
+        n = len(parts)
+        same = n > 0 and parts.count(parts[0]) == n
+        full = same and parts[0] == denominator
+        self.fast_key = keys[0] if full and n == 1 else -1
+        self.mode = 0 if self.fast_key >= 0 else 1 if full else 2
+        # n when the n partners share the whole amount equally (a split's common case), else 0
+        self.equal = n if same else 0
+
+    def allocate(self, amount: int, *, split: bool) -> tuple[Sequence[int], int | None]:
+        """Round one row's ``amount`` (minor units) over the plan's partners.
+
+        Returns each partner's credit, in ``keys`` order, and the unattributed part (``None``
+        when the plan leaves nothing unattributed). Split policies allocate by largest
+        remainder; recognising policies round each credit half to even.
+        """
+        den = self.denominator
+        if split:
+            parts = largest_remainder(amount, self.numerators, den)
+            return parts, (parts[-1] if self.unattributed else None)
+        credits = [amount if n == den else round_half_even(amount * n, den) for n in self.parts]
+        if self.unattributed:
+            return credits, round_half_even(amount * self.unattributed, den)
+        return credits, None
 
     def share(self, partner: int) -> Fraction:
         """Return a partner's exact share of the row's amount (0 if it is not in the plan)."""
@@ -148,22 +177,27 @@ def partial_plan(
     scale = 1
     for _, awards in spans:
         for award in awards:
-            if award[3] != 1:
-                scale = lcm(scale, award[3])
-    numerators: dict[str, int] = {}
-    masks: dict[str, int] = {}
+            d = award[3]
+            if d != 1 and scale % d:
+                scale = lcm(scale, d)
+    acc: dict[str, list[int]] = {}
     uncovered = 0
     for days, awards in spans:
         if not awards:
             uncovered += days
             continue
         for p, mask, num, d in awards:
-            numerators[p] = numerators.get(p, 0) + days * num * (scale // d)
-            masks[p] = masks.get(p, 0) | mask
+            weight = days * num * (scale // d)
+            found = acc.get(p)
+            if found is None:
+                acc[p] = [weight, mask]
+            else:
+                found[0] += weight
+                found[1] |= mask
     den = days_in_month * scale
-    order = sorted(numerators) if len(numerators) > 1 else list(numerators)
-    keys = tuple(pidx(p) << KEY_SHIFT | masks[p] for p in order)
-    parts = tuple(numerators[p] for p in order)
+    order = sorted(acc) if len(acc) > 1 else list(acc)
+    keys = tuple([pidx(p) << KEY_SHIFT | acc[p][1] for p in order])
+    parts = tuple([acc[p][0] for p in order])
     left = den - sum(parts) if split else uncovered * scale
     return Plan(keys, parts, den, left, uncovered)
 

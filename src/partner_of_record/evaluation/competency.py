@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -12,11 +14,13 @@ from partner_of_record.evaluation.requirements import Requirement
 
 __all__ = ["SOURCE_PREFIXES", "Competency"]
 
-SOURCE_PREFIXES: dict[str, str] = {
-    "PC23": "https://learn.microsoft.com/partner-center/",
-    "PC21": "https://docs.microsoft.com/partner-center/",
-}
-"""Source shorthands of the domain reference and the URL prefix each stands for."""
+SOURCE_PREFIXES: Mapping[str, str] = MappingProxyType(
+    {
+        "PC23": "https://learn.microsoft.com/partner-center/",
+        "PC21": "https://docs.microsoft.com/partner-center/",
+    }
+)
+"""Source shorthands of the domain reference and the URL prefix each stands for (read-only)."""
 
 
 def _check_text(inst: object, attribute: attrs.Attribute[str], value: object) -> None:

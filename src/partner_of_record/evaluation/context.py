@@ -14,10 +14,10 @@ users evaluate numbers that come from Partner Center exports rather than from a 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import attrs
 
@@ -42,6 +42,8 @@ __all__ = [
     "Skills",
     "normalize_skills",
 ]
+
+_T = TypeVar("_T")
 
 Skills = Mapping[str, int | Decimal]
 """The non-consumption inputs: metric name -> number of qualifying people.
@@ -263,9 +265,16 @@ class MeasurementContext:
         as_of: the day of the evaluation; the measurement month is the last full month before.
         facts: where credited consumption and seats come from.
         skills: metric name -> number of qualifying people.
+
+    Attributes:
+        partner_id: the partner evaluated.
+        as_of: the day of the evaluation.
+        month: the measurement month (its first day): the last full month before ``as_of``.
+        facts: where credited consumption and seats come from.
+        skills: metric name -> number of qualifying people, checked and read-only.
     """
 
-    __slots__ = ("as_of", "facts", "month", "partner_id", "skills")
+    __slots__ = ("_memo", "as_of", "facts", "month", "partner_id", "skills")
 
     def __init__(
         self,
@@ -279,6 +288,7 @@ class MeasurementContext:
         self.month = measurement_month(as_of)
         self.facts = facts
         self.skills = normalize_skills(skills)
+        self._memo: dict[Hashable, Any] = {}
 
     @classmethod
     def from_rows(
@@ -328,3 +338,23 @@ class MeasurementContext:
             The credited seat rows.
         """
         return self.facts.seats(self.partner_id, kinds, crediting)
+
+    def cached(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """Return ``compute()``, computed once per ``key`` for this context.
+
+        The facts of a context never change, so a value derived from them can be kept: the
+        measures use this to filter the partner's rows once per scope however many
+        requirements (and reference months) share that scope.
+
+        Args:
+            key: identifies the value (e.g. ``("acr_rows", scope)``); equal keys share it.
+            compute: computes the value the first time ``key`` is asked for.
+
+        Returns:
+            The value (the same object on every call with an equal key).
+        """
+        try:
+            found: _T = self._memo[key]
+        except KeyError:
+            found = self._memo[key] = compute()
+        return found

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
+import attrs
+
 from partner_of_record.attribution.policies import Policy
 from partner_of_record.errors import Finding
 from partner_of_record.evaluation.competency import Competency
@@ -22,7 +24,7 @@ from partner_of_record.evaluation.results import Evaluation, EvaluationDiff, Qua
 from partner_of_record.evaluation.sources import LedgerFacts
 from partner_of_record.evaluation.time import add_months
 from partner_of_record.ledger import Ledger
-from partner_of_record.model import PartnerId, Record
+from partner_of_record.model import AssociationKind, PartnerId, Record
 
 __all__ = [
     "earliest_qualification",
@@ -101,13 +103,18 @@ def _evaluate(
     comp: Competency,
     as_of: dt.date,
     skills: Skills | None,
-    evidence: bool,
+    evidence_kinds: frozenset[AssociationKind],
 ) -> Evaluation:
+    """Evaluate one partner; attach its credits under ``evidence_kinds`` (none if empty)."""
     facts.ledger.partner(partner_id)  # raises UnknownRecordError naming the partner
     ctx = MeasurementContext(partner_id, as_of, facts, skills)
-    kinds = counted_kinds(comp.requirement, consumption_only=True)
-    credits = facts.partner_credits(partner_id, kinds) if evidence and kinds else None
+    credits = facts.partner_credits(partner_id, evidence_kinds) if evidence_kinds else None
     return evaluate_context(ctx, comp, credits=credits)
+
+
+def _evidence_kinds(comp: Competency, evidence: bool) -> frozenset[AssociationKind]:
+    """The kinds whose credits are the evidence: those of the consumption counted, if asked."""
+    return counted_kinds(comp.requirement, consumption_only=True) if evidence else frozenset()
 
 
 def evaluate_competency(
@@ -148,7 +155,7 @@ def evaluate_competency(
     """
     comp = resolve_competency(competency)
     facts = LedgerFacts(ledger, rates, policy)
-    return _evaluate(facts, partner_id, comp, as_of, skills, evidence)
+    return _evaluate(facts, partner_id, comp, as_of, skills, _evidence_kinds(comp, evidence))
 
 
 def evaluate_all(
@@ -181,7 +188,8 @@ def evaluate_all(
     facts = LedgerFacts(ledger, rates, policy)
     ids = [p.id for p in ledger.partners] if partners is None else list(partners)
     per_partner = skills or {}
-    return {pid: _evaluate(facts, pid, comp, as_of, per_partner.get(pid), evidence) for pid in ids}
+    kinds = _evidence_kinds(comp, evidence)
+    return {pid: _evaluate(facts, pid, comp, as_of, per_partner.get(pid), kinds) for pid in ids}
 
 
 def what_if(
@@ -282,20 +290,11 @@ def earliest_qualification(
     facts = LedgerFacts(ledger, rates, policy)
     day = first
     while day <= end:
-        evaluation = _evaluate(facts, partner_id, comp, day, skills, evidence=False)
+        evaluation = _evaluate(facts, partner_id, comp, day, skills, frozenset())
         if evaluation.met:
-            kinds = counted_kinds(comp.requirement, consumption_only=True)
+            kinds = _evidence_kinds(comp, evidence=True)
             credits = facts.partner_credits(partner_id, kinds) if kinds else None
-            evaluation = Evaluation.from_result(
-                competency=evaluation.competency,
-                title=evaluation.title,
-                partner_id=partner_id,
-                as_of=day,
-                month=evaluation.month,
-                result=evaluation.result,
-                findings=evaluation.findings,
-                credits=credits,
-            )
+            evaluation = attrs.evolve(evaluation, credits=credits)
             return Qualification(comp.name, partner_id, day, evaluation, first, end)
         day = add_months(day, 1)
     return Qualification(comp.name, partner_id, None, None, first, end)

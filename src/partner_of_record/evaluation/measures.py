@@ -17,7 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import attrs
 
@@ -60,56 +60,57 @@ _DEFAULT_CREDITING = SeatCrediting()
 CustomerKey = tuple[str, str]
 """A qualifying customer: ``(customer_id, "")``, or ``(customer_id, workload)`` for pairs."""
 
+_Pairs = Mapping[tuple[str, str], Mapping[dt.date, tuple[int, int]]]
+
 
 # --------------------------------------------------------------------------------------------
 # converters (accept the names users type; used by the declarative loader too)
+
+
+def _enum_set(
+    enum_type: type[_E], field: str, value: Iterable[_E | str] | _E | str
+) -> frozenset[_E]:
+    """Members, or their names or values in any case, to a frozenset (one item: a set of one)."""
+    # one member or name alone counts as a set of one; anything else is iterated as given
+    items = [value] if isinstance(value, str | enum_type) else cast("Iterable[object]", value)
+    out = set()
+    for item in items:
+        found = item if isinstance(item, enum_type) else _enum_by_name(enum_type, item)
+        if found is None:
+            names = ", ".join(member.name for member in enum_type)
+            raise ValidationError("requirement", field, item, f"is not one of {names}")
+        out.add(found)
+    return frozenset(out)
 
 
 def to_kinds(value: Iterable[AssociationKind | str]) -> frozenset[AssociationKind]:
     """Convert kinds or their names (``"dpor"``, ``"DPOR"``) to a frozenset of kinds.
 
     Args:
-        value: the measured value (``None`` when undefined).
+        value: association kinds or their names (one kind or name alone is accepted too).
+
+    Returns:
+        The kinds.
 
     Raises:
         ValidationError: a name is not an association kind.
     """
-    if isinstance(value, str | AssociationKind):
-        value = [value]
-    out = set()
-    for item in value:
-        if isinstance(item, AssociationKind):
-            out.add(item)
-            continue
-        found = _enum_by_name(AssociationKind, item)
-        if found is None:
-            names = ", ".join(k.name for k in AssociationKind)
-            raise ValidationError("requirement", "kinds", item, f"is not one of {names}")
-        out.add(found)
-    return frozenset(out)
+    return _enum_set(AssociationKind, "kinds", value)
 
 
 def to_workloads(value: Iterable[Workload | str] | None) -> frozenset[Workload] | None:
     """Convert workloads or their names to a frozenset (``None`` stays ``None``: every workload).
 
     Args:
-        value: the measured value (``None`` when undefined).
+        value: workloads or their names (one alone is accepted too), or ``None``.
+
+    Returns:
+        The workloads, or ``None``.
 
     Raises:
         ValidationError: a name is not a workload.
     """
-    if value is None:
-        return None
-    if isinstance(value, str | Workload):
-        value = [value]
-    out = set()
-    for item in value:
-        found = item if isinstance(item, Workload) else _enum_by_name(Workload, item)
-        if found is None:
-            names = ", ".join(w.name for w in Workload)
-            raise ValidationError("requirement", "workloads", item, f"is not one of {names}")
-        out.add(found)
-    return frozenset(out)
+    return None if value is None else _enum_set(Workload, "workloads", value)
 
 
 def _to_workloads_required(value: Iterable[Workload | str]) -> frozenset[Workload]:
@@ -122,30 +123,25 @@ def to_offers(value: Iterable[OfferCategory | str] | None) -> frozenset[OfferCat
     """Convert offer categories or their names (``None``: every offer).
 
     Args:
-        value: the measured value (``None`` when undefined).
+        value: offer categories or their names (one alone is accepted too), or ``None``.
+
+    Returns:
+        The offer categories, or ``None``.
 
     Raises:
         ValidationError: a name is not an offer category.
     """
-    if value is None:
-        return None
-    if isinstance(value, str | OfferCategory):
-        value = [value]
-    out = set()
-    for item in value:
-        found = item if isinstance(item, OfferCategory) else _enum_by_name(OfferCategory, item)
-        if found is None:
-            names = ", ".join(o.name for o in OfferCategory)
-            raise ValidationError("requirement", "offers", item, f"is not one of {names}")
-        out.add(found)
-    return frozenset(out)
+    return None if value is None else _enum_set(OfferCategory, "offers", value)
 
 
 def to_services(value: Iterable[str] | None) -> frozenset[str] | None:
     """Lower-case service names for case-insensitive matching (``None`` stays ``None``).
 
     Args:
-        value: the measured value (``None`` when undefined).
+        value: service names (one name alone is accepted too), or ``None``.
+
+    Returns:
+        The stripped, lower-cased names, or ``None``.
     """
     if value is None:
         return None
@@ -168,10 +164,10 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     """Convert an int or numeric string to an exact Decimal (floats refused).
 
     Args:
-        value: the measured value (``None`` when undefined).
+        value: a ``Decimal``, an ``int`` or a numeric string.
 
     Returns:
-        The value.
+        The exact value.
 
     Raises:
         ValidationError: the value is a float or not a number.
@@ -286,6 +282,40 @@ def _finding(
     return Finding(code, message, (ctx.partner_id,), severity)
 
 
+def _growth(
+    ctx: MeasurementContext,
+    *,
+    current: Decimal,
+    base: Decimal,
+    percent: bool,
+    unit: str,
+    detail: str,
+    customers: tuple[str, ...],
+    findings: list[Finding],
+    eligible: bool,
+    no_baseline: str,
+) -> Measurement:
+    """The growth from ``base`` to ``current``: absolute in ``unit``, or in percent of ``base``.
+
+    Percent growth without a baseline (``base <= 0``) is undefined: value ``None``, not
+    eligible, and a ``NO_BASELINE`` finding saying ``partner ...: usage growth undefined: ``
+    followed by ``no_baseline``.
+    """
+    if not percent:
+        return Measurement(current - base, unit, detail, customers, tuple(findings), eligible)
+    if base <= 0:
+        findings.append(
+            _finding(
+                "NO_BASELINE",
+                f"partner {ctx.partner_id}: usage growth undefined: {no_baseline}",
+                ctx,
+            )
+        )
+        return Measurement(None, "percent", detail, customers, tuple(findings), False)
+    growth = (current - base) * 100 / base
+    return Measurement(growth, "percent", detail, customers, tuple(findings), eligible)
+
+
 # --------------------------------------------------------------------------------------------
 # consumption scopes and measures
 
@@ -321,21 +351,28 @@ class AcrScope:
             ctx: the measurement context (partner, measurement month, facts, skills).
 
         Returns:
-            The rows in scope.
+            The rows in scope, in the order the facts give them.
         """
+        workloads, offers = self.workloads, self.offers
+        services, excluded = self.services, self.exclude_services
         out = []
         for row in ctx.acr(self.kinds):
-            if self.workloads is not None and row.workload not in self.workloads:
+            if workloads is not None and row.workload not in workloads:
                 continue
-            if self.offers is not None and row.offer not in self.offers:
+            if offers is not None and row.offer not in offers:
                 continue
-            service = row.service.lower() if row.service else None
-            if self.services is not None and service not in self.services:
-                continue
-            if service is not None and service in self.exclude_services:
-                continue
+            if services is not None or excluded:
+                service = row.service.lower() if row.service else None
+                if services is not None and service not in services:
+                    continue
+                if service is not None and service in excluded:
+                    continue
             out.append(row)
         return out
+
+    def _rows(self, ctx: MeasurementContext) -> tuple[AcrRow, ...]:
+        """``rows(ctx)``, filtered once per context (the measures share it; never mutated)."""
+        return ctx.cached(("AcrScope.rows", self), lambda: tuple(self.rows(ctx)))
 
     def describe(self) -> str:
         """A short label: ``Azure via CSP_TIER1, DPOR, PAL``."""
@@ -394,7 +431,7 @@ class CreditedAcr:
             The measurement.
         """
         window = self.window.at(ctx.month)
-        by_customer = _sum_by_customer(self.scope.rows(ctx), window.months)
+        by_customer = _sum_by_customer(self.scope._rows(ctx), window.months)
         total = sum(by_customer.values(), Decimal(0))
         return Measurement(
             total,
@@ -443,7 +480,7 @@ class AcrCustomers:
             The qualifying keys.
         """
         months = self.window.at(month).months
-        rows = self.scope.rows(ctx)
+        rows = self.scope._rows(ctx)
         if self.basis == "total":
             sums = _sum_by_customer(rows, months)
             return frozenset((c, "") for c, v in sums.items() if self._ok(v))
@@ -521,6 +558,9 @@ class SeatScope:
 
         Args:
             ctx: the measurement context (partner, measurement month, facts, skills).
+
+        Returns:
+            ``(customer_id, workload value)`` -> first day of month -> ``(paid, active)``.
         """
         out: dict[tuple[str, str], dict[dt.date, tuple[int, int]]] = defaultdict(dict)
         for row in ctx.seats(self.kinds, self.crediting):
@@ -530,6 +570,15 @@ class SeatScope:
             paid, active = months.get(row.month, (0, 0))
             months[row.month] = (paid + row.paid_seats, active + row.active_users)
         return out
+
+    def _pairs(self, ctx: MeasurementContext) -> _Pairs:
+        """``pairs(ctx)``, computed once per context (the measures share it; never mutated).
+
+        The pairs depend only on the kinds, workloads and crediting rule, so scopes that differ
+        in how a pair is valued or segmented (Modern Work's tracks and metrics) share them.
+        """
+        key = ("SeatScope.pairs", self.kinds, self.workloads, self.crediting)
+        return ctx.cached(key, lambda: self.pairs(ctx))
 
     def in_segment(self, paid: int) -> bool:
         """Whether a pair with ``paid`` paid seats is in this scope's segment.
@@ -553,15 +602,16 @@ class SeatScope:
             active: the pair's active users in the month.
 
         Returns:
-            The value.
+            The pair's value in the scope's unit (paid seats, active users or MCV).
         """
         if self.value == "paid_seats":
             return Decimal(paid)
         if self.value == "active_users":
             return Decimal(active)
-        rates = dict(self.mcv_rates)
-        rate = rates.get(Workload(workload), Decimal(0))
-        return Decimal(active) * rate
+        for rated, rate in reversed(self.mcv_rates):  # as dict(): a repeated workload's last rate
+            if rated.value == workload:
+                return Decimal(active) * rate
+        return Decimal(active) * Decimal(0)
 
     def describe(self) -> str:
         """A short label."""
@@ -575,7 +625,7 @@ class SeatScope:
 
 
 def _new_customers(
-    pairs: Mapping[tuple[str, str], Mapping[dt.date, tuple[int, int]]],
+    pairs: _Pairs,
     window: Trailing,
     month: dt.date,
 ) -> frozenset[str]:
@@ -635,7 +685,7 @@ class SeatCustomers:
             The qualifying keys.
         """
         window = self.window.at(month)
-        all_pairs = self.scope.pairs(ctx)
+        all_pairs = self.scope._pairs(ctx)
         new = _new_customers(all_pairs, self.window, month) if self.new_only else None
         out: set[CustomerKey] = set()
         for (customer, workload), months in all_pairs.items():
@@ -713,7 +763,7 @@ class Intersection:
     @property
     def kinds(self) -> frozenset[AssociationKind]:
         """The counted association kinds."""
-        return frozenset().union(*(r.kinds for r in self.rules))
+        return _rules_kinds(self.rules)
 
     def customers(self, ctx: MeasurementContext, month: dt.date) -> frozenset[CustomerKey]:
         """The keys every rule accepts.
@@ -731,6 +781,11 @@ class Intersection:
     def describe(self) -> str:
         """A short readable condition."""
         return " and ".join(r.describe() for r in self.rules)
+
+
+def _rules_kinds(rules: Iterable[CustomerRule]) -> frozenset[AssociationKind]:
+    """The association kinds any of the rules counts."""
+    return frozenset().union(*(r.kinds for r in rules))
 
 
 def _union(
@@ -766,7 +821,7 @@ class DistinctCustomers:
     @property
     def kinds(self) -> frozenset[AssociationKind]:
         """The counted association kinds."""
-        return frozenset().union(*(r.kinds for r in self.rules))
+        return _rules_kinds(self.rules)
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
         """Count the qualifying keys at the measurement month.
@@ -807,7 +862,7 @@ class NetCustomerAdds:
     @property
     def kinds(self) -> frozenset[AssociationKind]:
         """The counted association kinds."""
-        return frozenset().union(*(r.kinds for r in self.rules))
+        return _rules_kinds(self.rules)
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
         """Count eligible customers now and a year earlier.
@@ -880,7 +935,7 @@ class AcrGrowth:
         Returns:
             The measurement.
         """
-        rows = self.scope.rows(ctx)
+        rows = self.scope._rows(ctx)
         base_month = add_months(ctx.month, -self.lag)
         current = _total(rows, [ctx.month])
         base = _total(rows, [base_month])
@@ -907,20 +962,19 @@ class AcrGrowth:
                         ctx,
                     )
                 )
-        if self.mode == "absolute":
-            return Measurement(current - base, "USD", detail, customers, tuple(findings), eligible)
-        if base <= 0:
-            findings.append(
-                _finding(
-                    "NO_BASELINE",
-                    f"partner {ctx.partner_id}: usage growth undefined: no baseline "
-                    f"(credited ACR {base_month:%Y-%m} is {format_quantity(base, 'USD')})",
-                    ctx,
-                )
-            )
-            return Measurement(None, "percent", detail, customers, tuple(findings), False)
-        growth = (current - base) * 100 / base
-        return Measurement(growth, "percent", detail, customers, tuple(findings), eligible)
+        return _growth(
+            ctx,
+            current=current,
+            base=base,
+            percent=self.mode != "absolute",
+            unit="USD",
+            detail=detail,
+            customers=customers,
+            findings=findings,
+            eligible=eligible,
+            no_baseline=f"no baseline (credited ACR {base_month:%Y-%m} is "
+            f"{format_quantity(base, 'USD')})",
+        )
 
 
 @attrs.frozen
@@ -959,7 +1013,7 @@ class DistinctServices:
         names: dict[str, str] = {}
         customers: dict[str, set[str]] = defaultdict(set)
         unnamed = Decimal(0)
-        for row in self.scope.rows(ctx):
+        for row in self.scope._rows(ctx):
             if row.month not in window:
                 continue
             if row.service is None:
@@ -1076,7 +1130,7 @@ class SeatTotal:
             The measurement.
         """
         window = self.window.at(ctx.month)
-        pairs = self.scope.pairs(ctx)
+        pairs = self.scope._pairs(ctx)
         new = _new_customers(pairs, self.window, ctx.month) if self.new_only else None
         total = Decimal(0)
         customers: set[str] = set()
@@ -1149,7 +1203,7 @@ class SeatGrowth:
         current = Decimal(0)
         base = Decimal(0)
         customers: set[str] = set()
-        for (customer, workload), months in self.scope.pairs(ctx).items():
+        for (customer, workload), months in self.scope._pairs(ctx).items():
             now = months.get(ctx.month)
             if now is None or not self.scope.in_segment(now[0]):
                 continue
@@ -1157,8 +1211,7 @@ class SeatGrowth:
             current += self.scope.pair_value(workload, *now)
             then = months.get(base_month)
             if then is None and self.since_association:
-                later = sorted(m for m in months if base_month < m <= ctx.month)
-                then = months[later[0]]
+                then = months[min(m for m in months if base_month < m <= ctx.month)]
             if then is not None:
                 base += self.scope.pair_value(workload, *then)
         unit = self.scope.unit
@@ -1179,27 +1232,15 @@ class SeatGrowth:
                     ctx,
                 )
             )
-        if self.mode == "absolute":
-            return Measurement(
-                current - base, unit, detail, tuple(sorted(customers)), tuple(findings), eligible
-            )
-        if base <= 0:
-            findings.append(
-                _finding(
-                    "NO_BASELINE",
-                    f"partner {ctx.partner_id}: usage growth undefined: no baseline at "
-                    f"{base_month:%Y-%m}",
-                    ctx,
-                )
-            )
-            return Measurement(
-                None, "percent", detail, tuple(sorted(customers)), tuple(findings), False
-            )
-        return Measurement(
-            (current - base) * 100 / base,
-            "percent",
-            detail,
-            tuple(sorted(customers)),
-            tuple(findings),
-            eligible,
+        return _growth(
+            ctx,
+            current=current,
+            base=base,
+            percent=self.mode != "absolute",
+            unit=unit,
+            detail=detail,
+            customers=tuple(sorted(customers)),
+            findings=findings,
+            eligible=eligible,
+            no_baseline=f"no baseline at {base_month:%Y-%m}",
         )

@@ -246,7 +246,7 @@ class Scored:
             value: the measured value (``None`` when undefined).
 
         Returns:
-            The value.
+            The points, rounded to 2 decimals (0 for a negative or undefined value).
         """
         if value is None or value <= 0:
             return round_points(_ZERO)
@@ -382,7 +382,10 @@ def _composite(
     met: bool,
     needed: int,
     reason: str,
+    *,
+    scored: bool,
 ) -> RequirementResult:
+    """The result of a list of parts: how many are met; with ``scored``, their points too."""
     count = sum(1 for r in results if r.met)
     return RequirementResult(
         name=name,
@@ -392,8 +395,8 @@ def _composite(
         threshold=Decimal(needed),
         met=met,
         shortfall=Decimal(max(0, needed - count)),
-        points=_sum_points(results) if kind == "all_of" else None,
-        max_points=_sum_max(results) if kind == "all_of" else None,
+        points=_sum_points(results) if scored else None,
+        max_points=_sum_max(results) if scored else None,
         reason=reason,
         children=results,
     )
@@ -423,7 +426,10 @@ class AllOf:
         results = tuple(p.evaluate(ctx) for p in self.parts)
         missing = [r.name for r in results if not r.met]
         reason = "every part met" if not missing else f"not met: {', '.join(missing)}"
-        return _composite(self.name, "all_of", results, not missing, len(results), reason)
+        # every part counts, so scored parts' points add up (``None`` if any part is unscored)
+        return _composite(
+            self.name, "all_of", results, not missing, len(results), reason, scored=True
+        )
 
 
 @attrs.frozen
@@ -450,7 +456,7 @@ class AnyOf:
         results = tuple(p.evaluate(ctx) for p in self.parts)
         met = [r.name for r in results if r.met]
         reason = f"met by {', '.join(met)}" if met else "no part met"
-        return _composite(self.name, "any_of", results, bool(met), 1, reason)
+        return _composite(self.name, "any_of", results, bool(met), 1, reason, scored=False)
 
 
 def _rank(result: RequirementResult) -> tuple[bool, Decimal, Decimal]:

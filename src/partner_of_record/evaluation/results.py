@@ -62,7 +62,7 @@ def round_points(points: Decimal) -> Decimal:
         points: the unrounded points.
 
     Returns:
-        The value.
+        The rounded points.
     """
     return points.quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
@@ -167,6 +167,9 @@ class RequirementResult:
         """Yield ``(path, result)`` for this result and every descendant, depth first.
 
         The path joins names with dots: ``"enterprise.usage_growth.dpor"``.
+
+        Yields:
+            ``(path, result)`` pairs, this result first.
         """
         yield self.name, self
         for child in self.children:
@@ -407,6 +410,9 @@ class Evaluation:
 
     def to_pandas(self) -> pd.DataFrame:
         """Return one row per requirement (needs the ``pandas`` extra).
+
+        Returns:
+            A DataFrame with one row per entry of ``requirements``.
 
         Raises:
             ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).

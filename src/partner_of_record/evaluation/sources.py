@@ -52,6 +52,11 @@ class LedgerFacts:
         ledger: the facts.
         rates: US dollar rates for the other currencies (default: none; only USD converts).
         policy: an attribution policy replacing ``RecognizeAll(kinds)``, or ``None``.
+
+    Attributes:
+        ledger: the facts.
+        rates: the US dollar rates used.
+        policy: the attribution policy, or ``None`` (``RecognizeAll(kinds)`` per set of kinds).
     """
 
     __slots__ = (
@@ -196,37 +201,36 @@ class LedgerFacts:
         per_tenant_cpor = (
             AssociationKind.CPOR in kinds and crediting.cpor_scope == "tenant_workload"
         )
+        on_month_end = crediting.on == "month_end"
+        # the associations that may credit a subscription's seats, gathered once per
+        # subscription: its own of a counted kind, plus (per tenant) its siblings' CPOR claims
+        claims: dict[SubscriptionId, tuple[Association, ...]] = {}
         out: dict[PartnerId, list[SeatRow]] = defaultdict(list)
         for seat in ledger.seats:
             sub = ledger.subscription(seat.subscription_id)
-            start = seat.month
-            end = month_end(seat.month)
-            last_day = end - dt.timedelta(days=1)
-
-            def counts(
-                a: Association,
-                start: dt.date = start,
-                end: dt.date = end,
-                last_day: dt.date = last_day,
-            ) -> bool:
-                if crediting.on == "month_end":
-                    return a.in_effect_on(last_day)
-                return a.overlaps(start, end)
-
-            partners = {
-                a.partner_id
-                for a in ledger.associations_of(sub.id)
-                if a.kind in kinds and counts(a)
-            }
-            if per_tenant_cpor:
-                for other in siblings[(sub.customer_id, sub.workload)]:
-                    if other == sub.id:
-                        continue
-                    partners.update(
-                        a.partner_id
+            found = claims.get(sub.id)
+            if found is None:
+                own = [a for a in ledger.associations_of(sub.id) if a.kind in kinds]
+                if per_tenant_cpor:
+                    own.extend(
+                        a
+                        for other in siblings[(sub.customer_id, sub.workload)]
+                        if other != sub.id
                         for a in ledger.associations_of(other)
-                        if a.kind is AssociationKind.CPOR and counts(a)
+                        if a.kind is AssociationKind.CPOR
                     )
+                found = claims[sub.id] = tuple(own)
+            if not found:
+                continue
+            start = seat.month
+            end = month_end(start)
+            if on_month_end:
+                last_day = end - dt.timedelta(days=1)
+                partners = {a.partner_id for a in found if a.in_effect_on(last_day)}
+            else:
+                partners = {a.partner_id for a in found if a.overlaps(start, end)}
+            if not partners:
+                continue
             row = SeatRow(
                 customer_id=sub.customer_id,
                 subscription_id=sub.id,

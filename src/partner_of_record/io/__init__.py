@@ -7,7 +7,6 @@ CSV import: [`load_folder`][partner_of_record.io.load_folder] (with a rejects re
 [`export_folder`][partner_of_record.io.export_folder]
 and the ``write_*`` functions.
 
-
 [`to_json`][partner_of_record.io.to_json] / [`from_json`][partner_of_record.io.from_json] and
 [`to_dict`][partner_of_record.io.to_dict] / [`from_dict`][partner_of_record.io.from_dict] share
 one private ``cattrs`` converter (never cattrs' global one). The JSON shape:

@@ -221,6 +221,13 @@ _CUSTOMER_ID_ALIASES = (
     "customer tenant",
 )
 _MONTH_ALIASES = ("usage month", "billing month", "consumption month", "period", "usage period")
+# the columns several files share, spelled once
+_SUBSCRIPTION_REF = Column(
+    "subscription_id", _ID, True, _SUBSCRIPTION_ID_ALIASES, "Subscription ID."
+)
+_MONTH = Column(
+    "month", ColumnKind.MONTH, True, _MONTH_ALIASES, "First day of the month (or YYYY-MM)."
+)
 
 LAYOUTS: tuple[RecordLayout, ...] = (
     RecordLayout(
@@ -303,7 +310,7 @@ LAYOUTS: tuple[RecordLayout, ...] = (
         Association,
         (
             Column("partner_id", _ID, True, _PARTNER_ID_ALIASES, "Partner ID."),
-            Column("subscription_id", _ID, True, _SUBSCRIPTION_ID_ALIASES, "Subscription ID."),
+            _SUBSCRIPTION_REF,
             Column(
                 "kind",
                 ColumnKind.ASSOCIATION_KIND,
@@ -366,14 +373,8 @@ LAYOUTS: tuple[RecordLayout, ...] = (
         "usage.csv",
         Usage,
         (
-            Column("subscription_id", _ID, True, _SUBSCRIPTION_ID_ALIASES, "Subscription ID."),
-            Column(
-                "month",
-                ColumnKind.MONTH,
-                True,
-                _MONTH_ALIASES,
-                "First day of the month (or YYYY-MM).",
-            ),
+            _SUBSCRIPTION_REF,
+            _MONTH,
             Column(
                 "amount",
                 ColumnKind.AMOUNT,
@@ -409,14 +410,8 @@ LAYOUTS: tuple[RecordLayout, ...] = (
         "seats.csv",
         SeatUsage,
         (
-            Column("subscription_id", _ID, True, _SUBSCRIPTION_ID_ALIASES, "Subscription ID."),
-            Column(
-                "month",
-                ColumnKind.MONTH,
-                True,
-                _MONTH_ALIASES,
-                "First day of the month (or YYYY-MM).",
-            ),
+            _SUBSCRIPTION_REF,
+            _MONTH,
             Column(
                 "paid_seats",
                 ColumnKind.COUNT,

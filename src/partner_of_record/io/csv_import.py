@@ -54,7 +54,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, TypeVar, overload
+from typing import IO, Any, TypeVar, cast, overload
 
 import attrs
 
@@ -913,13 +913,13 @@ def load_folder(
     session = _Session(strict=strict, progress=progress)
     references = _References()
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
-    where: dict[Record, tuple[str, int]] = {}
+    where: dict[int, tuple[str, int]] = {}  # by id(): the records stay alive in `records`
     tallies: dict[str, _Tally] = {}
     for layout, file in _folder_files(Path(path), session):
         bucket = records[layout.name]
         for line, record in _read_file(file, layout, session, _Seen(exact=True), references):
             bucket.append(record)
-            where[record] = (str(file), line)
+            where[id(record)] = (str(file), line)
         tallies[str(file)] = session.tallies[-1]
     ledger = _build_ledger(records, where, tallies, session, rules)
     return LoadResult(ledger, session.report())
@@ -935,24 +935,30 @@ def _label(record: Record) -> str:
 
 def _build_ledger(
     records: dict[str, list[Record]],
-    where: dict[Record, tuple[str, int]],
+    where: dict[int, tuple[str, int]],
     tallies: dict[str, _Tally],
     session: _Session,
     rules: RuleSet,
 ) -> Ledger:
-    """Build the ledger from the accepted records; report the records it refuses, by line."""
+    """Build the ledger from the accepted records; report the records it refuses, by line.
+
+    ``where`` maps ``id(record)`` to the record's file and line (keyed by identity, not by
+    value: hashing every row's fields again would cost more than reading it).
+    """
+    # each list holds records of its layout's type (built from it); the ledger checks types
+    # itself, so no second pass over the rows here
     load = Ledger.lenient(
-        partners=[r for r in records["partners"] if isinstance(r, Partner)],
-        customers=[r for r in records["customers"] if isinstance(r, Customer)],
-        subscriptions=[r for r in records["subscriptions"] if isinstance(r, Subscription)],
-        associations=[r for r in records["associations"] if isinstance(r, Association)],
-        usage=[r for r in records["usage"] if isinstance(r, Usage)],
-        seats=[r for r in records["seats"] if isinstance(r, SeatUsage)],
+        partners=cast("list[Partner]", records["partners"]),
+        customers=cast("list[Customer]", records["customers"]),
+        subscriptions=cast("list[Subscription]", records["subscriptions"]),
+        associations=cast("list[Association]", records["associations"]),
+        usage=cast("list[Usage]", records["usage"]),
+        seats=cast("list[SeatUsage]", records["seats"]),
         rules=rules,
     )
     rejecting: set[int] = set()
     for rejection in load.rejected:
-        file, line = where[rejection.record]
+        file, line = where[id(rejection.record)]
         tally = tallies[file]
         tally.accepted -= 1
         tally.rejected += 1

@@ -19,6 +19,7 @@ and ``evaluations_to_pandas`` return DataFrames (the ``pandas`` extra, imported 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import enum
@@ -113,6 +114,17 @@ def format_cell(value: object) -> str:
     return str(value)
 
 
+@contextlib.contextmanager
+def _opened(file: str | os.PathLike[str] | IO[str]) -> Iterator[IO[str]]:
+    """A path opened for writing as UTF-8 with ``newline=""`` (closed after), or ``file`` itself
+    (left open) when it is already a text file."""
+    if isinstance(file, str | os.PathLike):
+        with Path(file).open("w", encoding="utf-8", newline="") as out:
+            yield out
+    else:
+        yield file
+
+
 def _write(records: Iterable[Record], layout: RecordLayout, out: IO[str]) -> int:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.field for column in layout.columns])
@@ -146,10 +158,8 @@ def write_records_csv(
         ValueError: ``record_type`` is not a known record type.
     """
     layout = layout_for(record_type)
-    if isinstance(file, str | os.PathLike):
-        with Path(file).open("w", encoding="utf-8", newline="") as out:
-            return _write(records, layout, out)
-    return _write(records, layout, file)
+    with _opened(file) as out:
+        return _write(records, layout, out)
 
 
 def export_folder(ledger: Ledger, path: str | os.PathLike[str]) -> dict[str, int]:
@@ -345,6 +355,16 @@ def credit_row(credit: Credit) -> dict[str, object]:
     }
 
 
+def _usage_key(usage: Usage) -> dict[str, object]:
+    """The columns that name a usage row: subscription, month, service, currency."""
+    return {
+        "subscription_id": usage.subscription_id,
+        "month": usage.month,
+        "service": usage.service,
+        "currency": usage.currency,
+    }
+
+
 def unattributed_row(part: Unattributed) -> dict[str, object]:
     """Return one unattributed part as a row of ``UNATTRIBUTED_COLUMNS``.
 
@@ -354,13 +374,9 @@ def unattributed_row(part: Unattributed) -> dict[str, object]:
     Returns:
         A dict keyed by column name.
     """
-    u = part.usage
     return {
-        "subscription_id": u.subscription_id,
-        "month": u.month,
-        "service": u.service,
-        "currency": u.currency,
-        "usage_amount": u.amount,
+        **_usage_key(part.usage),
+        "usage_amount": part.usage.amount,
         "amount": part.amount,
         "days": part.days,
         "reason": part.reason,
@@ -376,12 +392,8 @@ def reconciliation_row(row: RowReconciliation) -> dict[str, object]:
     Returns:
         A dict keyed by column name.
     """
-    u = row.usage
     return {
-        "subscription_id": u.subscription_id,
-        "month": u.month,
-        "service": u.service,
-        "currency": u.currency,
+        **_usage_key(row.usage),
         "amount": row.amount,
         "credited": row.credited,
         "largest_credit": row.largest_credit,
@@ -470,10 +482,8 @@ def _to_file(
     file: str | os.PathLike[str] | IO[str],
     writer: Callable[[Iterable[dict[str, object]], Columns, IO[str]], int],
 ) -> int:
-    if isinstance(file, str | os.PathLike):
-        with Path(file).open("w", encoding="utf-8", newline="") as out:
-            return writer(rows, columns, out)
-    return writer(rows, columns, file)
+    with _opened(file) as out:
+        return writer(rows, columns, out)
 
 
 def write_credits_csv(credits: Iterable[Credit], file: str | os.PathLike[str] | IO[str]) -> int:

@@ -42,7 +42,14 @@ def to_json(obj: object, *, indent: int | None = None) -> str:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+    msg = f"{name} is not a number JSON allows"
+    raise ValueError(msg)
+
+
+def _loads(text: str | bytes) -> Any:
+    """Parse JSON text exactly: a number with a fraction becomes a ``Decimal``; ``NaN`` and
+    ``Infinity`` raise ``ValueError`` (an invalid document raises ``JSONDecodeError``)."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
@@ -63,10 +70,10 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
         LedgerError: ``cls`` is ``Ledger`` and the well-formed facts break its checks.
     """
     try:
-        data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        data = _loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem("$", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
         raise SerializationError(_type_name(cls), (problem,)) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # NaN or Infinity, or bytes that are not UTF-8
         raise SerializationError(_type_name(cls), (Problem("$", f"invalid JSON: {exc}"),)) from exc
     return from_dict(data, cls)

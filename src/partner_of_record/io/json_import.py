@@ -19,9 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from partner_of_record.errors import Finding
 from partner_of_record.io._converter import SerializationError, from_dict
@@ -38,17 +36,13 @@ from partner_of_record.io.csv_import import (
     _Tally,
     _Where,
 )
+from partner_of_record.io.json import _loads
 from partner_of_record.model import Record
 from partner_of_record.rules import DEFAULT_RULES, RuleSet
 
 __all__ = ["load_json"]
 
 _FIELD = re.compile(r"^\$\.([A-Za-z_]\w*)")
-
-
-def _refuse_constant(name: str) -> Any:
-    msg = f"{name} is not a number JSON allows"
-    raise ValueError(msg)
 
 
 def _source(source: str | bytes | os.PathLike[str]) -> tuple[str, bytes | str]:
@@ -78,7 +72,7 @@ def _parse(label: str, content: bytes | str) -> object:
     else:
         text = content
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         reject = Reject(
             label,
@@ -147,7 +141,7 @@ def load_json(
             )
     references = _References()
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
-    where: dict[Record, tuple[str, int]] = {}
+    where: dict[int, tuple[str, int]] = {}  # by id(): the records stay alive in `records`
     tallies: dict[str, _Tally] = {}
     for layout in LAYOUTS:
         if layout.name not in data:
@@ -169,6 +163,6 @@ def load_json(
                 continue
             if _admit(record, _Where(file, line, str), session, tally, seen, references):
                 records[layout.name].append(record)
-                where[record] = (file, line)
+                where[id(record)] = (file, line)
     ledger = _build_ledger(records, where, tallies, session, rules)
     return LoadResult(ledger, session.report())

@@ -77,8 +77,12 @@ PRODUCTIVITY_WORKLOADS: frozenset[Workload] = frozenset(
 )
 """Office 365 / Microsoft 365: the workloads whose active entitlements Cloud Productivity counts."""
 
-_LEVELS = {"silver", "gold"}
+_LEVELS = frozenset({"silver", "gold"})
 _T12 = Trailing(12)
+_RCPMAG_PUBLISHED = dt.date(2015, 9, 1)
+_RCPMAG_PUBLISHED_NOTE = (
+    "Published: only the month is known (September 2015); the first day is used."
+)
 
 
 def _level(level: str) -> str:
@@ -128,14 +132,14 @@ def cloud_platform(
             if level == "silver"
             else "channelweb (gold US$100,000)"
         ),
-        published=dt.date(2015, 9, 1),
+        published=_RCPMAG_PUBLISHED,
         notes=(
             "Counted kinds as in the 2017 seed: DPOR, transacting partner, DAP (no effect on "
             "Azure) and PAL (added later). A CSP reseller (tier 1 or 2) is the transacting "
             "partner of a CSP subscription, so CSP tiers count too (parameter kinds).",
             "Every offer category counts: the 2023 exclusion of trial, internal, support and "
             "benefit offers is not part of the 2016 rules.",
-            "Published: only the month is known (September 2015); the first day is used.",
+            _RCPMAG_PUBLISHED_NOTE,
         ),
         program=_PROGRAM,
     )
@@ -178,7 +182,7 @@ def small_midmarket_cloud(
     customer_threshold = customers if customers is not None else (4 if silver else 25)
     new_only = new_customers_only if new_customers_only is not None else silver
     scope = SeatScope(kinds, workloads, value="paid_seats")
-    window = Trailing(12)
+    window = _T12
     requirement = AllOf(
         "sales_performance",
         (
@@ -199,7 +203,7 @@ def small_midmarket_cloud(
         title=f"Small and Midmarket Cloud Solutions ({level.title()})",
         requirement=requirement,
         source="rcpmag 2015-09",
-        published=dt.date(2015, 9, 1),
+        published=_RCPMAG_PUBLISHED,
         notes=(
             "Seats are paid seats credited to the partner (SeatCrediting default: an association "
             "of a counted kind in effect on the month's last day).",
@@ -207,7 +211,7 @@ def small_midmarket_cloud(
             "'seats across customers' without saying when they are counted).",
             "Silver counts new customers only (credited in the window, not in the 12 months "
             "before), gold all customers, as the source words it (parameter new_customers_only).",
-            "Published: only the month is known (September 2015); the first day is used.",
+            _RCPMAG_PUBLISHED_NOTE,
         ),
         program=_PROGRAM,
     )
@@ -245,7 +249,7 @@ def cloud_productivity(
     )
     requirement = AtLeast(
         "active_entitlements",
-        SeatTotal(SeatScope(kinds, workloads, value="active_users"), Trailing(12), aggregate),
+        SeatTotal(SeatScope(kinds, workloads, value="active_users"), _T12, aggregate),
         threshold,
     )
     return Competency(

@@ -13,8 +13,10 @@ five"): evaluate at several ``as_of`` days, or use ``earliest_qualification``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal
 
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import SeatCrediting
@@ -119,15 +121,18 @@ BUSINESS_APPLICATIONS_KINDS: frozenset[AssociationKind] = frozenset(
 )
 """CPOR, DPOR and CSP: the associations counted for Business Applications (our choice)."""
 
-MCV_RATES: Mapping[Workload, Decimal] = {
-    Workload.BUSINESS_CENTRAL: Decimal(1000),
-    Workload.POWER_APPS: Decimal(200),
-    Workload.POWER_AUTOMATE: Decimal(200),
-    Workload.POWER_BI: Decimal(200),
-    Workload.CUSTOMER_INSIGHTS: Decimal("0.2"),
-}
-"""Monthly consumption value per active user (per profile for Customer Insights)."""
+MCV_RATES: Mapping[Workload, Decimal] = MappingProxyType(
+    {
+        Workload.BUSINESS_CENTRAL: Decimal(1000),
+        Workload.POWER_APPS: Decimal(200),
+        Workload.POWER_AUTOMATE: Decimal(200),
+        Workload.POWER_BI: Decimal(200),
+        Workload.CUSTOMER_INSIGHTS: Decimal("0.2"),
+    }
+)
+"""Monthly consumption value per active user (per profile for Customer Insights), read-only."""
 
+_T1 = Trailing(1)
 _T12 = Trailing(12)
 _CREDITING = SeatCrediting()
 _CREDITING_PER_SUBSCRIPTION = SeatCrediting(cpor_scope="subscription")
@@ -270,17 +275,19 @@ def _mw_track(
 ) -> Scorecard:
     variants = (("cpor", frozenset({_K.CPOR})), (other_name, other))
 
-    def per_kind(metric: str, build: object) -> BestOf:
-        parts = []
-        for index, (label, kinds) in enumerate(variants):
-            parts.append(build(label, kinds, index))  # type: ignore[operator]
-        return BestOf(metric, parts)
+    def per_kind(
+        metric: str, build: Callable[[str, frozenset[AssociationKind], int], Requirement]
+    ) -> BestOf:
+        """One part per association type (``build(label, kinds, index)``); the best counts."""
+        return BestOf(metric, [build(label, kinds, i) for i, (label, kinds) in enumerate(variants)])
 
-    def scope(kinds: frozenset[AssociationKind], value: str) -> SeatScope:
+    def scope(
+        kinds: frozenset[AssociationKind], value: Literal["paid_seats", "active_users"]
+    ) -> SeatScope:
         return SeatScope(
             kinds,
             workloads,
-            value=value,  # type: ignore[arg-type]
+            value=value,
             min_paid_seats=min_seats,
             max_paid_seats=max_seats,
             crediting=crediting,
@@ -291,7 +298,7 @@ def _mw_track(
             "net_customer_adds",
             lambda label, kinds, i: Scored(
                 label,
-                NetCustomerAdds((SeatCustomers(scope(kinds, "paid_seats"), Trailing(1), 1),)),
+                NetCustomerAdds((SeatCustomers(scope(kinds, "paid_seats"), _T1, 1),)),
                 20,
                 full_at=adds_full_at[i],
             ),
@@ -312,7 +319,7 @@ def _mw_track(
                     (
                         SeatCustomers(
                             scope(kinds, "paid_seats"),
-                            Trailing(1),
+                            _T1,
                             1,
                             min_active_share=active_share,
                         ),
@@ -448,7 +455,7 @@ def security(
     metrics: list[Requirement] = [
         Scored(
             "net_customer_adds",
-            NetCustomerAdds((AcrCustomers(azure, _T12, 100), SeatCustomers(paid, Trailing(1), 25))),
+            NetCustomerAdds((AcrCustomers(azure, _T12, 100), SeatCustomers(paid, _T1, 25))),
             20,
             per_unit=2,
         ),
@@ -458,7 +465,7 @@ def security(
             DistinctCustomers(
                 (
                     AcrCustomers(deploy_azure, _T12, 12_000),
-                    SeatCustomers(paid, Trailing(1), 25, min_active_share=Decimal("0.15")),
+                    SeatCustomers(paid, _T1, 25, min_active_share=Decimal("0.15")),
                 ),
                 unit_name="tenants",
             ),
@@ -528,7 +535,7 @@ def _ba_track(
     metrics: list[Requirement] = [
         Scored(
             "net_customer_adds",
-            NetCustomerAdds((SeatCustomers(scope, Trailing(1), customer_mcv),)),
+            NetCustomerAdds((SeatCustomers(scope, _T1, customer_mcv),)),
             15,
             per_unit=3,
         ),
@@ -543,7 +550,7 @@ def _ba_track(
         Scored(
             "deployments",
             DistinctCustomers(
-                (SeatCustomers(scope, Trailing(1), deployment_mcv, pairs=True),),
+                (SeatCustomers(scope, _T1, deployment_mcv, pairs=True),),
                 unit_name="deployments",
             ),
             20,
@@ -581,12 +588,10 @@ def business_applications(
         The designation.
     """
 
-    def scope() -> SeatScope:
-        return SeatScope(
-            kinds, mcv_rates.keys(), value="mcv", mcv_rates=mcv_rates, crediting=crediting
-        )
-
-    big = SeatCustomers(scope(), Trailing(1), 5_000, strict=True, pairs=True)
+    scope = SeatScope(
+        kinds, mcv_rates.keys(), value="mcv", mcv_rates=mcv_rates, crediting=crediting
+    )
+    big = SeatCustomers(scope, _T1, 5_000, strict=True, pairs=True)
     condition = AtLeast(
         "enterprise_eligible",
         DistinctCustomers((Intersection((big, Shifted(big, 12))),), unit_name="workloads"),
@@ -594,7 +599,7 @@ def business_applications(
     )
     enterprise = _ba_track(
         "enterprise",
-        scope=scope(),
+        scope=scope,
         customer_mcv=Decimal(1_500),
         baseline_mcv=Decimal(50_000),
         deployment_mcv=Decimal(10_000),
@@ -603,7 +608,7 @@ def business_applications(
     )
     smb = _ba_track(
         "smb",
-        scope=scope(),
+        scope=scope,
         customer_mcv=Decimal(smb_customer_mcv),
         baseline_mcv=Decimal(25_000),
         deployment_mcv=Decimal(5_000),

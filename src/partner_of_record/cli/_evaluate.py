@@ -1,0 +1,292 @@
+"""The ``evaluate`` command: does a partner meet a competency as of a day?"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from partner_of_record._text import table as _table
+from partner_of_record.cli._common import (
+    EXIT_NOT_MET,
+    EXIT_OK,
+    Command,
+    CommandError,
+    Streams,
+    _add_data,
+    _add_evaluation_inputs,
+    _add_format,
+    _add_output,
+    _add_policy,
+    _count,
+    _date_arg,
+    _dump_json,
+    _ledger,
+    _output,
+    _policy,
+    _rates,
+    _read_json,
+    _skills_for,
+    _skills_table,
+    _write_csv,
+)
+
+
+def _evaluation_document(evaluation: Any) -> Any:
+    """An evaluation as JSON-ready data (the io converter leaves out the credits evidence)."""
+    from partner_of_record.io import to_dict
+
+    return to_dict(evaluation)
+
+
+def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_data(parser)
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--partner", metavar="ID", help="the partner to evaluate")
+    who.add_argument("--all-partners", action="store_true", help="evaluate every partner of DATA")
+    parser.add_argument(
+        "--competency",
+        metavar="NAME",
+        required=True,
+        help="a catalog entry (see: partner-of-record competencies)",
+    )
+    parser.add_argument(
+        "--as-of", metavar="DATE", type=_date_arg, required=True, help="the day (YYYY-MM-DD)"
+    )
+    _add_evaluation_inputs(parser)
+    _add_policy(parser, None)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--what-if",
+        metavar="FILE",
+        help='JSON of hypothetical records ({"associations": [...], "usage": [...]}, and '
+        '"skills": {metric: extra people}); prints the difference requirement by requirement',
+    )
+    mode.add_argument(
+        "--earliest",
+        action="store_true",
+        help="scan the months up to --as-of for the first day the competency is met",
+    )
+    _add_format(parser, ("text", "json", "csv"))
+    _add_output(parser)
+
+
+def _what_if_records(path: str) -> tuple[list[Any], dict[str, Decimal]]:
+    """The records and extra skills of a what-if file."""
+    from partner_of_record.io import from_dict
+    from partner_of_record.io.columns import LAYOUTS
+
+    data = _read_json(path, "what-if file")
+    layouts = {layout.name: layout for layout in LAYOUTS}
+    if not isinstance(data, dict):
+        msg = f"what-if file {path}: expected a JSON object with lists {', '.join(layouts)}"
+        raise CommandError(msg)
+    records: list[Any] = []
+    extra: dict[str, Decimal] = {}
+    for key, items in data.items():
+        if key == "skills":
+            if not isinstance(items, dict):
+                msg = f"what-if file {path}: skills must be an object metric -> people"
+                raise CommandError(msg)
+            extra = {str(k): _count(v, f"{path}: skills.{k}") for k, v in items.items()}
+            continue
+        layout = layouts.get(key)
+        if layout is None or not isinstance(items, list):
+            msg = (
+                f"what-if file {path}: {key!r} is not a list of records "
+                f"(one of {', '.join(layouts)}, or skills)"
+            )
+            raise CommandError(msg)
+        records.extend(from_dict(item, layout.record_type) for item in items)
+    return records, extra
+
+
+def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
+    from partner_of_record.evaluation import (
+        earliest_qualification,
+        evaluate_all,
+        evaluate_competency,
+        resolve_competency,
+        what_if,
+    )
+
+    competency = resolve_competency(args.competency)
+    skills = _skills_table(args)
+    rates = _rates(args)
+    policy = _policy(args)
+    if args.all_partners and (args.what_if or args.earliest):
+        msg = "--what-if and --earliest evaluate one partner: use --partner, not --all-partners"
+        raise CommandError(msg)
+    extra: tuple[list[Any], dict[str, Decimal]] | None = None
+    if args.what_if:
+        extra = _what_if_records(args.what_if)
+    ledger = _ledger(args, streams, "evaluate")
+    if args.all_partners:
+        ids = [p.id for p in ledger.partners]
+        found = evaluate_all(
+            ledger,
+            competency,
+            as_of=args.as_of,
+            policy=policy,
+            rates=rates,
+            skills={pid: s for pid in ids if (s := _skills_for(skills, args, pid))},
+            evidence=False,
+        )
+        _write_evaluations(args, streams, list(found.values()))
+        return EXIT_OK if all(e.met for e in found.values()) else EXIT_NOT_MET
+    partner_id: str = args.partner
+    ledger.partner(partner_id)
+    own = _skills_for(skills, args, partner_id)
+    if extra is not None:
+        records, extra_skills = extra
+        diff = what_if(
+            ledger,
+            partner_id,
+            competency,
+            as_of=args.as_of,
+            add=records,
+            skills=own,
+            extra_skills=extra_skills or None,
+            policy=policy,
+            rates=rates,
+        )
+        _write_diff(args, streams, diff)
+        return EXIT_OK if diff.after.met else EXIT_NOT_MET
+    if args.earliest:
+        qualification = earliest_qualification(
+            ledger,
+            partner_id,
+            competency,
+            end=args.as_of,
+            policy=policy,
+            skills=own,
+            rates=rates,
+        )
+        _write_qualification(args, streams, qualification)
+        return EXIT_OK if qualification.met else EXIT_NOT_MET
+    evaluation = evaluate_competency(
+        ledger,
+        partner_id,
+        competency,
+        as_of=args.as_of,
+        policy=policy,
+        skills=own,
+        rates=rates,
+        evidence=False,
+    )
+    _write_evaluations(args, streams, [evaluation])
+    return EXIT_OK if evaluation.met else EXIT_NOT_MET
+
+
+def _explain_evaluation(evaluation: Any) -> str:
+    text: str = evaluation.explain()
+    loose = [f for f in evaluation.findings if f not in evaluation.result.all_findings()]
+    if loose:
+        text += "\n" + "\n".join(f"  ! {f}" for f in loose)
+    return text + "\n"
+
+
+def _write_evaluations(args: argparse.Namespace, streams: Streams, evaluations: list[Any]) -> None:
+    with _output(args, streams) as out:
+        if args.format == "csv":
+            from partner_of_record.io.export import write_evaluations_csv
+
+            write_evaluations_csv(evaluations, out)
+        elif args.format == "json":
+            documents = [_evaluation_document(e) for e in evaluations]
+            _dump_json(documents if args.all_partners else documents[0], out)
+        elif args.all_partners:
+            from partner_of_record.report import position_of
+
+            rows = [["partner", "met", "score", "top shortfall"]]
+            for e in evaluations:
+                p = position_of(e)
+                score = "" if p.score is None else f"{p.score:.2f}"
+                rows.append([p.partner_id, "yes" if p.met else "no", score, p.shortfall])
+            title = evaluations[0].title if evaluations else args.competency
+            out.write(f"{title} as of {args.as_of.isoformat()}\n")
+            out.write("\n".join(_table(rows, right=(2,))) + "\n")
+        else:
+            out.write(_explain_evaluation(evaluations[0]))
+
+
+def _write_diff(args: argparse.Namespace, streams: Streams, diff: Any) -> None:
+    with _output(args, streams) as out:
+        if args.format == "json":
+            document = {
+                "before": _evaluation_document(diff.before),
+                "after": _evaluation_document(diff.after),
+                "score_delta": diff.score_delta,
+                "changes": list(diff.changes),
+            }
+            _dump_json(document, out)
+        elif args.format == "csv":
+            names = [f.name for f in attrs.fields(type(diff.changes[0]))] if diff.changes else []
+            _write_csv(
+                [*names, "changed"],
+                ([*(getattr(c, n) for n in names), c.changed] for c in diff.changes),
+                out,
+            )
+        else:
+            out.write(diff.explain() + "\n")
+
+
+def _write_qualification(args: argparse.Namespace, streams: Streams, found: Any) -> None:
+    with _output(args, streams) as out:
+        if args.format == "json":
+            document = {
+                "competency": found.competency,
+                "partner_id": found.partner_id,
+                "met": found.met,
+                "as_of": found.as_of,
+                "scanned_from": found.scanned_from,
+                "scanned_to": found.scanned_to,
+                "evaluation": (
+                    None if found.evaluation is None else _evaluation_document(found.evaluation)
+                ),
+            }
+            _dump_json(document, out)
+        elif args.format == "csv":
+            from partner_of_record.io.export import write_evaluations_csv
+
+            write_evaluations_csv([found.evaluation] if found.evaluation else [], out)
+        else:
+            out.write(found.describe() + "\n")
+            if found.evaluation is not None:
+                out.write(_explain_evaluation(found.evaluation))
+
+
+def evaluate_command() -> Command:
+    """Build the ``evaluate`` command: does a partner meet a competency as of a day?
+
+    Returns:
+        The command.
+    """
+    return Command(
+        name="evaluate",
+        summary="evaluate a partner against a competency or designation",
+        description=(
+            "Evaluate whether a partner (or every partner) meets a catalog entry as of a day, "
+            "requirement by requirement, with the reasons and shortfalls. Skilling counts come "
+            "from --skills / --skill; credits in other currencies need --rates. --what-if adds "
+            "hypothetical records and prints the difference; --earliest finds the first month "
+            "the entry is met. Exits 0 when met, 1 when not met."
+        ),
+        examples=(
+            "evaluate sample-data --partner 4100231 --competency CLOUD_PLATFORM_GOLD "
+            "--as-of 2025-01-01",
+            "evaluate sample-data --partner 4200517 --competency "
+            "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE --as-of 2025-01-01 --skills "
+            "sample-data/skills.json",
+            "evaluate sample-data --all-partners --competency CLOUD_PLATFORM_SILVER "
+            "--as-of 2025-01-01 --format csv",
+            "evaluate sample-data --partner 4100231 --competency CLOUD_PLATFORM_GOLD "
+            "--as-of 2025-01-01 --earliest",
+            "evaluate sample-data --partner 4200517 --competency CLOUD_PLATFORM_GOLD "
+            "--as-of 2025-01-01 --what-if extra.json",
+        ),
+        add_arguments=_evaluate_arguments,
+        run=_run_evaluate,
+    )
