@@ -458,3 +458,25 @@ def test_a_sparse_ledger_takes_the_row_by_row_path_and_matches_the_oracle() -> N
     )
     for policy in (RecognizeAll(), EqualSplit()):
         assert engine(attribute(ledger, policy)) == oracle(ledger, policy)
+
+
+@given(data=facts, pick=st.data())
+def test_partner_filter_by_index_equals_selecting_materialised_credits(
+    data: LedgerFacts, pick: st.DataObject
+) -> None:
+    """filter(partner_id=...) through the per-partner index, alone or after a row filter."""
+    credits = attribute(data.to_ledger(), EqualSplit())
+    ids = [p.id for p in data.partners]
+    partners = pick.draw(st.sets(st.sampled_from(ids)))
+    start = pick.draw(st.sampled_from(data.months()))
+    assert list(credits.filter(partner_id=partners)) == [
+        c for c in credits if c.partner_id in partners
+    ]
+    later = credits.filter(start=start)
+    assert list(later.filter(partner_id=partners)) == [
+        c for c in credits if c.partner_id in partners and c.month >= start
+    ]
+    for partner in ids:
+        assert credits.filter(partner_id=partner).total() == sum(
+            (c.amount for c in credits if c.partner_id == partner), Decimal(0)
+        )

@@ -456,3 +456,25 @@ def test_seats_credited_through_a_sibling_claim_only_while_it_is_in_effect() -> 
         ),
     )
     assert measured_seats(ledger, any_day) == 70
+
+
+def test_chosen_child_is_the_track_that_counts() -> None:
+    """A best-of result's chosen_child() is the child named by `chosen`, the higher-scoring one."""
+    from partner_of_record import evaluate_competency
+    from partner_of_record.catalog import SOLUTIONS_PARTNER_MODERN_WORK
+    from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
+
+    partner = "4400392"
+    evaluation = evaluate_competency(
+        load_sample(),
+        partner,
+        SOLUTIONS_PARTNER_MODERN_WORK,
+        as_of=SAMPLE_AS_OF,
+        skills=SAMPLE_SKILLS[partner],
+    )
+    best_ofs = [node for _, node in evaluation.result.walk() if node.kind == "best_of"]
+    assert best_ofs
+    for node in best_ofs:
+        chosen = node.chosen_child()
+        assert chosen.name == node.chosen
+        assert all((chosen.points or 0) >= (other.points or 0) for other in node.children)

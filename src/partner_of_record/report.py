@@ -247,13 +247,6 @@ class Position:
     evaluation: Evaluation = attrs.field(eq=False, repr=False)
 
 
-def _winner(result: RequirementResult) -> RequirementResult:
-    for child in result.children:
-        if child.name == result.chosen:
-            return child
-    return result.children[0]
-
-
 def headline(evaluation: Evaluation) -> RequirementResult:
     """Return the result that sums an evaluation up in one number against one threshold.
 
@@ -314,7 +307,7 @@ def top_shortfall(evaluation: Evaluation) -> str:
     name = top.name
     node = top
     while node.kind in _COMPOSITES and node.children:
-        node = _winner(node)
+        node = node.chosen_child()
     reason = node.reason or node.summary()
     return f"{name}: {reason}"
 

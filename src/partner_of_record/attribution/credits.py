@@ -105,8 +105,11 @@ class Credits:
     """The credits of one attribution run, or a filtered part of them.
 
     Credits are stored column-wise (row index, partner index, integer minor units, kinds mask);
-    [`Credit`][partner_of_record.Credit] objects are built only when iterated. Filtering returns a
-    new ``Credits`` that shares the columns.
+    the columns are built the first time they are needed (``totals(by="partner_id")``,
+    ``total()``, ``len()`` and ``unattributed_total()`` of unfiltered credits are computed per
+    plan without them) and [`Credit`][partner_of_record.Credit] objects only when iterated.
+    Filtering returns a new ``Credits`` that shares the columns; filtering by partner reads a
+    per-partner index built once.
 
     Amounts in different currencies are never added together: ``total`` and ``totals`` raise
     [`CurrencyMixError`][partner_of_record.CurrencyMixError] when a selection holds

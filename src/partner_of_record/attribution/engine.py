@@ -78,7 +78,8 @@ def attribute(
         end: if given, only usage months before this day are attributed.
 
     Returns:
-        The credits, stored column-wise; ``Credit`` objects are built when iterated.
+        The credits: one plan per usage row, the credit columns built on first use and
+        ``Credit`` objects only when iterated.
 
     Raises:
         PolicyError: the policy returned an unusable share (negative, above 1, not exact, for a
@@ -122,6 +123,7 @@ class _Context:
 
     __slots__ = (
         "decimal_context",
+        "empty",
         "fast_awards",
         "months",
         "order",
@@ -146,6 +148,7 @@ class _Context:
         self.whole_plans: dict[RawAwards, Plan] = {}
         self.fast_awards = getattr(self.policy, "_awards", None)
         self.single: dict[tuple[str, Any, int, int], list[Plan]] = {}
+        self.empty = self.whole(()) if self.fast_awards is not None else None
 
     def pidx(self, partner_id: str) -> int:
         found = self.partner_index.get(partner_id)
@@ -264,7 +267,10 @@ class _Context:
                 return out
             j = bisect_right(ends, p, i)  # months i..j-1 end on or before the change point
             if j > i:
-                out += [tl.plans[k] or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (j - i)
+                # before the first change point nothing is in effect: every timeline shares
+                # the empty plan
+                plan = self.empty if k == 0 else tl.plans[k]
+                out += [plan or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (j - i)
                 i = j
             if i < n and starts[i] < p:  # the change point falls inside month i
                 out.append(self.dense_partial(tl, starts[i], ends[i]))

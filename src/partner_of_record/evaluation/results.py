@@ -210,6 +210,20 @@ class RequirementResult:
             head += f"; shortfall {format_quantity(self.shortfall, self.unit)}"
         return head
 
+    def chosen_child(self) -> RequirementResult:
+        """Return the part that counts: for a best-of or gate, the child named by ``chosen``.
+
+        Returns:
+            That child, or the first child when none is named.
+
+        Raises:
+            IndexError: the result has no children.
+        """
+        for child in self.children:
+            if child.name == self.chosen:
+                return child
+        return self.children[0]
+
     def explain(self, indent: int = 0) -> str:
         """Return this result and its parts as indented readable lines.
 
@@ -233,25 +247,17 @@ def _leaves_of_interest(root: RequirementResult) -> tuple[RequirementResult, ...
     node = root
     while True:
         if node.kind == "best_of" and node.children:
-            chosen = _winner(node)
+            chosen = node.chosen_child()
             if chosen.kind in {"scorecard", "all_of", "any_of", "best_of", "gate"}:
                 node = chosen
                 continue
             return (node,)
         if node.kind == "gate" and node.children:
-            node = _winner(node)
+            node = node.chosen_child()
             continue
         if node.kind in {"scorecard", "all_of", "any_of"}:
             return node.children
         return (node,)
-
-
-def _winner(result: RequirementResult) -> RequirementResult:
-    """The child of a best-of or gate result that counts."""
-    for child in result.children:
-        if child.name == result.chosen:
-            return child
-    return result.children[0]
 
 
 @attrs.frozen
