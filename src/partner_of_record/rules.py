@@ -727,6 +727,7 @@ FINDING_CODES: Mapping[str, str] = types.MappingProxyType(
         **MICROSOFT_2017.codes,
         **MICROSOFT_2023.codes,
         "DPOR_WORKLOAD": "a DPOR on a workload the rule set does not allow DPOR on",
+        "KIND_NOT_ON_WORKLOAD": "an association kind on a workload the rule does not allow it on",
     }
 )
 """Every finding code the library itself produces (structural checks and the shipped rule sets),

@@ -1154,7 +1154,7 @@ class SeatTotal:
             total,
             self.scope.unit,
             f"{label}{self.aggregate} {self.scope.describe()}, {window.describe()}, "
-            f"{len(customers)} customers",
+            f"{format_quantity(Decimal(len(customers)), 'customers')}",
             tuple(sorted(customers)),
         )
 

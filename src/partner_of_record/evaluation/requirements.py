@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from partner_of_record.errors import ValidationError
+from partner_of_record.errors import Finding, ValidationError
 from partner_of_record.evaluation.context import MeasurementContext
 from partner_of_record.evaluation.measures import AcrScope, Measure, SeatScope, to_decimal
 from partner_of_record.evaluation.results import RequirementResult, format_quantity, round_points
@@ -358,8 +358,17 @@ class Scorecard:
                 f"{total} points, {format_quantity(self.minimum_total - total, 'points')} short "
                 f"of {format_quantity(self.minimum_total, 'points')}"
             )
+        findings: tuple[Finding, ...] = ()
         if self.every_metric_positive and zero:
             reasons.append(f"every metric must score above 0: {', '.join(zero)} at 0")
+            findings = tuple(
+                Finding(
+                    "METRIC_AT_ZERO",
+                    f"{name} scores 0 points; every metric of {self.name} must score above 0",
+                    (name,),
+                )
+                for name in zero
+            )
         return RequirementResult(
             name=self.name,
             kind="scorecard",
@@ -371,6 +380,7 @@ class Scorecard:
             points=total,
             max_points=_sum_max(results),
             reason="; ".join(reasons),
+            findings=findings,
             children=results,
         )
 

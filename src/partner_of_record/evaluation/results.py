@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -94,7 +94,23 @@ def format_quantity(value: Decimal | None, unit: str) -> str:
         return f"{_trim(value)} %"
     if unit == "points":
         return f"{value.quantize(_CENT, rounding=ROUND_HALF_EVEN):,}"
+    if value == 1 and unit in _SINGULAR:
+        unit = _SINGULAR[unit]
     return f"{_trim(value)} {unit}"
+
+
+_SINGULAR: Mapping[str, str] = MappingProxyType(
+    {
+        "people": "person",
+        "customers": "customer",
+        "services": "service",
+        "seats": "seat",
+        "users": "user",
+        "workloads": "workload",
+        "tenants": "tenant",
+    }
+)
+"""Singular forms of the plural units, for a quantity of exactly one."""
 
 
 class UnknownRequirementError(PartnerOfRecordError, KeyError):
