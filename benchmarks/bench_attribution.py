@@ -10,6 +10,8 @@ which about a third start or end in the middle of a month, and 1,000,000 monthly
 then times:
 
 * building the ``Ledger`` from ready-made records (record construction is timed apart);
+* a baseline: a plain loop reading each usage row's subscription, month and amount (the least
+  any pure-Python engine must do);
 * ``attribute()`` followed by ``totals(by="partner_id")`` with ``RecognizeAll`` and with
   ``EqualSplit``, in pure Python;
 * the same attribution written (a) with pandas and (b) as one DuckDB SQL query, both with the
@@ -403,6 +405,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def floor_loop(rows: Sequence[Usage]) -> None:
+    """The baseline: the least a pure-Python engine must do, read each row's three fields."""
+    for u in rows:
+        _ = (u.subscription_id, u.month, u.amount)
+
+
 def python_attribution(ledger: Ledger, policy: Any) -> tuple[dict[str, int], int]:
     """``attribute()`` then ``totals(by="partner_id")``, in cents."""
     credits = attribute(ledger, policy)
@@ -452,6 +460,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     note_time("build Ledger", build)
     note("peak memory after the ledger (MB)", f"{peak_mb():.0f}")
     n = len(ledger.usage)
+    _, seconds = timed(partial(floor_loop, ledger.usage))
+    note_time("baseline: a loop reading each row's 3 fields", seconds)
+    floor = seconds
     results: dict[str, dict[str, tuple[dict[str, int], int]]] = {}
     times: dict[str, dict[str, float]] = {}
     cpus: dict[str, dict[str, float]] = {}
@@ -465,6 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name}: python usage rows per second",
             f"{n / seconds:,.0f} wall, {n / max(CPU['last'], 1e-9):,.0f} cpu",
         )
+        note(f"{name}: python / baseline loop time ratio", f"{seconds / max(floor, 1e-9):.1f}x")
         note(f"{name}: peak memory so far (MB)", f"{peak_mb():.0f}")
     agree = True
     if not args.skip_frames:

@@ -27,7 +27,9 @@ from partner_of_record.ledger import Ledger
 from partner_of_record.model import (
     Association,
     AssociationKind,
+    Customer,
     Partner,
+    Subscription,
     Usage,
     Workload,
     month_days,
@@ -291,8 +293,6 @@ def test_filter_is_the_same_as_selecting_materialised_credits(
 
 
 def _simple() -> Ledger:
-    from partner_of_record.model import Customer, Subscription
-
     return Ledger(
         partners=[Partner("P1"), Partner("P2")],
         customers=[Customer("C1")],
@@ -426,23 +426,24 @@ def test_per_plan_totals_equal_the_credit_columns(policy: Any, data: LedgerFacts
 def test_row_by_row_planning_equals_planning_by_subscription(
     policy: Any, data: LedgerFacts
 ) -> None:
-    """The sparse-data path (one bisect per row) gives exactly what the dense path gives."""
+    """The tallies (dense path) give the totals the row-by-row path's credits add up to."""
     from unittest import mock
 
     from partner_of_record.attribution import engine as engine_module
 
     ledger = data.to_ledger()
-    dense = engine(attribute(ledger, policy))
-    with mock.patch.object(engine_module, "_plan_by_subscription", engine_module._plan_each_row):
+    dense = attribute(ledger, policy)
+    tallied = dense.totals(by=("partner_id", "currency"))
+    with mock.patch.object(engine_module, "_plan_by_subscription", lambda ctx, rows: False):
         sparse = attribute(ledger, policy)
-    assert engine(sparse) == dense
-    assert sparse.totals(by=("partner_id", "currency")) == _column_totals(sparse)
+    assert sparse._store._tallies is None
+    assert tallied == _column_totals(sparse)
+    assert sparse.totals(by=("partner_id", "currency")) == tallied
+    assert engine(sparse) == engine(dense)
 
 
 def test_a_sparse_ledger_takes_the_row_by_row_path_and_matches_the_oracle() -> None:
     """Many subscriptions each used in one of many months: planned row by row, still exact."""
-    from partner_of_record.model import Customer, Subscription
-
     subs = [Subscription(f"S{i:03d}", "C1", Workload.AZURE) for i in range(60)]
     months = [dt.date(2020 + i // 12, i % 12 + 1, 1) for i in range(60)]
     ledger = Ledger(
@@ -480,3 +481,70 @@ def test_partner_filter_by_index_equals_selecting_materialised_credits(
         assert credits.filter(partner_id=partner).total() == sum(
             (c.amount for c in credits if c.partner_id == partner), Decimal(0)
         )
+
+
+# --------------------------------------------------------------------------- the tallies
+
+refund_facts = ledger_facts(
+    max_subscriptions=5, max_associations=10, max_months=6, negative_usage=True
+)
+
+
+def _oracle_totals(ledger: Ledger, policy: Any) -> tuple[dict[str, Decimal], Decimal, int, int]:
+    """Each partner's total, the unattributed total and the counts, from the oracle."""
+    credits, left = oracle(ledger, policy)
+    totals: dict[str, Decimal] = {}
+    for (_, partner), amount in credits.items():
+        totals[partner] = totals.get(partner, Decimal(0)) + amount
+    return totals, sum(left.values(), Decimal(0)), len(credits), len(left)
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=repr)
+@given(data=refund_facts, extra=st.sampled_from([0, 1, 3]), services=st.booleans())
+def test_tallied_totals_equal_the_oracle(
+    policy: Any, data: LedgerFacts, extra: int, services: bool
+) -> None:
+    """Totals computed per tally (one currency, no plan per row) equal the day-by-day oracle.
+
+    ``extra`` adds decimals to some amounts (each row is then rounded to cents before it is
+    credited, so sums of tallies cannot be taken as they are); ``services`` splits every row in
+    two services, so that a tally holds several rows of the same subscription and month.
+    """
+    rows = list(data.usage)
+    if extra:
+        rows = [
+            attrs.evolve(u, amount=u.amount + Decimal(i % 7).scaleb(-2 - extra))
+            for i, u in enumerate(rows)
+        ]
+    if services:
+        rows = [
+            attrs.evolve(u, amount=part, service=f"{u.service} {name}")
+            for u in rows
+            for part, name in ((u.amount / 2, "A"), (u.amount - u.amount / 2, "B"))
+        ]
+    ledger = Ledger(**{**data.kwargs(), "usage": rows})
+    credits = attribute(ledger, policy)
+    totals, left, count, left_count = _oracle_totals(ledger, policy)
+    assert credits.totals() == totals
+    assert credits.unattributed_total() == left
+    assert len(credits) == count
+    assert credits._store.unattributed_count() == left_count
+    assert not credits._store.materialised
+    assert credits._store._tallies is not None or not ledger.usage
+
+
+def test_a_tally_needing_more_than_sixty_digits_is_refused_like_a_row() -> None:
+    """An amount too large to sum exactly is refused, as the row-by-row path refuses it."""
+    ledger = Ledger(
+        partners=[Partner("P1")],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
+        associations=[Association("P1", "S1", K.PAL, dt.date(2020, 1, 1))],
+        usage=[
+            Usage("S1", dt.date(2021, 1, 1), Decimal("1e59")),
+            Usage("S1", dt.date(2021, 2, 1), Decimal("0.01")),
+        ],
+    )
+    credits = attribute(ledger, RecognizeAll())
+    assert credits._store._tallies is not None
+    assert credits.total() == Decimal("1e59") + Decimal("0.01")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from decimal import Context, getcontext, localcontext
-from operator import attrgetter, getitem
+from operator import attrgetter
 from typing import Any
 
 from partner_of_record.attribution.credits import Credits
@@ -21,6 +22,7 @@ from partner_of_record.attribution.spans import (
     whole_plan,
 )
 from partner_of_record.attribution.store import EXACT_TRAPPED, Store, paused_gc
+from partner_of_record.attribution.tally import FastAwards, MonthPlanner, Tally
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
 
@@ -28,8 +30,8 @@ __all__ = ["attribute"]
 
 _SUBSCRIPTION = attrgetter("subscription_id")
 _MONTH = attrgetter("month")
-EPOCH = dt.date(1970, 1, 1)
-"""A placeholder span day, for plans of built-in policies (whose errors never name a span)."""
+_CURRENCY = attrgetter("currency")
+_ID = attrgetter("id")
 
 
 def attribute(
@@ -109,12 +111,9 @@ def attribute(
     with paused_gc(), localcontext(EXACT_TRAPPED):
         ctx = _Context(store, user_context)
         if not getattr(policy, "usage_independent", False):
-            plans = _plan_per_row(ctx, rows)
-        elif ctx.fast_awards is not None:
-            plans = _plan_by_subscription(ctx, rows)
-        else:
-            plans = _plan_each_row(ctx, rows)
-        store.set_rows(rows, plans)
+            store.set_rows(rows, _plan_per_row(ctx, rows))
+        elif ctx.fast_awards is None or not _plan_by_subscription(ctx, rows):
+            store.set_rows(rows, _plan_each_row(ctx, rows))
     return Credits._from_store(store)
 
 
@@ -123,13 +122,11 @@ class _Context:
 
     __slots__ = (
         "decimal_context",
-        "empty",
         "fast_awards",
         "months",
         "order",
         "partner_index",
         "policy",
-        "single",
         "split",
         "store",
         "timelines",
@@ -147,8 +144,6 @@ class _Context:
         self.months: dict[dt.date, tuple[int, int, dt.date, int]] = {}
         self.whole_plans: dict[RawAwards, Plan] = {}
         self.fast_awards = getattr(self.policy, "_awards", None)
-        self.single: dict[tuple[str, Any, int, int], list[Plan]] = {}
-        self.empty = self.whole(()) if self.fast_awards is not None else None
 
     def pidx(self, partner_id: str) -> int:
         found = self.partner_index.get(partner_id)
@@ -235,103 +230,73 @@ class _Context:
             return self.segment_plan(tl, k, usage, usage.month, mend)
         return self.partial_plan(tl, usage, usage.month)
 
-    def month_plans(self, subscription_id: str, months: _Months) -> list[Plan]:
-        """The plan of each month in scope for one subscription (built-in policies only).
 
-        Built as runs: the months between two change points share one plan. A subscription
-        with a single association gets a list shared with every other subscription whose single
-        association has the same partner, kind and days in effect within the months in scope.
-        """
-        assocs = self.store.ledger.associations_of(subscription_id)
-        if len(assocs) == 1:
-            a = assocs[0]
-            lo, hi = months.first, months.last
-            start = min(max(a.start.toordinal(), lo), hi)
-            end = hi if a.end is None else min(max(a.end.toordinal(), lo), hi)
-            key = (a.partner_id, a.kind, start, end)
-            found = self.single.get(key)
-            if found is None:
-                found = self.single[key] = self.runs(Timeline(assocs), months)
-            return found
-        tl = self.timelines[subscription_id] = Timeline(assocs)
-        return self.runs(tl, months)
+def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
+    """The fast path, for built-in policies: tallies, not a plan per row.
 
-    def runs(self, tl: Timeline, months: _Months) -> list[Plan]:
-        """The plan of each month in scope on one timeline."""
-        starts, ends = months.starts, months.ends
-        out: list[Plan] = []
-        i = 0
-        n = len(starts)
-        for k, p in enumerate(tl.points):
-            if i == n:
-                return out
-            j = bisect_right(ends, p, i)  # months i..j-1 end on or before the change point
-            if j > i:
-                # before the first change point nothing is in effect: every timeline shares
-                # the empty plan
-                plan = self.empty if k == 0 else tl.plans[k]
-                out += [plan or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (j - i)
-                i = j
-            if i < n and starts[i] < p:  # the change point falls inside month i
-                out.append(self.dense_partial(tl, starts[i], ends[i]))
-                i += 1
-        if i < n:
-            k = len(tl.points)
-            out += [tl.plans[k] or self.segment_plan(tl, k, None, EPOCH, EPOCH)] * (n - i)
-        return out
+    Each subscription gets the list of tallies of every month in scope (see
+    [`MonthPlanner`][partner_of_record.attribution.tally.MonthPlanner]); then each row's amount
+    is appended to its month's tally, and the totals are computed per tally. Rows in
+    several currencies are tallied currency by currency. Each row's plan, for the credit
+    columns and explanations, is made only when first asked for, by the row-by-row path.
 
-    def dense_partial(self, tl: Timeline, m_ord: int, end_ord: int) -> Plan:
-        """The plan of a month cut by change points, from ordinals (built-in policies only)."""
-        pts = tl.points
-        k = bisect_right(pts, m_ord)
-        lo = m_ord
-        spans: list[tuple[int, RawAwards]] = []
-        awards = tl.awards
-        fast = self.fast_awards
-        while True:
-            hi = pts[k] if k < len(pts) and pts[k] < end_ord else end_ord
-            found = awards[k]
-            if found is None:
-                found = awards[k] = fast(tl.actives[k])  # type: ignore[misc]  # built-ins only
-            spans.append((hi - lo, found))
-            if hi == end_ord:
-                break
-            lo = hi
-            k += 1
-        return partial_plan(spans, end_ord - m_ord, self.pidx, split=self.split)
-
-
-class _Months:
-    """The months in scope, sorted: first days and next months' first days as ordinals."""
-
-    __slots__ = ("ends", "first", "last", "starts")
-
-    def __init__(self, ctx: _Context, months: Sequence[dt.date]) -> None:
-        infos = [ctx.month(m) for m in months]
-        self.starts = [info[0] for info in infos]
-        self.ends = [info[1] for info in infos]
-        self.first = self.starts[0] if infos else 0
-        self.last = self.ends[-1] if infos else 0
-
-
-def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
-    """The fast path, for built-in policies: each subscription's plan of every month at once.
-
-    A subscription's months that lie inside one segment of its timeline share that segment's
-    plan, so each subscription gets one list of plans (one per month in scope) built from a few
-    runs, and each row's plan is then found by two lookups done in C (``map``). Sparse data
-    (many subscriptions, few of their months used) take the row-by-row path instead.
+    Returns:
+        ``False``, leaving the store untouched, for sparse data (many subscriptions, few of
+        their months used): the row-by-row path suits them better.
     """
-    subs = list(map(_SUBSCRIPTION, rows))
-    months = list(map(_MONTH, rows))
-    distinct = sorted(set(months))
-    subscriptions = dict.fromkeys(subs)
-    if len(subscriptions) * len(distinct) > 2 * len(rows) + 64:
-        return _plan_each_row(ctx, rows)
-    scope = _Months(ctx, distinct)
-    by_sub = {sid: ctx.month_plans(sid, scope) for sid in subscriptions}
-    month_index = {m: i for i, m in enumerate(distinct)}
-    return list(map(getitem, map(by_sub.__getitem__, subs), map(month_index.__getitem__, months)))
+    store = ctx.store
+    ledger = store.ledger
+    distinct = sorted(set(map(_MONTH, rows)))
+    dense = 2 * len(rows) + 64
+    if len(ledger.subscriptions) * len(distinct) <= dense:
+        subscriptions: Iterable[str] = map(_ID, ledger.subscriptions)
+    else:
+        subscriptions = dict.fromkeys(map(_SUBSCRIPTION, rows))
+        if len(subscriptions) * len(distinct) > dense:
+            return False
+    currencies = list(dict.fromkeys(map(_CURRENCY, rows)))  # the store's order
+    parts: list[Sequence[Usage]] = [rows] if currencies else []
+    if len(currencies) > 1:
+        groups: dict[str, list[Usage]] = {c: [] for c in currencies}
+        deque(map(list.append, map(groups.__getitem__, map(_CURRENCY, rows)), rows), maxlen=0)
+        parts = list(groups.values())
+    fast = ctx.fast_awards
+    assert fast is not None
+    if len(parts) > 1:  # plan, for each currency, the subscriptions that have rows in it
+        tallies = [
+            _tally(ctx, part, fast, distinct, list(dict.fromkeys(map(_SUBSCRIPTION, part))))
+            for part in parts
+        ]
+    else:
+        tallies = [_tally(ctx, part, fast, distinct, list(subscriptions)) for part in parts]
+    user_context = ctx.decimal_context
+
+    def replan() -> list[Plan]:
+        with paused_gc(), localcontext(EXACT_TRAPPED):
+            return _plan_each_row(_Context(store, user_context), rows)
+
+    store.set_tallies(rows, tallies, replan)
+    return True
+
+
+def _tally(
+    ctx: _Context,
+    rows: Sequence[Usage],
+    fast: FastAwards,
+    months: list[dt.date],
+    subscriptions: list[str],
+) -> list[Tally]:
+    """Append each row's amount to its tally; return every tally made.
+
+    ``subscriptions`` holds (at least) the subscription of every row.
+    """
+    planner = MonthPlanner(months, fast, ctx.pidx, split=ctx.split)
+    month_index = {m: i for i, m in enumerate(months)}
+    associations = map(ctx.store.ledger.associations_of, subscriptions)
+    by_sub = dict(zip(subscriptions, map(planner.plans, associations), strict=True))
+    for u in rows:
+        by_sub[u.subscription_id][month_index[u.month]].append(u.amount)
+    return planner.tallies
 
 
 def _plan_each_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:

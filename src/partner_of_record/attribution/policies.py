@@ -194,15 +194,26 @@ def _held_masks(
     return held
 
 
-def _everyone(active: Sequence[Association], kinds: frozenset[AssociationKind] | None) -> IntAwards:
-    """Every partner holding a counted kind, with a share of 1 (the engine's fast path)."""
+def _everyone(
+    active: Sequence[Association], kinds: frozenset[AssociationKind] | None, *, equal: bool = False
+) -> IntAwards:
+    """Every partner holding a counted kind, with a share of 1, or with equal shares when
+    ``equal`` (the engine's fast path)."""
     if len(active) == 1:
         a = active[0]
         if kinds is None or a.kind in kinds:
             return ((a.partner_id, KIND_BIT[a.kind], 1, 1),)
         return ()
+    if len(active) == 2 and kinds is None:  # the common case, without a dictionary
+        a, b = active
+        p, q = a.partner_id, b.partner_id
+        if p != q:
+            den = 2 if equal else 1
+            x, y = (p, KIND_BIT[a.kind], 1, den), (q, KIND_BIT[b.kind], 1, den)
+            return (x, y) if p < q else (y, x)
     held = _held_masks(active, kinds)
-    return tuple((p, held[p], 1, 1) for p in sorted(held))
+    den = len(held) if equal else 1
+    return tuple((p, held[p], 1, den) for p in sorted(held))
 
 
 @attrs.frozen
@@ -413,11 +424,7 @@ class EqualSplit(_SharesFromDecide):
         return Decision(awards, rule)
 
     def _awards(self, active: Sequence[Association]) -> IntAwards:
-        if len(active) == 1:
-            return _everyone(active, self.kinds)
-        held = _held_masks(active, self.kinds)
-        n = len(held)
-        return tuple((p, held[p], 1, n) for p in sorted(held))
+        return _everyone(active, self.kinds, equal=True)
 
 
 def _to_weights(

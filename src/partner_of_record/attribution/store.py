@@ -47,7 +47,7 @@ EXACT_TRAPPED = Context(
 )
 """Amount x 10^exponent is computed exactly (an amount of more than 60 digits is refused)."""
 
-_SUMMING = Context(
+SUMMING = Context(
     prec=60, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded]
 )
 """Sums are exact and keep the smallest exponent of their terms (no digit is dropped)."""
@@ -76,7 +76,7 @@ def to_minor(amount: Decimal, exponent: int) -> int:
     return round(amount.scaleb(exponent, _EXACT))
 
 
-def _minor_units(amounts: Iterable[Decimal], scale: Decimal) -> list[int]:
+def minor_units(amounts: Iterable[Decimal], scale: Decimal) -> list[int]:
     """Return each amount in minor units (``scale`` is ``10 ** exponent``), half to even.
 
     ``round()`` of a ``Decimal`` rounds half to even; the product is exact (or refused).
@@ -94,14 +94,14 @@ def _exact_sum(amounts: list[Decimal], exponent: int, scale: Decimal) -> int:
     amount is rounded first.
     """
     try:
-        with localcontext(_SUMMING):
+        with localcontext(SUMMING):
             total = sum(amounts, Decimal(0))
             found = total.as_tuple().exponent
             if isinstance(found, int) and found >= -exponent:
                 return int(total.scaleb(exponent))
     except (Inexact, Rounded):  # more than 60 digits: round each amount (which refuses it too)
         pass
-    return sum(_minor_units(amounts, scale))
+    return sum(minor_units(amounts, scale))
 
 
 class Summary:
@@ -183,7 +183,10 @@ class Store:
     __slots__ = (
         "_columns",
         "_minors",
+        "_replan",
+        "_row_plan",
         "_summary",
+        "_tallies",
         "cache",
         "currencies",
         "end",
@@ -192,7 +195,6 @@ class Store:
         "partners",
         "policy",
         "policy_name",
-        "row_plan",
         "rows",
         "split",
         "start",
@@ -209,7 +211,9 @@ class Store:
         self.start = start
         self.end = end
         self.rows: Sequence[Usage] = ()
-        self.row_plan: list[Plan] = []
+        self._row_plan: list[Plan] | None = []
+        self._replan: Callable[[], list[Plan]] | None = None
+        self._tallies: list[list[list[Any]]] | None = None
         self.currencies: list[str] = []
         self.exponents: list[int] = []
         self.partners: list[PartnerId] = []
@@ -223,9 +227,34 @@ class Store:
     def set_rows(self, rows: Sequence[Usage], plans: list[Plan]) -> None:
         """Store the rows in scope, their plans, and their currencies (in order of appearance)."""
         self.rows = rows
-        self.row_plan = plans
+        self._row_plan = plans
         self.currencies = list(dict.fromkeys(map(_CURRENCY, rows)))
         self.exponents = [minor_unit_exponent(c) for c in self.currencies]
+
+    def set_tallies(
+        self,
+        rows: Sequence[Usage],
+        tallies: list[list[list[Any]]],
+        replan: Callable[[], list[Plan]],
+    ) -> None:
+        """Store the rows in scope and the engine's tallies, per currency (in ``currencies``
+        order).
+
+        The totals are computed from the tallies; each row's plan, needed only for the credit
+        columns and explanations, is made by ``replan`` on first use.
+        """
+        self.set_rows(rows, [])
+        self._row_plan = None
+        self._replan = replan
+        self._tallies = tallies
+
+    @property
+    def row_plan(self) -> list[Plan]:
+        """Each row's plan (made on first use when the engine tallied the amounts)."""
+        if self._row_plan is None:
+            assert self._replan is not None
+            self._row_plan = self._replan()
+        return self._row_plan
 
     # ------------------------------------------------------------------ per-row amounts
 
@@ -238,7 +267,7 @@ class Store:
             scales = self._scales()
             amounts = map(_AMOUNT, self.rows)
             if len(scales) == 1:
-                self._minors = _minor_units(amounts, scales[0])
+                self._minors = minor_units(amounts, scales[0])
             else:
                 with localcontext(EXACT_TRAPPED):
                     self._minors = list(
@@ -256,6 +285,19 @@ class Store:
         return self._summary
 
     def _summarise(self) -> Summary:
+        if self._tallies is not None:
+            from partner_of_record.attribution.tally import summarise  # tally imports store
+
+            summary = Summary(len(self.currencies))
+            for cur, (tallies, exponent) in enumerate(
+                zip(self._tallies, self.exponents, strict=True)
+            ):
+                one = summarise(tallies, exponent, split=self.split)
+                summary.credited[cur] = one.credited[0]
+                summary.credit_counts[cur] = one.credit_counts[0]
+                summary.unattributed[cur] = one.unattributed[0]
+                summary.unattributed_counts[cur] = one.unattributed_counts[0]
+            return summary
         n_cur = len(self.currencies)
         summary = Summary(n_cur)
         buckets: list[defaultdict[Plan, list[Decimal]]] = [defaultdict(list) for _ in range(n_cur)]
@@ -277,7 +319,7 @@ class Store:
                 else:
                     plans += [plan] * len(group)
                     amounts_of += group
-            summary.add_rows(plans, _minor_units(amounts_of, scale), cur, split=self.split)
+            summary.add_rows(plans, minor_units(amounts_of, scale), cur, split=self.split)
         return summary
 
     def credit_count(self) -> int:
