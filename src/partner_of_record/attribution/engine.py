@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Context, getcontext, localcontext
-from operator import attrgetter
+from operator import attrgetter, getitem
 from typing import Any
 
 from partner_of_record.attribution.credits import Credits
+from partner_of_record.attribution.months import FastAwards, PlanPlanner
 from partner_of_record.attribution.policies import Policy, RecognizeAll
 from partner_of_record.attribution.spans import (
     Plan,
@@ -22,7 +23,7 @@ from partner_of_record.attribution.spans import (
     whole_plan,
 )
 from partner_of_record.attribution.store import EXACT_TRAPPED, Store, paused_gc
-from partner_of_record.attribution.tally import FastAwards, MonthPlanner, Tally
+from partner_of_record.attribution.tally import Tally, TallyPlanner
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
 
@@ -235,10 +236,10 @@ def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
     """The fast path, for built-in policies: tallies, not a plan per row.
 
     Each subscription gets the list of tallies of every month in scope (see
-    [`MonthPlanner`][partner_of_record.attribution.tally.MonthPlanner]); then each row's amount
+    [`TallyPlanner`][partner_of_record.attribution.tally.TallyPlanner]); then each row's amount
     is appended to its month's tally, and the totals are computed per tally. Rows in
     several currencies are tallied currency by currency. Each row's plan, for the credit
-    columns and explanations, is made only when first asked for, by the row-by-row path.
+    columns and explanations, is made only when first asked for, from the same segments.
 
     Returns:
         ``False``, leaving the store untouched, for sparse data (many subscriptions, few of
@@ -249,9 +250,9 @@ def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
     distinct = sorted(set(map(_MONTH, rows)))
     dense = 2 * len(rows) + 64
     if len(ledger.subscriptions) * len(distinct) <= dense:
-        subscriptions: Iterable[str] = map(_ID, ledger.subscriptions)
+        subscriptions = list(map(_ID, ledger.subscriptions))
     else:
-        subscriptions = dict.fromkeys(map(_SUBSCRIPTION, rows))
+        subscriptions = list(dict.fromkeys(map(_SUBSCRIPTION, rows)))
         if len(subscriptions) * len(distinct) > dense:
             return False
     currencies = list(dict.fromkeys(map(_CURRENCY, rows)))  # the store's order
@@ -268,12 +269,16 @@ def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
             for part in parts
         ]
     else:
-        tallies = [_tally(ctx, part, fast, distinct, list(subscriptions)) for part in parts]
-    user_context = ctx.decimal_context
+        tallies = [_tally(ctx, part, fast, distinct, subscriptions) for part in parts]
 
     def replan() -> list[Plan]:
         with paused_gc(), localcontext(EXACT_TRAPPED):
-            return _plan_each_row(_Context(store, user_context), rows)
+            planner = PlanPlanner(distinct, fast, ctx.pidx, split=ctx.split)
+            months_of = map(planner.months_of, map(ledger.associations_of, subscriptions))
+            by_sub = dict(zip(subscriptions, months_of, strict=True))
+            index = {m: i for i, m in enumerate(distinct)}
+            subs = map(by_sub.__getitem__, map(_SUBSCRIPTION, rows))
+            return list(map(getitem, subs, map(index.__getitem__, map(_MONTH, rows))))
 
     store.set_tallies(rows, tallies, replan)
     return True
@@ -290,10 +295,10 @@ def _tally(
 
     ``subscriptions`` holds (at least) the subscription of every row.
     """
-    planner = MonthPlanner(months, fast, ctx.pidx, split=ctx.split)
+    planner = TallyPlanner(months, fast, ctx.pidx, split=ctx.split)
     month_index = {m: i for i, m in enumerate(months)}
     associations = map(ctx.store.ledger.associations_of, subscriptions)
-    by_sub = dict(zip(subscriptions, map(planner.plans, associations), strict=True))
+    by_sub = dict(zip(subscriptions, map(planner.months_of, associations), strict=True))
     for u in rows:
         by_sub[u.subscription_id][month_index[u.month]].append(u.amount)
     return planner.tallies

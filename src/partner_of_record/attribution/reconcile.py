@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from partner_of_record.attribution.store import Store, to_minor
+from partner_of_record.attribution.store import Store
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
 
@@ -139,43 +139,48 @@ def reconcile(
     problems: dict[int, list[str]] = {}
     seen: set[tuple[int, int]] = set()
     stray = 0
+    c_row, c_minor, c_partner = store.c_row, store.c_minor, store.c_partner
+    minors = store.minors()  # each row's amount in minor units
+    split = store.split
     for c in cidx:
-        r = store.c_row[c]
+        r = c_row[c]
         if r not in in_scope:
             stray += 1
             continue
-        m = store.c_minor[c]
+        m = c_minor[c]
         credited[r] = credited.get(r, 0) + m
         count[r] = count.get(r, 0) + 1
         if abs(m) > abs(largest.get(r, 0)):
             largest[r] = m
-        key = (r, store.c_partner[c])
+        key = (r, c_partner[c])
         if key in seen:
             problems.setdefault(r, []).append(
                 f"partner {store.partners[key[1]]} is credited more than once"
             )
         seen.add(key)
-        if not store.split:
-            amount = to_minor(store.rows[r].amount, minor_unit_exponent(store.rows[r].currency))
-            if not _within(m, amount):
-                problems.setdefault(r, []).append(
-                    f"partner {store.partners[key[1]]} is credited {m} minor units, "
-                    f"outside [0, {amount}]"
-                )
+        if not split and not _within(m, minors[r]):
+            problems.setdefault(r, []).append(
+                f"partner {store.partners[key[1]]} is credited {m} minor units, "
+                f"outside [0, {minors[r]}]"
+            )
     unattributed: dict[int, int] = {}
+    u_row, u_minor = store.u_row, store.u_minor
     for i in uidx:
-        r = store.u_row[i]
+        r = u_row[i]
         if r not in in_scope:
             stray += 1
             continue
-        unattributed[r] = unattributed.get(r, 0) + store.u_minor[i]
+        unattributed[r] = unattributed.get(r, 0) + u_minor[i]
 
     lines: list[RowReconciliation] = []
     per_cur: dict[str, list[int]] = {}
+    exponents: dict[str, int] = {}
     for r in rows:
         u = store.rows[r]
-        exp = minor_unit_exponent(u.currency)
-        amount = to_minor(u.amount, exp)
+        exp = exponents.get(u.currency)
+        if exp is None:
+            exp = exponents[u.currency] = minor_unit_exponent(u.currency)
+        amount = minors[r]
         got = credited.get(r, 0)
         left = unattributed.get(r, 0)
         issues = problems.get(r, [])

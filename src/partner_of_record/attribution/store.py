@@ -41,7 +41,6 @@ from partner_of_record.model import PartnerId, Usage, month_days
 __all__: list[str] = []  # internal module
 
 
-_EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
 EXACT_TRAPPED = Context(
     prec=60, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact]
 )
@@ -69,11 +68,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
-
-
-def to_minor(amount: Decimal, exponent: int) -> int:
-    """Return ``amount`` in integer minor units, rounded half to even."""
-    return round(amount.scaleb(exponent, _EXACT))
 
 
 def minor_units(amounts: Iterable[Decimal], scale: Decimal) -> list[int]:

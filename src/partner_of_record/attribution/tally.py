@@ -2,9 +2,9 @@
 
 For a policy whose answer depends only on the associations in effect (every built-in policy),
 what a usage row earns depends only on its subscription and its month. So the engine asks, once
-per subscription, for the *tally* of every month in scope: the list the row's amount is to be
-appended to. After one pass over the rows, every amount sits in a tally, and the totals per
-partner are computed per tally rather than per row.
+per subscription, for the *tally* of every month in scope (a ``months.MonthPlanner`` does the
+planning): the list the row's amount is to be appended to. After one pass over the rows, every
+amount sits in a tally, and the totals per partner are computed per tally rather than per row.
 
 A tally is a list ``[rule, amount, amount, ...]``; its rule says what each amount earns, for
 whom:
@@ -26,17 +26,11 @@ every subscription and month where that holds, so most amounts are summed in a f
 groups. Recognising policies credit each partner independently (rounded per row and partner),
 which is what lets a month with several partners be split into per-partner tallies; a split's
 parts depend on each other and stay together unless they are equal.
-
-Days are ordinals (``date.toordinal()``) throughout. A subscription's change points (the days on
-which one of its associations starts or ends) cut the months in scope into *segments*; the
-months lying inside one segment share the segment's tally, and only the few months a change
-point falls in get a tally of their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal, Inexact, Rounded, localcontext
@@ -45,50 +39,25 @@ from math import lcm
 from operator import mod
 from typing import Any
 
+from partner_of_record.attribution.months import FastAwards, MonthPlanner
 from partner_of_record.attribution.spans import Plan, RawAwards, partial_plan, whole_plan
 from partner_of_record.attribution.store import SUMMING, Summary, minor_units
-from partner_of_record.model import Association, month_end
 
 __all__: list[str] = []  # internal module
-
-FastAwards = Callable[[tuple[Association, ...]], RawAwards]
-"""A built-in policy's ``_awards``: the awards of one segment, from its associations."""
 
 Tally = list[Any]
 """A rule, then the amounts it applies to: ``[rule, amount, amount, ...]``."""
 
 FULL, FRACTION, EQUAL, UNATTRIBUTED, UNATTRIBUTED_FRACTION, JOINT, COMPOSITE = range(7)
 
-_OPEN = 1 << 62
-"""The end ordinal of an open-ended association."""
 _ZERO = Decimal(0)
 
 
-class MonthPlanner:
-    """Builds, per subscription, the list of tallies of every month in scope.
+class TallyPlanner(MonthPlanner[Tally]):
+    """A planner whose targets are tallies; every tally made is kept in ``tallies``, in the
+    order made."""
 
-    ``months`` are the distinct months in scope, sorted. Every tally made is also kept in
-    ``tallies``, in the order made.
-    """
-
-    __slots__ = (
-        "days",
-        "ends",
-        "fast",
-        "first",
-        "last",
-        "n",
-        "none",
-        "one_spans",
-        "pidx",
-        "rules",
-        "singles",
-        "solos",
-        "split",
-        "starts",
-        "tallies",
-        "wholes",
-    )
+    __slots__ = ("rules", "tallies")
 
     def __init__(
         self,
@@ -98,24 +67,9 @@ class MonthPlanner:
         *,
         split: bool,
     ) -> None:
-        self.starts = [m.toordinal() for m in months]
-        self.ends = [month_end(m).toordinal() for m in months]
-        self.days = [e - s for s, e in zip(self.starts, self.ends, strict=True)]
-        self.first = self.starts[0] if months else 0
-        self.last = self.ends[-1] if months else 0
-        self.n = len(months)
-        self.fast = fast
-        self.pidx = pidx
-        self.split = split
         self.tallies: list[Tally] = []
         self.rules: dict[tuple[int, ...], Tally] = {}
-        self.wholes: dict[RawAwards, Tally] = {}
-        self.singles: dict[tuple[str, object, int, int], list[Tally]] = {}
-        self.one_spans: dict[tuple[RawAwards, int, int], Tally] = {}
-        self.solos: dict[tuple[str, object], tuple[RawAwards, Tally]] = {}
-        self.none = [self.whole(())] * self.n
-
-    # ------------------------------------------------------------------ tallies
+        super().__init__(months, fast, pidx, split=split)
 
     def _new(self, rule: tuple[Any, ...]) -> Tally:
         made = [rule]
@@ -133,13 +87,6 @@ class MonthPlanner:
         if len(rules) == 1:
             return self._shared(rules[0])
         return self._new((COMPOSITE, tuple(rules)))
-
-    def whole(self, awards: RawAwards) -> Tally:
-        """The tally of a whole month under ``awards`` (cached)."""
-        found = self.wholes.get(awards)
-        if found is None:
-            found = self.wholes[awards] = self._whole(awards)
-        return found
 
     def _whole(self, awards: RawAwards) -> Tally:
         if not awards:
@@ -186,136 +133,6 @@ class MonthPlanner:
         if uncovered:
             rules.append((UNATTRIBUTED_FRACTION, uncovered * scale, den))
         return self._target(rules)
-
-    def one_span(self, awards: RawAwards, covered: int, days: int) -> Tally:
-        """The tally of a month whose ``covered`` days are under ``awards`` and the rest under
-        none (cached)."""
-        key = (awards, covered, days)
-        found = self.one_spans.get(key)
-        if found is None:
-            found = self.one_spans[key] = self.cut([(covered, awards), (days - covered, ())], days)
-        return found
-
-    def solo(self, a: Association) -> tuple[RawAwards, Tally]:
-        """The awards of a segment where ``a`` alone is in effect, and their whole-month tally
-        (cached by partner and kind: the built-in policies look at nothing else then)."""
-        key = (a.partner_id, a.kind)
-        found = self.solos.get(key)
-        if found is None:
-            awards = self.fast((a,))
-            found = self.solos[key] = (awards, self.whole(awards))
-        return found
-
-    # ------------------------------------------------------------------ subscriptions
-
-    def plans(self, associations: Sequence[Association]) -> list[Tally]:
-        """Return the tally of each month in scope for a subscription with ``associations``.
-
-        The returned list may be shared with other subscriptions: callers must not change it.
-        """
-        if len(associations) != 1:
-            if not associations:
-                return self.none
-            return self._several(associations)
-        a = associations[0]
-        first, last = self.first, self.last
-        s = max(a.start.toordinal(), first)
-        e = last if a.end is None else min(a.end.toordinal(), last)
-        if s >= e:
-            return self.none
-        key = (a.partner_id, a.kind, s, e)
-        found = self.singles.get(key)
-        if found is None:
-            found = self.singles[key] = self._single(a, s, e)
-        return found
-
-    def _single(self, a: Association, s: int, e: int) -> list[Tally]:
-        """One association in effect over ``[s, e)`` (clipped to the months in scope)."""
-        awards, whole = self.solo(a)
-        if not awards:
-            return self.none
-        starts, ends, days, n = self.starts, self.ends, self.days, self.n
-        i = bisect_right(ends, s)  # the first month ending after s
-        out = self.none[:i]
-        while i < n and starts[i] < e:
-            covered = min(e, ends[i]) - max(s, starts[i])
-            if covered == days[i]:  # a run of whole months
-                j = bisect_right(ends, e, i)
-                out += [whole] * (j - i)
-                i = j
-            else:
-                out.append(self.one_span(awards, covered, days[i]))
-                i += 1
-        out += self.none[i:]
-        return out
-
-    def _several(self, associations: Sequence[Association]) -> list[Tally]:
-        """Several associations: segments between change points, runs of whole months."""
-        first, last = self.first, self.last
-        bounds: list[tuple[int, int, Association]] = []
-        points: set[int] = set()
-        for a in associations:
-            s = a.start.toordinal()
-            e = _OPEN if a.end is None else a.end.toordinal()
-            bounds.append((s, e, a))
-            if first < s < last:
-                points.add(s)
-            if first < e < last:
-                points.add(e)
-        pts = sorted(points)
-        # segment k covers [first or pts[k-1], pts[k] or the end of the months in scope)
-        awards: list[RawAwards] = []
-        wholes: list[Tally | None] = []
-        for lo in [first, *pts]:
-            active = [a for s, e, a in bounds if s <= lo < e]
-            if len(active) == 1:
-                found, tally = self.solo(active[0])
-                awards.append(found)
-                wholes.append(tally)
-            else:
-                awards.append(self.fast(tuple(active)) if active else ())
-                wholes.append(None)
-        starts, ends, n = self.starts, self.ends, self.n
-        out: list[Tally] = []
-        i = 0
-        for k, p in enumerate(pts):
-            j = bisect_right(ends, p, i)  # months i..j-1 end on or before the change point
-            if j > i:
-                out += [wholes[k] or self.whole(awards[k])] * (j - i)
-                i = j
-            if i < n and starts[i] < p:  # the change point falls inside month i
-                out.append(self._cut(awards, pts, k, starts[i], ends[i]))
-                i += 1
-        if i < n:
-            k = len(pts)
-            out += [wholes[k] or self.whole(awards[k])] * (n - i)
-        return out
-
-    def _cut(self, awards: list[RawAwards], pts: list[int], k: int, lo: int, end: int) -> Tally:
-        """The tally of month ``[lo, end)``, which starts in segment ``k`` and is cut by the
-        change point ``pts[k]``."""
-        count = len(pts)
-        first = awards[k]
-        spans: list[tuple[int, RawAwards]] = []
-        same = True
-        start = lo
-        while True:
-            hi = pts[k] if k < count and pts[k] < end else end
-            found = awards[k]
-            if found is not first and found != first:
-                same = False
-            spans.append((hi - lo, found))
-            if hi == end:
-                break
-            lo = hi
-            k += 1
-        if same:  # the same awards all month (a change that does not matter to the policy)
-            return self.whole(first)
-        days = end - start
-        awarded = [span for span in spans if span[1]]
-        if len(awarded) == 1:
-            return self.one_span(awarded[0][1], awarded[0][0], days)
-        return self.cut(spans, days)
 
 
 # ---------------------------------------------------------------------- totals
