@@ -83,7 +83,11 @@ class MonthPlanner(Generic[T]):
         self.singles: dict[tuple[str, object, int, int], list[T]] = {}
         self.one_spans: dict[tuple[RawAwards, int, int], T] = {}
         self.solos: dict[tuple[str, object], tuple[RawAwards, T]] = {}
+        self._start()
         self.none = [self.whole(())] * self.n
+
+    def _start(self) -> None:
+        """Set up what a subclass needs before the first target is made."""
 
     # ------------------------------------------------------------------ targets
 

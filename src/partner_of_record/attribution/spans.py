@@ -166,14 +166,15 @@ def whole_plan(awards: RawAwards, pidx: Callable[[str], int], *, split: bool) ->
     return Plan(keys, parts, den, left, -1)
 
 
-def partial_plan(
+def span_weights(
     spans: Sequence[tuple[int, RawAwards]],
-    days_in_month: int,
-    pidx: Callable[[str], int],
-    *,
-    split: bool,
-) -> Plan:
-    """Return the plan of a month cut into several spans of ``(days, awards)``."""
+) -> tuple[dict[str, list[int]], int, int]:
+    """Each partner's weight (days x share, over a common ``scale``) in a month cut into spans.
+
+    Returns:
+        ``{partner id: [weight, kinds mask]}``, the number of days nobody is awarded, and the
+        scale (the least common denominator of the shares).
+    """
     scale = 1
     for _, awards in spans:
         for award in awards:
@@ -194,6 +195,18 @@ def partial_plan(
             else:
                 found[0] += weight
                 found[1] |= mask
+    return acc, uncovered, scale
+
+
+def partial_plan(
+    spans: Sequence[tuple[int, RawAwards]],
+    days_in_month: int,
+    pidx: Callable[[str], int],
+    *,
+    split: bool,
+) -> Plan:
+    """Return the plan of a month cut into several spans of ``(days, awards)``."""
+    acc, uncovered, scale = span_weights(spans)
     den = days_in_month * scale
     order = sorted(acc) if len(acc) > 1 else list(acc)
     keys = tuple([pidx(p) << KEY_SHIFT | acc[p][1] for p in order])

@@ -30,17 +30,21 @@ parts depend on each other and stay together unless they are equal.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal, Inexact, Rounded, localcontext
 from itertools import islice, repeat
-from math import lcm
 from operator import mod
 from typing import Any
 
-from partner_of_record.attribution.months import FastAwards, MonthPlanner
-from partner_of_record.attribution.spans import Plan, RawAwards, partial_plan, whole_plan
+from partner_of_record.attribution.months import MonthPlanner
+from partner_of_record.attribution.spans import (
+    Plan,
+    RawAwards,
+    partial_plan,
+    span_weights,
+    whole_plan,
+)
 from partner_of_record.attribution.store import SUMMING, Summary, minor_units
 
 __all__: list[str] = []  # internal module
@@ -59,17 +63,9 @@ class TallyPlanner(MonthPlanner[Tally]):
 
     __slots__ = ("rules", "tallies")
 
-    def __init__(
-        self,
-        months: Sequence[dt.date],
-        fast: FastAwards,
-        pidx: Callable[[str], int],
-        *,
-        split: bool,
-    ) -> None:
+    def _start(self) -> None:
         self.tallies: list[Tally] = []
         self.rules: dict[tuple[int, ...], Tally] = {}
-        super().__init__(months, fast, pidx, split=split)
 
     def _new(self, rule: tuple[Any, ...]) -> Tally:
         made = [rule]
@@ -110,24 +106,11 @@ class TallyPlanner(MonthPlanner[Tally]):
         """The tally of a month made of several spans of ``(days, awards)``."""
         if self.split:
             return self._new((JOINT, partial_plan(spans, days, self.pidx, split=True)))
-        scale = 1
-        for _, awards in spans:
-            for award in awards:
-                d = award[3]
-                if d != 1 and scale % d:
-                    scale = lcm(scale, d)
-        earned: dict[str, int] = {}
-        uncovered = 0
-        for span_days, awards in spans:
-            if not awards:
-                uncovered += span_days
-                continue
-            for p, _, num, d in awards:
-                earned[p] = earned.get(p, 0) + span_days * num * (scale // d)
+        earned, uncovered, scale = span_weights(spans)
         den = days * scale
         pidx = self.pidx
         rules: list[tuple[int, ...]] = [
-            (FULL, pidx(p)) if earned[p] == den else (FRACTION, pidx(p), earned[p], den)
+            (FULL, pidx(p)) if earned[p][0] == den else (FRACTION, pidx(p), earned[p][0], den)
             for p in sorted(earned)
         ]
         if uncovered:
