@@ -22,8 +22,8 @@ from partner_of_record.attribution.spans import (
     partial_plan,
     whole_plan,
 )
-from partner_of_record.attribution.store import EXACT_TRAPPED, Store, paused_gc
-from partner_of_record.attribution.tally import Tally, TallyPlanner
+from partner_of_record.attribution.store import EXACT_TRAPPED, Store, Summary, paused_gc
+from partner_of_record.attribution.tally import Tally, TallyPlanner, summarise
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
 
@@ -113,7 +113,7 @@ def attribute(
         ctx = _Context(store, user_context)
         if not getattr(policy, "usage_independent", False):
             store.set_rows(rows, _plan_per_row(ctx, rows))
-        elif ctx.fast_awards is None or not _plan_by_subscription(ctx, rows):
+        elif ctx.fast_awards is None or not _tally_by_subscription(ctx, rows):
             store.set_rows(rows, _plan_each_row(ctx, rows))
     return Credits._from_store(store)
 
@@ -232,7 +232,7 @@ class _Context:
         return self.partial_plan(tl, usage, usage.month)
 
 
-def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
+def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
     """The fast path, for built-in policies: tallies, not a plan per row.
 
     Each subscription gets the list of tallies of every month in scope (see
@@ -280,7 +280,11 @@ def _plan_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
             subs = map(by_sub.__getitem__, map(_SUBSCRIPTION, rows))
             return list(map(getitem, subs, map(index.__getitem__, map(_MONTH, rows))))
 
-    store.set_tallies(rows, tallies, replan)
+    def summarise_all(summary: Summary) -> None:
+        for cur, (found, exponent) in enumerate(zip(tallies, store.exponents, strict=True)):
+            summarise(summary, cur, found, exponent, split=ctx.split)
+
+    store.set_tallies(rows, summarise_all, replan)
     return True
 
 

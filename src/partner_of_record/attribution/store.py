@@ -179,8 +179,8 @@ class Store:
         "_minors",
         "_replan",
         "_row_plan",
+        "_summarise_tallies",
         "_summary",
-        "_tallies",
         "cache",
         "currencies",
         "end",
@@ -207,7 +207,7 @@ class Store:
         self.rows: Sequence[Usage] = ()
         self._row_plan: list[Plan] | None = []
         self._replan: Callable[[], list[Plan]] | None = None
-        self._tallies: list[list[list[Any]]] | None = None
+        self._summarise_tallies: Callable[[Summary], None] | None = None
         self.currencies: list[str] = []
         self.exponents: list[int] = []
         self.partners: list[PartnerId] = []
@@ -228,19 +228,24 @@ class Store:
     def set_tallies(
         self,
         rows: Sequence[Usage],
-        tallies: list[list[list[Any]]],
+        summarise: Callable[[Summary], None],
         replan: Callable[[], list[Plan]],
     ) -> None:
-        """Store the rows in scope and the engine's tallies, per currency (in ``currencies``
-        order).
+        """Store the rows in scope, and how the engine's tallies give the totals.
 
-        The totals are computed from the tallies; each row's plan, needed only for the credit
-        columns and explanations, is made by ``replan`` on first use.
+        ``summarise`` adds the totals of every currency to an empty summary (``currencies``
+        order); each row's plan, needed only for the credit columns and explanations, is made
+        by ``replan`` on first use.
         """
         self.set_rows(rows, [])
         self._row_plan = None
         self._replan = replan
-        self._tallies = tallies
+        self._summarise_tallies = summarise
+
+    @property
+    def tallied(self) -> bool:
+        """Whether the totals come from the engine's tallies (no plan per row needed)."""
+        return self._summarise_tallies is not None
 
     @property
     def row_plan(self) -> list[Plan]:
@@ -279,18 +284,9 @@ class Store:
         return self._summary
 
     def _summarise(self) -> Summary:
-        if self._tallies is not None:
-            from partner_of_record.attribution.tally import summarise  # tally imports store
-
+        if self._summarise_tallies is not None:
             summary = Summary(len(self.currencies))
-            for cur, (tallies, exponent) in enumerate(
-                zip(self._tallies, self.exponents, strict=True)
-            ):
-                one = summarise(tallies, exponent, split=self.split)
-                summary.credited[cur] = one.credited[0]
-                summary.credit_counts[cur] = one.credit_counts[0]
-                summary.unattributed[cur] = one.unattributed[0]
-                summary.unattributed_counts[cur] = one.unattributed_counts[0]
+            self._summarise_tallies(summary)
             return summary
         n_cur = len(self.currencies)
         summary = Summary(n_cur)

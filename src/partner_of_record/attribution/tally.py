@@ -121,16 +121,18 @@ class TallyPlanner(MonthPlanner[Tally]):
 # ---------------------------------------------------------------------- totals
 
 
-def summarise(tallies: list[Tally], exponent: int, *, split: bool) -> Summary:
-    """Return the totals of one currency's tallies (``exponent``: the currency's minor unit).
+def summarise(
+    summary: Summary, cur: int, tallies: list[Tally], exponent: int, *, split: bool
+) -> None:
+    """Add the totals of currency ``cur``'s tallies to ``summary`` (``exponent``: the
+    currency's minor unit).
 
     A tally whose rules credit the whole amount is summed once (an exact decimal sum, when no
     amount has more decimals than the currency; else each amount is rounded first, as
     everywhere); the other rules round row by row, with integers of minor units.
     """
     scale = Decimal(10) ** exponent
-    summary = Summary(1)
-    credited = summary.credited[0]
+    credited = summary.credited[cur]
     rounded: list[tuple[list[tuple[Any, ...]], int]] = []  # (rules, rows), converted at once
     amounts: list[Decimal] = []
     credits = unattributed = left = 0
@@ -180,11 +182,10 @@ def summarise(tallies: list[Tally], exponent: int, *, split: bool) -> Summary:
             else:  # JOINT
                 joint_plans += [r[1]] * count
                 joint_minors += part
-    summary.credit_counts[0] = credits
-    summary.unattributed[0] = left
-    summary.unattributed_counts[0] = unattributed
-    summary.add_rows(joint_plans, joint_minors, 0, split=split)
-    return summary
+    summary.credit_counts[cur] += credits
+    summary.unattributed[cur] += left
+    summary.unattributed_counts[cur] += unattributed
+    summary.add_rows(joint_plans, joint_minors, cur, split=split)
 
 
 def _total(tally: Tally, exponent: int, scale: Decimal) -> int:
