@@ -391,14 +391,28 @@ class Credits:
         Raises:
             CurrencyMixError: the selection holds amounts in several currencies.
         """
-        sel = self.filter(
-            partner_id, customer_id, subscription_id, workload, kind, service, currency, start, end
-        )
+        others = (customer_id, subscription_id, workload, kind, service, currency, start, end)
+        if self._c is None and partner_id is not None and all(v is None for v in others):
+            return self._partner_total(_values(partner_id) or frozenset())
+        sel = self.filter(partner_id, *others)
         if sel._c is None:
             summary = sel._store.summary()
             per_currency = [sum(per.values()) for per in summary.credited]
             return sel._summed(summary.credit_counts, per_currency)
         return sel._sum(sel._c, sel._store.c_minor, sel._store.c_row)
+
+    def _partner_total(self, partners: frozenset[PartnerId]) -> Decimal:
+        """The total of some partners over every credit, read from the per-partner totals."""
+        s = self._store
+        ids = s.partner_ids()
+        wanted = [ids[p] for p in partners if p in ids]
+        counts: list[int] = []
+        totals: list[int] = []
+        for per in s.summary().credited:
+            found = [per[p] for p in wanted if p in per]
+            counts.append(len(found))
+            totals.append(sum(found))
+        return self._summed(counts, totals)
 
     def _summed(self, counts: Sequence[int], totals: Sequence[int]) -> Decimal:
         """The total of per-currency sums (``counts``: how many amounts each sum holds)."""
