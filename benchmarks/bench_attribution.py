@@ -427,6 +427,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--associations", type=int, default=None, help="default: 1.5 x subs")
     parser.add_argument("--seed", type=int, default=2017)
     parser.add_argument("--skip-frames", action="store_true", help="skip pandas and DuckDB")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the pure-Python attribution this many times and report the fastest",
+    )
     args = parser.parse_args(argv)
     subs = args.subscriptions or max(1, args.rows // 10)
     assocs = args.associations or (subs * 3) // 2
@@ -435,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def note(label: str, value: str) -> None:
         figures.append((label, value))
-        print(f"{label:<48} {value}", flush=True)
+        print(f"{label:<56} {value}", flush=True)
 
     def note_time(label: str, seconds: float) -> None:
         note(f"{label} (s)", f"{seconds:8.2f} wall {CPU['last']:8.2f} cpu")
@@ -468,10 +474,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     cpus: dict[str, dict[str, float]] = {}
     for name, policy in (("RecognizeAll", RecognizeAll()), ("EqualSplit", EqualSplit())):
         result, seconds = timed(partial(python_attribution, ledger, policy))
+        cpu = CPU["last"]
+        for _ in range(args.repeat - 1):  # a shared machine is noisy: keep the fastest run
+            again, took = timed(partial(python_attribution, ledger, policy))
+            if again != result:
+                print(f"{name}: two python runs disagree")
+                return 1
+            if CPU["last"] < cpu:
+                seconds, cpu = took, CPU["last"]
+        CPU["last"] = cpu
         results.setdefault(name, {})["python"] = result
         times.setdefault(name, {})["python"] = seconds
-        cpus.setdefault(name, {})["python"] = CPU["last"]
-        note_time(f"{name}: attribute + totals, python", seconds)
+        cpus.setdefault(name, {})["python"] = cpu
+        best = f", best of {args.repeat}" if args.repeat > 1 else ""
+        note_time(f"{name}: attribute + totals, python{best}", seconds)
         note(
             f"{name}: python usage rows per second",
             f"{n / seconds:,.0f} wall, {n / max(CPU['last'], 1e-9):,.0f} cpu",
