@@ -255,7 +255,7 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
         subscriptions = list(dict.fromkeys(map(_SUBSCRIPTION, rows)))
         if len(subscriptions) * len(distinct) > dense:
             return False
-    currencies = list(dict.fromkeys(map(_CURRENCY, rows)))  # the store's order
+    currencies = list(dict.fromkeys(map(_CURRENCY, rows)))  # in order of appearance
     parts: list[Sequence[Usage]] = [rows] if currencies else []
     if len(currencies) > 1:
         groups: dict[str, list[Usage]] = {c: [] for c in currencies}
@@ -274,17 +274,15 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
     def replan() -> list[Plan]:
         with paused_gc(), localcontext(EXACT_TRAPPED):
             planner = PlanPlanner(distinct, fast, ctx.pidx, split=ctx.split)
-            months_of = map(planner.months_of, map(ledger.associations_of, subscriptions))
-            by_sub = dict(zip(subscriptions, months_of, strict=True))
-            index = {m: i for i, m in enumerate(distinct)}
+            by_sub = planner.by_subscription(subscriptions, ledger.associations_of)
             subs = map(by_sub.__getitem__, map(_SUBSCRIPTION, rows))
-            return list(map(getitem, subs, map(index.__getitem__, map(_MONTH, rows))))
+            return list(map(getitem, subs, map(planner.month_index.__getitem__, map(_MONTH, rows))))
 
     def summarise_all(summary: Summary) -> None:
         for cur, (found, exponent) in enumerate(zip(tallies, store.exponents, strict=True)):
             summarise(summary, cur, found, exponent, split=ctx.split)
 
-    store.set_tallies(rows, summarise_all, replan)
+    store.set_tallies(rows, currencies, summarise_all, replan)
     return True
 
 
@@ -300,9 +298,8 @@ def _tally(
     ``subscriptions`` holds (at least) the subscription of every row.
     """
     planner = TallyPlanner(months, fast, ctx.pidx, split=ctx.split)
-    month_index = {m: i for i, m in enumerate(months)}
-    associations = map(ctx.store.ledger.associations_of, subscriptions)
-    by_sub = dict(zip(subscriptions, map(planner.months_of, associations), strict=True))
+    month_index = planner.month_index
+    by_sub = planner.by_subscription(subscriptions, ctx.store.ledger.associations_of)
     for u in rows:
         by_sub[u.subscription_id][month_index[u.month]].append(u.amount)
     return planner.tallies

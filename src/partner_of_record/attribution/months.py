@@ -51,6 +51,7 @@ class MonthPlanner(Generic[T]):
         "fast",
         "first",
         "last",
+        "month_index",
         "n",
         "none",
         "one_spans",
@@ -76,6 +77,7 @@ class MonthPlanner(Generic[T]):
         self.first = self.starts[0] if months else 0
         self.last = self.ends[-1] if months else 0
         self.n = len(months)
+        self.month_index = {m: i for i, m in enumerate(months)}
         self.fast = fast
         self.pidx = pidx
         self.split = split
@@ -126,6 +128,15 @@ class MonthPlanner(Generic[T]):
         return found
 
     # ------------------------------------------------------------------ subscriptions
+
+    def by_subscription(
+        self,
+        subscriptions: Sequence[str],
+        associations_of: Callable[[str], Sequence[Association]],
+    ) -> dict[str, list[T]]:
+        """Return each subscription's list of targets (one per month, see ``month_index``)."""
+        found = map(self.months_of, map(associations_of, subscriptions))
+        return dict(zip(subscriptions, found, strict=True))
 
     def months_of(self, associations: Sequence[Association]) -> list[T]:
         """Return the target of each month in scope for a subscription with ``associations``.

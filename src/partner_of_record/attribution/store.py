@@ -218,26 +218,33 @@ class Store:
         self._minors: list[int] | None = None
         self._summary: Summary | None = None
 
-    def set_rows(self, rows: Sequence[Usage], plans: list[Plan]) -> None:
-        """Store the rows in scope, their plans, and their currencies (in order of appearance)."""
+    def set_rows(
+        self, rows: Sequence[Usage], plans: list[Plan], currencies: list[str] | None = None
+    ) -> None:
+        """Store the rows in scope, their plans, and their currencies (in order of appearance;
+        pass ``currencies`` when already known)."""
         self.rows = rows
         self._row_plan = plans
-        self.currencies = list(dict.fromkeys(map(_CURRENCY, rows)))
+        if currencies is None:
+            currencies = list(dict.fromkeys(map(_CURRENCY, rows)))
+        self.currencies = currencies
         self.exponents = [minor_unit_exponent(c) for c in self.currencies]
 
     def set_tallies(
         self,
         rows: Sequence[Usage],
+        currencies: list[str],
         summarise: Callable[[Summary], None],
         replan: Callable[[], list[Plan]],
     ) -> None:
-        """Store the rows in scope, and how the engine's tallies give the totals.
+        """Store the rows in scope, their currencies (in order of appearance), and how the
+        engine's tallies give the totals.
 
         ``summarise`` adds the totals of every currency to an empty summary (``currencies``
         order); each row's plan, needed only for the credit columns and explanations, is made
         by ``replan`` on first use.
         """
-        self.set_rows(rows, [])
+        self.set_rows(rows, [], currencies)
         self._row_plan = None
         self._replan = replan
         self._summarise_tallies = summarise
