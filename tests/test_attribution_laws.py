@@ -533,6 +533,57 @@ def test_tallied_totals_equal_the_oracle(
     assert credits._store.tallied or not ledger.usage
 
 
+@given(
+    minors=st.lists(st.integers(0, 60), min_size=1, max_size=30),
+    numerators=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    equal=st.booleans(),
+    refund=st.integers(-60, 0) | st.none(),
+)
+def test_split_tallies_allocate_like_largest_remainder_row_by_row(
+    minors: list[int], numerators: list[int], equal: bool, refund: int | None
+) -> None:
+    """A split tally's part totals (no Python loop for two or equal parts, small numbers so
+    that equal remainders are common) equal the sums of each row's largest-remainder parts."""
+    from partner_of_record.attribution.spans import largest_remainder
+    from partner_of_record.attribution.tally import _split
+
+    if equal:
+        numerators = [numerators[0]] * len(numerators)
+    if refund is not None:
+        minors = [*minors, refund]
+    den = sum(numerators)
+    expected = [0] * len(numerators)
+    for a in minors:
+        parts = largest_remainder(a, numerators, den)
+        expected = [x + y for x, y in zip(expected, parts, strict=True)]
+    assert _split(minors, tuple(numerators), den) == expected
+
+
+def test_a_two_way_weighted_split_serves_equal_remainders_in_partner_order() -> None:
+    """WeightedSplit 1:3 of 2 cents: both parts' remainders are 1/2 cent, so the left-over cent
+    goes to the lower partner id, whichever weight it has (the tallied and the per-row path)."""
+    month = dt.date(2024, 1, 1)
+    policy = WeightedSplit({K.PAL: 3, K.DPOR: 1})
+    for dpor, pal in (("P1", "P2"), ("P2", "P1")):
+        ledger = Ledger(
+            partners=[Partner("P1"), Partner("P2")],
+            customers=[Customer("C1")],
+            subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
+            associations=[
+                Association(dpor, "S1", K.DPOR, dt.date(2020, 1, 1)),
+                Association(pal, "S1", K.PAL, dt.date(2020, 1, 1)),
+            ],
+            usage=[Usage("S1", month, Decimal("0.02"))],
+        )
+        credits = attribute(ledger, policy)
+        assert credits._store.tallied
+        expected = {"P1": Decimal("0.01"), "P2": Decimal("0.01")}
+        if pal == "P1":  # 3/4 of 2 cents = 1.5, 1/4 = 0.5: P1 first, so P1 gets 2 cents
+            expected = {"P1": Decimal("0.02"), "P2": Decimal("0.00")}
+        assert credits.totals() == expected
+        assert {c.partner_id: c.amount for c in credits} == expected
+
+
 def test_a_tally_needing_more_than_sixty_digits_is_refused_like_a_row() -> None:
     """An amount too large to sum exactly is refused, as the row-by-row path refuses it."""
     ledger = Ledger(

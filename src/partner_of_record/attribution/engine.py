@@ -24,6 +24,7 @@ from partner_of_record.attribution.spans import (
 )
 from partner_of_record.attribution.store import EXACT_TRAPPED, Store, Summary, paused_gc
 from partner_of_record.attribution.tally import Tally, TallyPlanner, summarise
+from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
 
@@ -81,8 +82,9 @@ def attribute(
         end: if given, only usage months before this day are attributed.
 
     Returns:
-        The credits: one plan per usage row, the credit columns built on first use and
-        ``Credit`` objects only when iterated.
+        The credits. For the built-in policies their totals per partner and currency are
+        computed here and each row's plan on first use; the credit columns are built on first
+        use, and ``Credit`` objects only while iterating.
 
     Raises:
         PolicyError: the policy returned an unusable share (negative, above 1, not exact, for a
@@ -237,7 +239,7 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
 
     Each subscription gets the list of tallies of every month in scope (see
     [`TallyPlanner`][partner_of_record.attribution.tally.TallyPlanner]); then each row's amount
-    is appended to its month's tally, and the totals are computed per tally. Rows in
+    is appended to its month's tally, and the totals are computed per tally, at once. Rows in
     several currencies are tallied currency by currency. Each row's plan, for the credit
     columns and explanations, is made only when first asked for, from the same segments.
 
@@ -263,13 +265,17 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
         parts = list(groups.values())
     fast = ctx.fast_awards
     assert fast is not None
-    if len(parts) > 1:  # plan, for each currency, the subscriptions that have rows in it
-        tallies = [
-            _tally(ctx, part, fast, distinct, list(dict.fromkeys(map(_SUBSCRIPTION, part))))
-            for part in parts
-        ]
-    else:
-        tallies = [_tally(ctx, part, fast, distinct, subscriptions) for part in parts]
+    summary = Summary(len(currencies))
+    for cur, part in enumerate(parts):
+        if len(parts) > 1:  # plan, for each currency, the subscriptions that have rows in it
+            subscriptions_in = list(dict.fromkeys(map(_SUBSCRIPTION, part)))
+        else:
+            subscriptions_in = subscriptions
+        # summed at once, so that the tallies (a reference to every amount) are gone before
+        # the garbage collector resumes: it would otherwise scan them all once
+        tallies = _tally(ctx, part, fast, distinct, subscriptions_in)
+        summarise(summary, cur, tallies, minor_unit_exponent(currencies[cur]))
+        del tallies
 
     def replan() -> list[Plan]:
         with paused_gc(), localcontext(EXACT_TRAPPED):
@@ -278,11 +284,7 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
             subs = map(by_sub.__getitem__, map(_SUBSCRIPTION, rows))
             return list(map(getitem, subs, map(planner.month_index.__getitem__, map(_MONTH, rows))))
 
-    def summarise_all(summary: Summary) -> None:
-        for cur, (found, exponent) in enumerate(zip(tallies, store.exponents, strict=True)):
-            summarise(summary, cur, found, exponent, split=ctx.split)
-
-    store.set_tallies(rows, currencies, summarise_all, replan)
+    store.set_tallies(rows, currencies, summary, replan)
     return True
 
 

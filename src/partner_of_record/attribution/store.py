@@ -179,7 +179,6 @@ class Store:
         "_minors",
         "_replan",
         "_row_plan",
-        "_summarise_tallies",
         "_summary",
         "cache",
         "currencies",
@@ -207,7 +206,6 @@ class Store:
         self.rows: Sequence[Usage] = ()
         self._row_plan: list[Plan] | None = []
         self._replan: Callable[[], list[Plan]] | None = None
-        self._summarise_tallies: Callable[[Summary], None] | None = None
         self.currencies: list[str] = []
         self.exponents: list[int] = []
         self.partners: list[PartnerId] = []
@@ -234,25 +232,24 @@ class Store:
         self,
         rows: Sequence[Usage],
         currencies: list[str],
-        summarise: Callable[[Summary], None],
+        summary: Summary,
         replan: Callable[[], list[Plan]],
     ) -> None:
-        """Store the rows in scope, their currencies (in order of appearance), and how the
-        engine's tallies give the totals.
+        """Store the rows in scope, their currencies (in order of appearance), and the totals
+        the engine computed from its tallies.
 
-        ``summarise`` adds the totals of every currency to an empty summary (``currencies``
-        order); each row's plan, needed only for the credit columns and explanations, is made
-        by ``replan`` on first use.
+        Each row's plan, needed only for the credit columns and explanations, is made by
+        ``replan`` on first use.
         """
         self.set_rows(rows, [], currencies)
         self._row_plan = None
         self._replan = replan
-        self._summarise_tallies = summarise
+        self._summary = summary
 
     @property
     def tallied(self) -> bool:
-        """Whether the totals come from the engine's tallies (no plan per row needed)."""
-        return self._summarise_tallies is not None
+        """Whether the totals came from the engine's tallies (no plan per row needed)."""
+        return self._replan is not None
 
     @property
     def row_plan(self) -> list[Plan]:
@@ -291,10 +288,6 @@ class Store:
         return self._summary
 
     def _summarise(self) -> Summary:
-        if self._summarise_tallies is not None:
-            summary = Summary(len(self.currencies))
-            self._summarise_tallies(summary)
-            return summary
         n_cur = len(self.currencies)
         summary = Summary(n_cur)
         buckets: list[defaultdict[Plan, list[Decimal]]] = [defaultdict(list) for _ in range(n_cur)]

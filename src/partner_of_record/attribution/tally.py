@@ -12,20 +12,18 @@ whom:
 * ``(FULL, partner)``: the partner is credited the whole amount (so the tally is summed once);
 * ``(FRACTION, partner, num, den)``: ``amount x num / den``, rounded half to even per row (a
   recognising policy's partner in effect on some days of the month);
-* ``(EQUAL, partner, n, i)``: the ``i``-th of ``n`` equal parts, by largest remainder (a split
-  among ``n`` partners, ``i`` counted in partner-id order);
 * ``(UNATTRIBUTED,)`` and ``(UNATTRIBUTED_FRACTION, num, den)``: the same, for the unattributed
   part;
-* ``(JOINT, plan)``: the rows are allocated by ``plan`` as a whole (a split whose parts are not
-  equal, or a split month cut by a change point);
+* ``(SPLIT, partners, numerators, den)``: each row is allocated by largest remainder over the
+  partners' ``numerators / den`` and, when ``numerators`` has one more entry, the
+  unattributed part (a split policy's month);
 * ``(COMPOSITE, rules)``: each rule listed applies to every amount (a month where several
   partners earn, each by its own rule).
 
-Tallies are shared as widely as possible: the tally of "partner P is credited in full" serves
-every subscription and month where that holds, so most amounts are summed in a few large
-groups. Recognising policies credit each partner independently (rounded per row and partner),
-which is what lets a month with several partners be split into per-partner tallies; a split's
-parts depend on each other and stay together unless they are equal.
+There is one tally per rule, shared by every subscription and month that has it: the tally of
+"partner P is credited in full" serves every month where that holds, so most amounts are summed
+in a few large groups. The totals are computed right after the rows are tallied (see
+``summarise``), and the tallies are then dropped.
 """
 
 from __future__ import annotations
@@ -34,17 +32,12 @@ from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, Inexact, Rounded, localcontext
 from itertools import islice, repeat
-from operator import mod
+from math import lcm
+from operator import add, floordiv, mod, mul
 from typing import Any
 
 from partner_of_record.attribution.months import MonthPlanner
-from partner_of_record.attribution.spans import (
-    Plan,
-    RawAwards,
-    partial_plan,
-    span_weights,
-    whole_plan,
-)
+from partner_of_record.attribution.spans import RawAwards, largest_remainder, span_weights
 from partner_of_record.attribution.store import SUMMING, Summary, minor_units
 
 __all__: list[str] = []  # internal module
@@ -52,7 +45,7 @@ __all__: list[str] = []  # internal module
 Tally = list[Any]
 """A rule, then the amounts it applies to: ``[rule, amount, amount, ...]``."""
 
-FULL, FRACTION, EQUAL, UNATTRIBUTED, UNATTRIBUTED_FRACTION, JOINT, COMPOSITE = range(7)
+FULL, FRACTION, UNATTRIBUTED, UNATTRIBUTED_FRACTION, SPLIT, COMPOSITE = range(6)
 
 _ZERO = Decimal(0)
 
@@ -65,24 +58,19 @@ class TallyPlanner(MonthPlanner[Tally]):
 
     def _start(self) -> None:
         self.tallies: list[Tally] = []
-        self.rules: dict[tuple[int, ...], Tally] = {}
+        self.rules: dict[tuple[Any, ...], Tally] = {}
 
-    def _new(self, rule: tuple[Any, ...]) -> Tally:
-        made = [rule]
-        self.tallies.append(made)
-        return made
-
-    def _shared(self, rule: tuple[int, ...]) -> Tally:
-        """The tally of a rule that names no plan (shared by every month that has it)."""
+    def _shared(self, rule: tuple[Any, ...]) -> Tally:
+        """The tally of ``rule`` (one per rule, shared by every month that has it)."""
         found = self.rules.get(rule)
         if found is None:
-            found = self.rules[rule] = self._new(rule)
+            found = self.rules[rule] = [rule]
+            self.tallies.append(found)
         return found
 
     def _target(self, rules: Sequence[tuple[int, ...]]) -> Tally:
-        if len(rules) == 1:
-            return self._shared(rules[0])
-        return self._new((COMPOSITE, tuple(rules)))
+        """The tally of a month where each of ``rules`` applies to every amount."""
+        return self._shared(rules[0] if len(rules) == 1 else (COMPOSITE, tuple(rules)))
 
     def _whole(self, awards: RawAwards) -> Tally:
         if not awards:
@@ -95,19 +83,29 @@ class TallyPlanner(MonthPlanner[Tally]):
                     for p, _, num, den in awards
                 ]
             )
-        n = len(awards)
-        if n == 1 and awards[0][2] == awards[0][3]:
+        if len(awards) == 1 and awards[0][2] == awards[0][3]:
             return self._shared((FULL, pidx(awards[0][0])))
-        if all(num == 1 and den == n for _, _, num, den in awards):
-            return self._target([(EQUAL, pidx(a[0]), n, i) for i, a in enumerate(awards)])
-        return self._new((JOINT, whole_plan(awards, pidx, split=True)))
+        den = lcm(*[d for _, _, _, d in awards])
+        return self._split(
+            [a[0] for a in awards], [num * (den // d) for _, _, num, d in awards], den
+        )
+
+    def _split(self, partners: list[str], numerators: list[int], den: int) -> Tally:
+        """The tally of a split of each row over ``partners`` (ordered by id) by ``numerators
+        / den``; what is left goes to the unattributed part."""
+        left = den - sum(numerators)
+        if left:
+            numerators.append(left)
+        pidx = self.pidx
+        return self._shared((SPLIT, tuple([pidx(p) for p in partners]), tuple(numerators), den))
 
     def cut(self, spans: list[tuple[int, RawAwards]], days: int) -> Tally:
         """The tally of a month made of several spans of ``(days, awards)``."""
-        if self.split:
-            return self._new((JOINT, partial_plan(spans, days, self.pidx, split=True)))
         earned, uncovered, scale = span_weights(spans)
         den = days * scale
+        if self.split:
+            order = sorted(earned)
+            return self._split(order, [earned[p][0] for p in order], den)
         pidx = self.pidx
         rules: list[tuple[int, ...]] = [
             (FULL, pidx(p)) if earned[p][0] == den else (FRACTION, pidx(p), earned[p][0], den)
@@ -121,49 +119,43 @@ class TallyPlanner(MonthPlanner[Tally]):
 # ---------------------------------------------------------------------- totals
 
 
-def summarise(
-    summary: Summary, cur: int, tallies: list[Tally], exponent: int, *, split: bool
-) -> None:
+def summarise(summary: Summary, cur: int, tallies: list[Tally], exponent: int) -> None:
     """Add the totals of currency ``cur``'s tallies to ``summary`` (``exponent``: the
     currency's minor unit).
 
-    A tally whose rules credit the whole amount is summed once (an exact decimal sum, when no
-    amount has more decimals than the currency; else each amount is rounded first, as
-    everywhere); the other rules round row by row, with integers of minor units.
+    The amounts a partner (or the unattributed part) is credited in whole are summed exactly,
+    as decimals, and converted once; when that sum shows that some amount has more decimals
+    than the currency, each of them is rounded first instead, as everywhere (see
+    ``_whole_totals``). The other rules round row by row, with integers of minor units.
     """
     scale = Decimal(10) ** exponent
     credited = summary.credited[cur]
+    wholes: list[tuple[Tally, tuple[int, ...], bool]] = []  # (tally, partners, unattributed)
     rounded: list[tuple[list[tuple[Any, ...]], int]] = []  # (rules, rows), converted at once
     amounts: list[Decimal] = []
-    credits = unattributed = left = 0
-    with localcontext(SUMMING):
-        for tally in tallies:
-            count = len(tally) - 1
-            if not count:
-                continue
-            rule = tally[0]
-            total = None
-            late: list[tuple[Any, ...]] = []
-            for r in rule[1] if rule[0] == COMPOSITE else (rule,):
-                tag = r[0]
-                if tag == FULL:
-                    if total is None:
-                        total = _total(tally, exponent, scale)
-                    credited[r[1]] = credited.get(r[1], 0) + total
-                    credits += count
-                elif tag == UNATTRIBUTED:
-                    if total is None:
-                        total = _total(tally, exponent, scale)
-                    left += total
-                    unattributed += count
-                else:
-                    late.append(r)
-            if late:
-                rounded.append((late, count))
-                amounts += islice(tally, 1, None)
+    credits = unattributed = 0
+    for tally in tallies:
+        count = len(tally) - 1
+        if not count:
+            continue
+        rule = tally[0]
+        if rule[0] == FULL:  # the most common case first
+            wholes.append((tally, rule[1:], False))
+            credits += count
+            continue
+        rules = rule[1] if rule[0] == COMPOSITE else (rule,)
+        fulls = tuple(r[1] for r in rules if r[0] == FULL)
+        nobody = any(r[0] == UNATTRIBUTED for r in rules)
+        if fulls or nobody:
+            wholes.append((tally, fulls, nobody))
+            credits += count * len(fulls)
+            unattributed += count if nobody else 0
+        late = [r for r in rules if r[0] != FULL and r[0] != UNATTRIBUTED]
+        if late:
+            rounded.append((late, count))
+            amounts += islice(tally, 1, None)
+    left = _whole_totals(credited, wholes, exponent, scale)
     minors = minor_units(amounts, scale)
-    joint_plans: list[Plan] = []
-    joint_minors: list[int] = []
     pos = 0
     for rules, count in rounded:
         part = minors[pos : pos + count]
@@ -176,34 +168,66 @@ def summarise(
             elif tag == UNATTRIBUTED_FRACTION:
                 left += _fraction(part, r[1], r[2])
                 unattributed += count
-            elif tag == EQUAL:
-                credited[r[1]] = credited.get(r[1], 0) + _equal(part, r[2], r[3])
-                credits += count
-            else:  # JOINT
-                joint_plans += [r[1]] * count
-                joint_minors += part
+            else:  # SPLIT
+                pids, numerators, den = r[1], r[2], r[3]
+                parts = _split(part, numerators, den)
+                for p, found in zip(pids, parts, strict=False):
+                    credited[p] = credited.get(p, 0) + found
+                credits += count * len(pids)
+                if len(numerators) > len(pids):
+                    left += parts[-1]
+                    unattributed += count
     summary.credit_counts[cur] += credits
     summary.unattributed[cur] += left
     summary.unattributed_counts[cur] += unattributed
-    summary.add_rows(joint_plans, joint_minors, cur, split=split)
 
 
-def _total(tally: Tally, exponent: int, scale: Decimal) -> int:
-    """The sum of a tally's amounts, each rounded to minor units, in minor units (called in
-    the ``SUMMING`` context).
+def _whole_totals(
+    credited: dict[int, int],
+    wholes: list[tuple[Tally, tuple[int, ...], bool]],
+    exponent: int,
+    scale: Decimal,
+) -> int:
+    """Add the amounts of the tallies credited in whole to each partner of ``credited``;
+    return the unattributed part.
 
-    The decimal sum is exact (or refused) and its exponent is the smallest of the amounts'
-    exponents: when it is at least ``-exponent`` no amount needs rounding and the sum is
-    converted once (the usual case). Otherwise each amount is rounded first.
+    Each partner's amounts are summed exactly, as decimals, and converted once. An exact
+    decimal sum keeps the smallest exponent of its terms, so one look at each partner's sum
+    tells whether some amount has more decimals than the currency (or the sum more digits than
+    ``SUMMING`` holds): then each amount is rounded to minor units first, as everywhere.
     """
+    sums: dict[int, Decimal] = {}
+    get = sums.get
+    left = _ZERO
     try:
-        total = sum(islice(tally, 1, None), _ZERO)
-        found = total.as_tuple().exponent
-        if isinstance(found, int) and found >= -exponent:
-            return int(total.scaleb(exponent))
-    except (Inexact, Rounded):  # more than 60 digits: round each amount (which refuses it too)
-        pass
-    return sum(minor_units(islice(tally, 1, None), scale))
+        with localcontext(SUMMING):
+            for tally, fulls, nobody in wholes:
+                total = sum(islice(tally, 1, None), _ZERO)
+                for p in fulls:
+                    sums[p] = get(p, _ZERO) + total
+                if nobody:
+                    left += total
+        exact = all(_within(total, exponent) for total in (left, *sums.values()))
+    except (Inexact, Rounded):
+        exact = False
+    if exact:
+        for p, total in sums.items():
+            credited[p] = credited.get(p, 0) + int(total.scaleb(exponent))
+        return int(left.scaleb(exponent))
+    careful = 0
+    for tally, fulls, nobody in wholes:
+        found = sum(minor_units(islice(tally, 1, None), scale))
+        for p in fulls:
+            credited[p] = credited.get(p, 0) + found
+        if nobody:
+            careful += found
+    return careful
+
+
+def _within(total: Decimal, exponent: int) -> bool:
+    """Whether ``total`` has at most ``exponent`` decimals, by its exponent (not its value)."""
+    found = total.as_tuple().exponent
+    return isinstance(found, int) and found >= -exponent
 
 
 def _fraction(minors: list[int], num: int, den: int) -> int:
@@ -218,17 +242,36 @@ def _fraction(minors: list[int], num: int, den: int) -> int:
     return out
 
 
-def _equal(minors: list[int], n: int, i: int) -> int:
-    """The sum over rows of the ``i``-th of ``n`` equal parts (largest remainder: each part
-    gets ``amount // n`` and the first ``amount % n`` parts one unit more; a negative amount is
-    allocated as its absolute value and negated)."""
+def _split(minors: list[int], numerators: tuple[int, ...], den: int) -> list[int]:
+    """Each part's sum over rows of ``amount`` allocated by largest remainder over
+    ``numerators / den`` (see ``spans.largest_remainder``), without a loop in Python for the
+    common cases (when no amount is negative):
+
+    * ``n`` equal parts: each gets ``a // n``, and the first ``a % n`` parts one unit more;
+      so the rows are counted by remainder;
+    * two parts: the second gets ``floor(a x n / den)``, plus the unit left over when its
+      remainder is the larger (equal remainders serve the first part), that is
+      ``(2 a n + den - 1) // (2 den)``; the first gets the rest.
+
+    A negative amount is allocated as its absolute value and negated (row by row).
+    """
+    n = len(numerators)
     if min(minors) >= 0:
-        remainders: Counter[int] = Counter(map(mod, minors, repeat(n)))
-        quotients: int = (sum(minors) - sum(r * c for r, c in remainders.items())) // n
-        return quotients + sum(c for r, c in remainders.items() if r > i)
-    out = 0
+        if numerators.count(numerators[0]) == n and numerators[0] * n == den:
+            remainders: Counter[int] = Counter(map(mod, minors, repeat(n)))
+            base: int = (sum(minors) - sum(r * c for r, c in remainders.items())) // n
+            return [base + sum(c for r, c in remainders.items() if r > i) for i in range(n)]
+        if n == 2:
+            twice = 2 * numerators[1]
+            second = sum(
+                map(
+                    floordiv,
+                    map(add, map(mul, minors, repeat(twice)), repeat(den - 1)),
+                    repeat(2 * den),
+                )
+            )
+            return [sum(minors) - second, second]
+    totals = [0] * n
     for a in minors:
-        sign = -1 if a < 0 else 1
-        q, r = divmod(a * sign, n)
-        out += sign * (q + 1 if i < r else q)
-    return out
+        totals = list(map(add, totals, largest_remainder(a, numerators, den)))
+    return totals
