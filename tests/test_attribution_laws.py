@@ -353,6 +353,58 @@ def test_reconcile_fails_when_the_unattributed_part_is_lost() -> None:
     assert not Credits._from_store(store).reconcile().ok
 
 
+@pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=repr)
+@given(data=multi_currency_facts, currency=st.sampled_from([None, "USD", "JPY"]))
+def test_reconciliation_lines_are_the_credits_of_each_row(
+    policy: Any, data: LedgerFacts, currency: str | None
+) -> None:
+    """Each line (made on access) sums its row's materialised credits; the lines behave as a
+    tuple of them, also after a row-level filter."""
+    from partner_of_record.attribution import RowReconciliation
+
+    credits = attribute(data.to_ledger(), policy)
+    if currency is not None:
+        credits = credits.filter(currency=currency)
+    got: dict[RowKey, list[Decimal]] = {}
+    for c in credits:
+        got.setdefault((c.subscription_id, c.month, c.service, c.currency), []).append(c.amount)
+    left: dict[RowKey, Decimal] = {u.usage.key: u.amount for u in credits.unattributed}
+    expected = []
+    for usage in data.usage:
+        if currency is not None and usage.currency != currency:
+            continue
+        exp = Decimal(1).scaleb(-minor_unit_exponent(usage.currency))
+        amounts = got.get(usage.key, [])
+        largest = Decimal(0)
+        for a in amounts:
+            if abs(a) > abs(largest):
+                largest = a
+        zero = Decimal(0).quantize(exp)
+        expected.append(
+            RowReconciliation(
+                usage=usage,
+                amount=usage.amount.quantize(exp, ROUND_HALF_EVEN),
+                credited=sum(amounts, zero),
+                largest_credit=largest.quantize(exp),
+                unattributed=left.get(usage.key, zero),
+                partners=len(amounts),
+                ok=True,
+            )
+        )
+    report = credits.reconcile()
+    assert report.rows == tuple(expected)
+    assert list(report.rows) == expected
+    assert report == attrs.evolve(report, rows=tuple(expected))
+    assert hash(report) == hash(attrs.evolve(report, rows=tuple(expected)))
+    assert report.failures == ()
+    if expected:
+        assert report.rows[-1] == expected[-1]
+        assert report.rows[1::2] == tuple(expected[1::2])
+    with pytest.raises(IndexError, match="out of range"):
+        report.rows[len(expected)]
+    assert f"{len(expected)} line(s)" in repr(report.rows)
+
+
 def test_reconcile_after_a_partner_filter_notes_the_split_check_is_skipped() -> None:
     """A partner-filtered split reconciliation says it could not check conservation."""
     report = attribute(_simple(), EqualSplit()).filter(partner_id="P1").reconcile()

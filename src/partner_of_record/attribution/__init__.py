@@ -22,6 +22,7 @@ from partner_of_record.attribution.policies import (
 from partner_of_record.attribution.reconcile import (
     CurrencyReconciliation,
     Reconciliation,
+    RowLines,
     RowReconciliation,
 )
 from partner_of_record.attribution.records import Credit, Explanation, Span, Unattributed
@@ -42,6 +43,7 @@ __all__ = [
     "Priority",
     "RecognizeAll",
     "Reconciliation",
+    "RowLines",
     "RowReconciliation",
     "Span",
     "Unattributed",
