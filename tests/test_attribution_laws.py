@@ -653,6 +653,27 @@ def test_a_tally_needing_more_than_sixty_digits_is_refused_like_a_row() -> None:
     assert credits.total() == Decimal("1e59") + Decimal("0.01")
 
 
+def test_a_partner_total_needing_more_than_sixty_digits_is_summed_in_minor_units() -> None:
+    """Each tally's sum fits, but a partner's total over two tallies (alone in January, with
+    another partner in February) needs 62 digits: the totals are taken in minor units."""
+    ledger = Ledger(
+        partners=[Partner("P1"), Partner("P2")],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
+        associations=[
+            Association("P1", "S1", K.PAL, dt.date(2020, 1, 1)),
+            Association("P2", "S1", K.DPOR, dt.date(2021, 2, 1)),
+        ],
+        usage=[
+            Usage("S1", dt.date(2021, 1, 1), Decimal("1e59")),
+            Usage("S1", dt.date(2021, 2, 1), Decimal("0.01")),
+        ],
+    )
+    credits = attribute(ledger, RecognizeAll())
+    assert credits._store.tallied
+    assert credits.totals() == {"P1": Decimal("1e59") + Decimal("0.01"), "P2": Decimal("0.01")}
+
+
 @pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=repr)
 @given(data=multi_currency_facts, pick=st.data())
 def test_a_partners_total_needs_no_credit_columns(

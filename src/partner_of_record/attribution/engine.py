@@ -6,12 +6,12 @@ import datetime as dt
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Sequence
-from decimal import Context, getcontext, localcontext
+from decimal import Context, Decimal, getcontext, localcontext
 from operator import attrgetter, getitem
 from typing import Any
 
 from partner_of_record.attribution.credits import Credits
-from partner_of_record.attribution.months import FastAwards, PlanPlanner
+from partner_of_record.attribution.months import PlanPlanner
 from partner_of_record.attribution.policies import Policy, RecognizeAll
 from partner_of_record.attribution.spans import (
     Plan,
@@ -23,7 +23,12 @@ from partner_of_record.attribution.spans import (
     whole_plan,
 )
 from partner_of_record.attribution.store import EXACT_TRAPPED, Store, Summary, paused_gc
-from partner_of_record.attribution.tally import Tally, TallyPlanner, summarise
+from partner_of_record.attribution.tally import (
+    TallyPlanner,
+    summarise,
+    tally_minor_units,
+    tally_rows,
+)
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
@@ -271,11 +276,7 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
             subscriptions_in = list(dict.fromkeys(map(_SUBSCRIPTION, part)))
         else:
             subscriptions_in = subscriptions
-        # summed at once, so that the tallies (a reference to every amount) are gone before
-        # the garbage collector resumes: it would otherwise scan them all once
-        tallies = _tally(ctx, part, fast, distinct, subscriptions_in)
-        summarise(summary, cur, tallies, minor_unit_exponent(currencies[cur]))
-        del tallies
+        _tally(ctx, summary, cur, part, distinct, subscriptions_in, currencies[cur])
 
     def replan() -> list[Plan]:
         with paused_gc(), localcontext(EXACT_TRAPPED):
@@ -290,21 +291,29 @@ def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
 
 def _tally(
     ctx: _Context,
+    summary: Summary,
+    cur: int,
     rows: Sequence[Usage],
-    fast: FastAwards,
     months: list[dt.date],
     subscriptions: list[str],
-) -> list[Tally]:
-    """Append each row's amount to its tally; return every tally made.
+    currency: str,
+) -> None:
+    """Tally the rows of currency ``cur`` and add their totals to ``summary``.
 
-    ``subscriptions`` holds (at least) the subscription of every row.
+    ``subscriptions`` holds (at least) the subscription of every row. The tallies are summed
+    at once and dropped: nothing keeps a reference to every amount, and the garbage collector,
+    when it resumes, has no million-item lists to scan.
     """
-    planner = TallyPlanner(months, fast, ctx.pidx, split=ctx.split)
+    assert ctx.fast_awards is not None
+    planner = TallyPlanner(months, ctx.fast_awards, ctx.pidx, split=ctx.split)
     month_index = planner.month_index
     by_sub = planner.by_subscription(subscriptions, ctx.store.ledger.associations_of)
-    for u in rows:
-        by_sub[u.subscription_id][month_index[u.month]].append(u.amount)
-    return planner.tallies
+    exponent = minor_unit_exponent(currency)
+    scale = Decimal(10) ** exponent
+    tallies = tally_rows(rows, by_sub, month_index, planner, scale)
+    if not summarise(summary, cur, planner, tallies, exponent):
+        tallies = tally_minor_units(rows, by_sub, month_index, planner, scale)
+        summarise(summary, cur, planner, tallies, exponent)
 
 
 def _plan_each_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:

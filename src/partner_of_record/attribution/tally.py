@@ -3,13 +3,12 @@
 For a policy whose answer depends only on the associations in effect (every built-in policy),
 what a usage row earns depends only on its subscription and its month. So the engine asks, once
 per subscription, for the *tally* of every month in scope (a ``months.MonthPlanner`` does the
-planning): the list the row's amount is to be appended to. After one pass over the rows, every
-amount sits in a tally, and the totals per partner are computed per tally rather than per row.
+planning), makes one pass over the rows adding each amount to its tally (``tally_rows``), and
+computes the totals per tally rather than per row (``summarise``).
 
-A tally is a list ``[rule, amount, amount, ...]``; its rule says what each amount earns, for
-whom:
+A tally has a rule, which says what each amount earns, for whom:
 
-* ``(FULL, partner)``: the partner is credited the whole amount (so the tally is summed once);
+* ``(FULL, partner)``: the partner is credited the whole amount;
 * ``(FRACTION, partner, num, den)``: ``amount x num / den``, rounded half to even per row (a
   recognising policy's partner in effect on some days of the month);
 * ``(UNATTRIBUTED,)`` and ``(UNATTRIBUTED_FRACTION, num, den)``: the same, for the unattributed
@@ -21,58 +20,77 @@ whom:
   partners earn, each by its own rule).
 
 There is one tally per rule, shared by every subscription and month that has it: the tally of
-"partner P is credited in full" serves every month where that holds, so most amounts are summed
-in a few large groups. The totals are computed right after the rows are tallied (see
-``summarise``), and the tallies are then dropped.
+"partner P is credited in full" serves every month where that holds. A tally whose rules only
+credit whole amounts (``FULL``, ``UNATTRIBUTED``) needs only the sum of its amounts and their
+number, kept as the rows go by; any other tally keeps its amounts, to round them row by row.
+A planner's targets are therefore integers: ``t >= 0`` is sum ``t``, ``t < 0`` is list ``~t``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, Inexact, Rounded, localcontext
-from itertools import islice, repeat
+from itertools import repeat
 from math import lcm
-from operator import add, floordiv, mod, mul
+from operator import add, attrgetter, floordiv, getitem, mod, mul
 from typing import Any
 
 from partner_of_record.attribution.months import MonthPlanner
 from partner_of_record.attribution.spans import RawAwards, largest_remainder, span_weights
 from partner_of_record.attribution.store import SUMMING, Summary, minor_units
+from partner_of_record.model import Usage
 
 __all__: list[str] = []  # internal module
 
-Tally = list[Any]
-"""A rule, then the amounts it applies to: ``[rule, amount, amount, ...]``."""
+Rule = tuple[Any, ...]
+"""A tally's rule, e.g. ``(FULL, partner index)``."""
 
 FULL, FRACTION, UNATTRIBUTED, UNATTRIBUTED_FRACTION, SPLIT, COMPOSITE = range(6)
 
 _ZERO = Decimal(0)
+_AMOUNT = attrgetter("amount")
+_MONTH = attrgetter("month")
+_SUBSCRIPTION = attrgetter("subscription_id")
 
 
-class TallyPlanner(MonthPlanner[Tally]):
-    """A planner whose targets are tallies; every tally made is kept in ``tallies``, in the
-    order made."""
+def _whole_only(rule: Rule) -> bool:
+    """Whether ``rule`` only credits whole amounts (then a sum and a count are enough)."""
+    if rule[0] == COMPOSITE:
+        return all(r[0] == FULL or r[0] == UNATTRIBUTED for r in rule[1])
+    return bool(rule[0] == FULL or rule[0] == UNATTRIBUTED)
 
-    __slots__ = ("rules", "tallies")
+
+class TallyPlanner(MonthPlanner[int]):
+    """A planner whose targets are tallies: ``t >= 0`` names the sum ``sums[t]`` (a rule that
+    credits whole amounts), ``t < 0`` the list ``lists[~t]`` (a rule that rounds row by row)."""
+
+    __slots__ = ("lists", "sums", "targets")
 
     def _start(self) -> None:
-        self.tallies: list[Tally] = []
-        self.rules: dict[tuple[Any, ...], Tally] = {}
+        self.sums: list[Rule] = []
+        self.lists: list[Rule] = []
+        self.targets: dict[Rule, int] = {}
 
-    def _shared(self, rule: tuple[Any, ...]) -> Tally:
+    def _shared(self, rule: Rule) -> int:
         """The tally of ``rule`` (one per rule, shared by every month that has it)."""
-        found = self.rules.get(rule)
+        found = self.targets.get(rule)
         if found is None:
-            found = self.rules[rule] = [rule]
-            self.tallies.append(found)
+            if _whole_only(rule):
+                found = len(self.sums)
+                self.sums.append(rule)
+            else:
+                found = ~len(self.lists)
+                self.lists.append(rule)
+            self.targets[rule] = found
         return found
 
-    def _target(self, rules: Sequence[tuple[int, ...]]) -> Tally:
+    def _target(self, rules: Sequence[tuple[int, ...]]) -> int:
         """The tally of a month where each of ``rules`` applies to every amount."""
         return self._shared(rules[0] if len(rules) == 1 else (COMPOSITE, tuple(rules)))
 
-    def _whole(self, awards: RawAwards) -> Tally:
+    def _whole(self, awards: RawAwards) -> int:
         if not awards:
             return self._shared((UNATTRIBUTED,))
         pidx = self.pidx
@@ -90,7 +108,7 @@ class TallyPlanner(MonthPlanner[Tally]):
             [a[0] for a in awards], [num * (den // d) for _, _, num, d in awards], den
         )
 
-    def _split(self, partners: list[str], numerators: list[int], den: int) -> Tally:
+    def _split(self, partners: list[str], numerators: list[int], den: int) -> int:
         """The tally of a split of each row over ``partners`` (ordered by id) by ``numerators
         / den``; what is left goes to the unattributed part."""
         left = den - sum(numerators)
@@ -99,7 +117,7 @@ class TallyPlanner(MonthPlanner[Tally]):
         pidx = self.pidx
         return self._shared((SPLIT, tuple([pidx(p) for p in partners]), tuple(numerators), den))
 
-    def cut(self, spans: list[tuple[int, RawAwards]], days: int) -> Tally:
+    def cut(self, spans: list[tuple[int, RawAwards]], days: int) -> int:
         """The tally of a month made of several spans of ``(days, awards)``."""
         earned, uncovered, scale = span_weights(spans)
         den = days * scale
@@ -119,60 +137,143 @@ class TallyPlanner(MonthPlanner[Tally]):
 # ---------------------------------------------------------------------- totals
 
 
-def summarise(summary: Summary, cur: int, tallies: list[Tally], exponent: int) -> None:
+class Tallies:
+    """The tallies of one pass over the rows: per sum target, the sum of its amounts (decimals,
+    or integers of minor units when ``minor``) and their number; per list target, its amounts.
+    """
+
+    __slots__ = ("counts", "lists", "minor", "sums")
+
+    def __init__(self, planner: TallyPlanner, *, minor: bool) -> None:
+        zero: Decimal | int = 0 if minor else _ZERO
+        self.sums: list[Any] = [zero] * len(planner.sums)
+        self.counts = [0] * len(planner.sums)
+        self.lists: list[list[Decimal]] = [[] for _ in planner.lists]
+        self.minor = minor
+
+
+def tally_rows(
+    rows: Sequence[Usage],
+    by_sub: Mapping[str, list[int]],
+    month_index: Mapping[dt.date, int],
+    planner: TallyPlanner,
+    scale: Decimal,
+) -> Tallies:
+    """Add each row's amount to its tally (``by_sub``: each subscription's targets by month).
+
+    Sums are exact decimal sums. If one would need more than ``SUMMING``'s digits, the pass is
+    made again with each amount first rounded to minor units (``scale``: ``10 ** exponent``),
+    which is what ``summarise`` asks for too when a sum shows an amount with more decimals
+    than the currency.
+    """
+    out = Tallies(planner, minor=False)
+    sums, counts, lists = out.sums, out.counts, out.lists
+    try:
+        with localcontext(SUMMING):
+            for u in rows:
+                t = by_sub[u.subscription_id][month_index[u.month]]
+                if t >= 0:
+                    sums[t] += u.amount
+                    counts[t] += 1
+                else:
+                    lists[~t].append(u.amount)
+    except (Inexact, Rounded):
+        return tally_minor_units(rows, by_sub, month_index, planner, scale)
+    return out
+
+
+def tally_minor_units(
+    rows: Sequence[Usage],
+    by_sub: Mapping[str, list[int]],
+    month_index: Mapping[dt.date, int],
+    planner: TallyPlanner,
+    scale: Decimal,
+) -> Tallies:
+    """``tally_rows``, each amount first rounded to minor units for the sums (the careful
+    way, for amounts with more decimals than their currency)."""
+    out = Tallies(planner, minor=True)
+    sums, counts, lists = out.sums, out.counts, out.lists
+    months = map(month_index.__getitem__, map(_MONTH, rows))
+    targets = map(getitem, map(by_sub.__getitem__, map(_SUBSCRIPTION, rows)), months)
+    minors = minor_units(map(_AMOUNT, rows), scale)
+    for t, minor, u in zip(targets, minors, rows, strict=True):
+        if t < 0:
+            lists[~t].append(u.amount)
+            continue
+        sums[t] += minor
+        counts[t] += 1
+    return out
+
+
+def summarise(
+    summary: Summary, cur: int, planner: TallyPlanner, tallies: Tallies, exponent: int
+) -> bool:
     """Add the totals of currency ``cur``'s tallies to ``summary`` (``exponent``: the
     currency's minor unit).
 
-    The amounts a partner (or the unattributed part) is credited in whole are summed exactly,
-    as decimals, and converted once; when that sum shows that some amount has more decimals
-    than the currency, each of them is rounded first instead, as everywhere (see
-    ``_whole_totals``). The other rules round row by row, with integers of minor units.
+    The sums credited to each partner (and to the unattributed part) are added up exactly and
+    converted once. An exact decimal sum keeps the smallest exponent of its terms, so one look
+    at each partner's total tells whether some amount has more decimals than the currency:
+    then nothing is added and ``False`` is returned, and the caller tallies again with
+    ``tally_minor_units``. The list tallies round row by row, with integers of minor units.
     """
-    scale = Decimal(10) ** exponent
-    credited = summary.credited[cur]
-    wholes: list[tuple[Tally, tuple[int, ...], bool]] = []  # (tally, partners, unattributed)
-    rounded: list[tuple[list[tuple[Any, ...]], int]] = []  # (rules, rows), converted at once
-    amounts: list[Decimal] = []
+    wholes: dict[int, Any] = {}  # partner index -> total of the sums credited in whole
+    left: Any = 0 if tallies.minor else _ZERO
     credits = unattributed = 0
-    for tally in tallies:
-        count = len(tally) - 1
-        if not count:
-            continue
-        rule = tally[0]
-        if rule[0] == FULL:  # the most common case first
-            wholes.append((tally, rule[1:], False))
-            credits += count
-            continue
-        rules = rule[1] if rule[0] == COMPOSITE else (rule,)
-        fulls = tuple(r[1] for r in rules if r[0] == FULL)
-        nobody = any(r[0] == UNATTRIBUTED for r in rules)
-        if fulls or nobody:
-            wholes.append((tally, fulls, nobody))
-            credits += count * len(fulls)
-            unattributed += count if nobody else 0
-        late = [r for r in rules if r[0] != FULL and r[0] != UNATTRIBUTED]
-        if late:
-            rounded.append((late, count))
-            amounts += islice(tally, 1, None)
-    left = _whole_totals(credited, wholes, exponent, scale)
-    minors = minor_units(amounts, scale)
+    try:
+        with localcontext(SUMMING):
+            for t, rule in enumerate(planner.sums):
+                count = tallies.counts[t]
+                if not count:
+                    continue
+                total = tallies.sums[t]
+                for r in rule[1] if rule[0] == COMPOSITE else (rule,):
+                    if r[0] == FULL:
+                        wholes[r[1]] = wholes.get(r[1], 0) + total
+                        credits += count
+                    else:  # UNATTRIBUTED
+                        left += total
+                        unattributed += count
+            if not tallies.minor:
+                if not all(_within(total, exponent) for total in (left, *wholes.values())):
+                    return False
+                wholes = {p: int(total.scaleb(exponent)) for p, total in wholes.items()}
+                left = int(left.scaleb(exponent))
+    except (Inexact, Rounded):  # a total of more than 60 digits
+        return False
+    credited = summary.credited[cur]
+    for p, total in wholes.items():
+        credited[p] = credited.get(p, 0) + total
+    rounded: list[tuple[Rule, int]] = []  # (rule, rows), converted at once
+    amounts: list[Decimal] = []
+    for rule, found in zip(planner.lists, tallies.lists, strict=True):
+        if found:
+            rounded.append((rule, len(found)))
+            amounts += found
+    minors = minor_units(amounts, Decimal(10) ** exponent)
     pos = 0
-    for rules, count in rounded:
+    for rule, count in rounded:
         part = minors[pos : pos + count]
         pos += count
-        for r in rules:
+        for r in rule[1] if rule[0] == COMPOSITE else (rule,):
             tag = r[0]
-            if tag == FRACTION:
+            if tag == FULL:
+                credited[r[1]] = credited.get(r[1], 0) + sum(part)
+                credits += count
+            elif tag == FRACTION:
                 credited[r[1]] = credited.get(r[1], 0) + _fraction(part, r[2], r[3])
                 credits += count
+            elif tag == UNATTRIBUTED:
+                left += sum(part)
+                unattributed += count
             elif tag == UNATTRIBUTED_FRACTION:
                 left += _fraction(part, r[1], r[2])
                 unattributed += count
             else:  # SPLIT
                 pids, numerators, den = r[1], r[2], r[3]
                 parts = _split(part, numerators, den)
-                for p, found in zip(pids, parts, strict=False):
-                    credited[p] = credited.get(p, 0) + found
+                for p, share in zip(pids, parts, strict=False):
+                    credited[p] = credited.get(p, 0) + share
                 credits += count * len(pids)
                 if len(numerators) > len(pids):
                     left += parts[-1]
@@ -180,48 +281,7 @@ def summarise(summary: Summary, cur: int, tallies: list[Tally], exponent: int) -
     summary.credit_counts[cur] += credits
     summary.unattributed[cur] += left
     summary.unattributed_counts[cur] += unattributed
-
-
-def _whole_totals(
-    credited: dict[int, int],
-    wholes: list[tuple[Tally, tuple[int, ...], bool]],
-    exponent: int,
-    scale: Decimal,
-) -> int:
-    """Add the amounts of the tallies credited in whole to each partner of ``credited``;
-    return the unattributed part.
-
-    Each partner's amounts are summed exactly, as decimals, and converted once. An exact
-    decimal sum keeps the smallest exponent of its terms, so one look at each partner's sum
-    tells whether some amount has more decimals than the currency (or the sum more digits than
-    ``SUMMING`` holds): then each amount is rounded to minor units first, as everywhere.
-    """
-    sums: dict[int, Decimal] = {}
-    get = sums.get
-    left = _ZERO
-    try:
-        with localcontext(SUMMING):
-            for tally, fulls, nobody in wholes:
-                total = sum(islice(tally, 1, None), _ZERO)
-                for p in fulls:
-                    sums[p] = get(p, _ZERO) + total
-                if nobody:
-                    left += total
-        exact = all(_within(total, exponent) for total in (left, *sums.values()))
-    except (Inexact, Rounded):
-        exact = False
-    if exact:
-        for p, total in sums.items():
-            credited[p] = credited.get(p, 0) + int(total.scaleb(exponent))
-        return int(left.scaleb(exponent))
-    careful = 0
-    for tally, fulls, nobody in wholes:
-        found = sum(minor_units(islice(tally, 1, None), scale))
-        for p in fulls:
-            credited[p] = credited.get(p, 0) + found
-        if nobody:
-            careful += found
-    return careful
+    return True
 
 
 def _within(total: Decimal, exponent: int) -> bool:
