@@ -23,12 +23,7 @@ from partner_of_record.attribution.spans import (
     whole_plan,
 )
 from partner_of_record.attribution.store import EXACT_TRAPPED, Store, Summary, paused_gc
-from partner_of_record.attribution.tally import (
-    TallyPlanner,
-    summarise,
-    tally_minor_units,
-    tally_rows,
-)
+from partner_of_record.attribution.tally import TallyPlanner, summarise, tally_rows
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Usage, month_days, month_end
@@ -242,9 +237,9 @@ class _Context:
 def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
     """The fast path, for built-in policies: tallies, not a plan per row.
 
-    Each subscription gets the list of tallies of every month in scope (see
+    Each subscription gets the tally of every month in scope (see
     [`TallyPlanner`][partner_of_record.attribution.tally.TallyPlanner]); then each row's amount
-    is appended to its month's tally, and the totals are computed per tally, at once. Rows in
+    is added to its month's tally, and the totals are computed per tally, at once. Rows in
     several currencies are tallied currency by currency. Each row's plan, for the credit
     columns and explanations, is made only when first asked for, from the same segments.
 
@@ -306,13 +301,12 @@ def _tally(
     """
     assert ctx.fast_awards is not None
     planner = TallyPlanner(months, ctx.fast_awards, ctx.pidx, split=ctx.split)
-    month_index = planner.month_index
     by_sub = planner.by_subscription(subscriptions, ctx.store.ledger.associations_of)
     exponent = minor_unit_exponent(currency)
     scale = Decimal(10) ** exponent
-    tallies = tally_rows(rows, by_sub, month_index, planner, scale)
+    tallies = tally_rows(planner, by_sub, rows, scale)
     if not summarise(summary, cur, planner, tallies, exponent):
-        tallies = tally_minor_units(rows, by_sub, month_index, planner, scale)
+        tallies = tally_rows(planner, by_sub, rows, scale, minor=True)
         summarise(summary, cur, planner, tallies, exponent)
 
 

@@ -28,7 +28,6 @@ A planner's targets are therefore integers: ``t >= 0`` is sum ``t``, ``t < 0`` i
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, Inexact, Rounded, localcontext
@@ -153,21 +152,35 @@ class Tallies:
 
 
 def tally_rows(
-    rows: Sequence[Usage],
-    by_sub: Mapping[str, list[int]],
-    month_index: Mapping[dt.date, int],
     planner: TallyPlanner,
+    by_sub: Mapping[str, list[int]],
+    rows: Sequence[Usage],
     scale: Decimal,
+    *,
+    minor: bool = False,
 ) -> Tallies:
-    """Add each row's amount to its tally (``by_sub``: each subscription's targets by month).
+    """Add each row's amount to its tally (``by_sub``: each subscription's targets, by month).
 
-    Sums are exact decimal sums. If one would need more than ``SUMMING``'s digits, the pass is
-    made again with each amount first rounded to minor units (``scale``: ``10 ** exponent``),
-    which is what ``summarise`` asks for too when a sum shows an amount with more decimals
-    than the currency.
+    Sums are exact decimal sums, or, when ``minor``, sums of each amount first rounded to minor
+    units (``scale``: ``10 ** exponent``): the careful way, which ``summarise`` asks for when a
+    sum shows an amount with more decimals than the currency, and which is taken at once when
+    a sum would need more than ``SUMMING``'s digits.
     """
-    out = Tallies(planner, minor=False)
+    out = Tallies(planner, minor=minor)
     sums, counts, lists = out.sums, out.counts, out.lists
+    month_index = planner.month_index
+    if minor:
+        months = map(month_index.__getitem__, map(_MONTH, rows))
+        targets = map(getitem, map(by_sub.__getitem__, map(_SUBSCRIPTION, rows)), months)
+        for t, rounded, u in zip(
+            targets, minor_units(map(_AMOUNT, rows), scale), rows, strict=True
+        ):
+            if t < 0:
+                lists[~t].append(u.amount)
+            else:
+                sums[t] += rounded
+                counts[t] += 1
+        return out
     try:
         with localcontext(SUMMING):
             for u in rows:
@@ -178,30 +191,7 @@ def tally_rows(
                 else:
                     lists[~t].append(u.amount)
     except (Inexact, Rounded):
-        return tally_minor_units(rows, by_sub, month_index, planner, scale)
-    return out
-
-
-def tally_minor_units(
-    rows: Sequence[Usage],
-    by_sub: Mapping[str, list[int]],
-    month_index: Mapping[dt.date, int],
-    planner: TallyPlanner,
-    scale: Decimal,
-) -> Tallies:
-    """``tally_rows``, each amount first rounded to minor units for the sums (the careful
-    way, for amounts with more decimals than their currency)."""
-    out = Tallies(planner, minor=True)
-    sums, counts, lists = out.sums, out.counts, out.lists
-    months = map(month_index.__getitem__, map(_MONTH, rows))
-    targets = map(getitem, map(by_sub.__getitem__, map(_SUBSCRIPTION, rows)), months)
-    minors = minor_units(map(_AMOUNT, rows), scale)
-    for t, minor, u in zip(targets, minors, rows, strict=True):
-        if t < 0:
-            lists[~t].append(u.amount)
-            continue
-        sums[t] += minor
-        counts[t] += 1
+        return tally_rows(planner, by_sub, rows, scale, minor=True)
     return out
 
 
@@ -215,7 +205,8 @@ def summarise(
     converted once. An exact decimal sum keeps the smallest exponent of its terms, so one look
     at each partner's total tells whether some amount has more decimals than the currency:
     then nothing is added and ``False`` is returned, and the caller tallies again with
-    ``tally_minor_units``. The list tallies round row by row, with integers of minor units.
+    ``tally_rows(..., minor=True)``. The list tallies round row by row, with integers of minor
+    units.
     """
     wholes: dict[int, Any] = {}  # partner index -> total of the sums credited in whole
     left: Any = 0 if tallies.minor else _ZERO
