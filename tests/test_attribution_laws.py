@@ -292,16 +292,24 @@ def test_filter_is_the_same_as_selecting_materialised_credits(
 # --------------------------------------------------------------------------- reconcile fails
 
 
-def _simple() -> Ledger:
+def _one_subscription(associations: list[Association], usage: list[Usage]) -> Ledger:
+    """A ledger of partners P1 and P2, customer C1 and its Azure subscription S1."""
     return Ledger(
         partners=[Partner("P1"), Partner("P2")],
         customers=[Customer("C1")],
         subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
-        associations=[
+        associations=associations,
+        usage=usage,
+    )
+
+
+def _simple() -> Ledger:
+    return _one_subscription(
+        [
             Association("P1", "S1", K.PAL, dt.date(2024, 1, 6)),
             Association("P2", "S1", K.PAL, dt.date(2024, 1, 11)),
         ],
-        usage=[Usage("S1", dt.date(2024, 1, 1), "100.00"), Usage("S1", dt.date(2024, 2, 1), "7")],
+        [Usage("S1", dt.date(2024, 1, 1), "100.00"), Usage("S1", dt.date(2024, 2, 1), "7")],
     )
 
 
@@ -617,15 +625,12 @@ def test_a_two_way_weighted_split_serves_equal_remainders_in_partner_order() -> 
     month = dt.date(2024, 1, 1)
     policy = WeightedSplit({K.PAL: 3, K.DPOR: 1})
     for dpor, pal in (("P1", "P2"), ("P2", "P1")):
-        ledger = Ledger(
-            partners=[Partner("P1"), Partner("P2")],
-            customers=[Customer("C1")],
-            subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
-            associations=[
+        ledger = _one_subscription(
+            [
                 Association(dpor, "S1", K.DPOR, dt.date(2020, 1, 1)),
                 Association(pal, "S1", K.PAL, dt.date(2020, 1, 1)),
             ],
-            usage=[Usage("S1", month, Decimal("0.02"))],
+            [Usage("S1", month, Decimal("0.02"))],
         )
         credits = attribute(ledger, policy)
         assert credits._store.tallied
@@ -636,18 +641,16 @@ def test_a_two_way_weighted_split_serves_equal_remainders_in_partner_order() -> 
         assert {c.partner_id: c.amount for c in credits} == expected
 
 
+_SIXTY_DIGITS = [
+    Usage("S1", dt.date(2021, 1, 1), Decimal("1e59")),
+    Usage("S1", dt.date(2021, 2, 1), Decimal("0.01")),
+]
+"""January's amount has 60 digits in cents: with February's cent, a sum needs 62."""
+
+
 def test_a_tally_needing_more_than_sixty_digits_is_refused_like_a_row() -> None:
     """An amount too large to sum exactly is refused, as the row-by-row path refuses it."""
-    ledger = Ledger(
-        partners=[Partner("P1")],
-        customers=[Customer("C1")],
-        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
-        associations=[Association("P1", "S1", K.PAL, dt.date(2020, 1, 1))],
-        usage=[
-            Usage("S1", dt.date(2021, 1, 1), Decimal("1e59")),
-            Usage("S1", dt.date(2021, 2, 1), Decimal("0.01")),
-        ],
-    )
+    ledger = _one_subscription([Association("P1", "S1", K.PAL, dt.date(2020, 1, 1))], _SIXTY_DIGITS)
     credits = attribute(ledger, RecognizeAll())
     assert credits._store.tallied
     assert credits.total() == Decimal("1e59") + Decimal("0.01")
@@ -656,18 +659,12 @@ def test_a_tally_needing_more_than_sixty_digits_is_refused_like_a_row() -> None:
 def test_a_partner_total_needing_more_than_sixty_digits_is_summed_in_minor_units() -> None:
     """Each tally's sum fits, but a partner's total over two tallies (alone in January, with
     another partner in February) needs 62 digits: the totals are taken in minor units."""
-    ledger = Ledger(
-        partners=[Partner("P1"), Partner("P2")],
-        customers=[Customer("C1")],
-        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
-        associations=[
+    ledger = _one_subscription(
+        [
             Association("P1", "S1", K.PAL, dt.date(2020, 1, 1)),
             Association("P2", "S1", K.DPOR, dt.date(2021, 2, 1)),
         ],
-        usage=[
-            Usage("S1", dt.date(2021, 1, 1), Decimal("1e59")),
-            Usage("S1", dt.date(2021, 2, 1), Decimal("0.01")),
-        ],
+        _SIXTY_DIGITS,
     )
     credits = attribute(ledger, RecognizeAll())
     assert credits._store.tallied
