@@ -456,3 +456,18 @@ def test_to_pandas_has_one_row_per_credit_with_the_credit_fields(handover: Ledge
     empty = credits.filter(partner_id="nobody").to_pandas()
     assert empty.empty
     assert list(empty.columns) == list(frame.columns)
+
+
+def test_a_policy_class_or_a_non_policy_is_a_clear_type_error(handover: Ledger) -> None:
+    """attribute(ledger, RecognizeAll) says to pass an instance; a non-policy says what to pass."""
+    with pytest.raises(TypeError, match=r"RecognizeAll is a class; pass an instance"):
+        attribute(handover, RecognizeAll)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not a credit policy"):
+        attribute(handover, "recognize_all")  # type: ignore[arg-type]
+
+
+def test_start_after_end_is_a_value_error_naming_both(handover: Ledger) -> None:
+    """start > end raises a ValueError naming both days; start == end attributes nothing."""
+    with pytest.raises(ValueError, match=r"start=2024-03-01 is after end=2024-02-01"):
+        attribute(handover, start=MAR, end=FEB)
+    assert len(attribute(handover, start=FEB, end=FEB)) == 0

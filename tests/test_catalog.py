@@ -42,7 +42,7 @@ threshold = 15000
 [requirement.measure]
 type = "credited_acr"
 window = { months = 12 }
-scope = { kinds = ["DPOR", "pal"], workloads = ["azure"], offers = "all" }
+scope = { kinds = ["DPOR", "pal"], workloads = ["azure"], offers = ["standard"] }
 """
 
 

@@ -199,8 +199,8 @@ def test_missing_data_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path
 def test_lenient_load_warns_once_on_stderr(
     capsys: pytest.CaptureFixture[str], broken: Path
 ) -> None:
-    """Commands other than validate load leniently and warn in one stderr line."""
-    assert main(["attribute", str(broken)]) == EXIT_OK
+    """With --allow-rejects, commands other than validate load leniently and warn in one line."""
+    assert main(["attribute", str(broken), "--allow-rejects"]) == EXIT_OK
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1
     assert "1 row(s)" in captured.err
@@ -231,10 +231,53 @@ def test_attribute_by_fields_json(capsys: pytest.CaptureFixture[str], data: Path
 
     argv = ["attribute", str(data), "--by", "partner_id,workload", "--format", "json"]
     assert main(argv) == EXIT_OK
-    items = json.loads(capsys.readouterr().out)
-    expected = attribute(load_sample()).totals(by=("partner_id", "workload", "currency"))
+    document = json.loads(capsys.readouterr().out)
+    items = document["totals"]
+    credits = attribute(load_sample())
+    assert document["unattributed_total"] == {"USD": str(credits.unattributed_total())}
+    expected = credits.totals(by=("partner_id", "workload", "currency"))
     got = {(i["partner_id"], i["workload"], i["currency"]): Decimal(i["amount"]) for i in items}
     assert got == {(p, w.value, c): a for (p, w, c), a in expected.items()}
+
+
+def test_attribute_json_includes_the_unattributed_amounts(
+    capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
+    """``attribute --format json`` gives the credits and what nobody was credited with."""
+    from partner_of_record.attribution import attribute
+
+    assert main(["attribute", str(data), "--format", "json", "--from", "2024-12"]) == EXIT_OK
+    document = json.loads(capsys.readouterr().out)
+    credits = attribute(load_sample()).filter(start=SAMPLE_AS_OF.replace(year=2024, month=12))
+    assert len(document["credits"]) == len(credits)
+    assert sum(Decimal(c["amount"]) for c in document["credits"]) == credits.total()
+    parts = document["unattributed"]
+    assert parts, "the sample leaves usage unattributed in 2024-12"
+    total = Decimal(document["unattributed_total"]["USD"])
+    assert sum(Decimal(p["amount"]) for p in parts) == total > 0
+    usage = sum(
+        (
+            u.amount
+            for u in load_sample().usage
+            if u.month == SAMPLE_AS_OF.replace(year=2024, month=12)
+        ),
+        Decimal(0),
+    )
+    assert total <= usage
+
+
+@pytest.mark.parametrize(
+    "extra", [[], ["--by", "partner_id"], ["--format", "json"], ["--explain", "4100231"]]
+)
+def test_attribute_reversed_range_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], data: Path, extra: list[str]
+) -> None:
+    """``--from 2024-06 --to 2024-01`` exits 2 with a message, never an empty table."""
+    argv = ["attribute", str(data), "--from", "2024-06", "--to", "2024-01", *extra]
+    assert main(argv) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--from 2024-06 is after --to 2024-01" in captured.err
 
 
 def test_attribute_policy_window_and_output_file(
@@ -506,7 +549,7 @@ def test_report_without_matplotlib_exits_2(
     png = tmp_path / "x.png"
     argv = ["report", str(data), "--partner", CONTOSO, "--plot", str(png)]
     assert main(argv) == EXIT_USAGE
-    assert "partner-of-record[plot]" in capsys.readouterr().err
+    assert "pip install -e '.[plot]'" in capsys.readouterr().err
     assert not png.exists()
 
 
@@ -615,3 +658,63 @@ def test_evaluate_earliest_json_and_what_if_csv(
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     changed = {r["name"] for r in rows if r["changed"] == "true"}
     assert "score.intermediate_certifications" in changed
+
+
+def test_evaluate_project_states_the_projection_and_its_assumption(
+    capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
+    """``evaluate --project 24`` names the projected month and the trend it assumes."""
+    from partner_of_record.evaluation import project_qualification
+
+    argv = [
+        "evaluate", str(data), "--partner", "4200517", "--competency", "CLOUD_PLATFORM_GOLD",
+        "--as-of", "2025-01-01", "--project", "24",
+    ]  # fmt: skip
+    expected = project_qualification(
+        load_sample(), "4200517", "CLOUD_PLATFORM_GOLD", as_of=SAMPLE_AS_OF, horizon=24
+    )
+    assert main(argv) == (EXIT_OK if expected.met else EXIT_NOT_MET)
+    out = capsys.readouterr().out
+    assert out.startswith(expected.describe())
+    assert "assuming each usage line" in out
+    assert main([*argv, "--format", "json"]) in (EXIT_OK, EXIT_NOT_MET)
+    document = json.loads(capsys.readouterr().out)
+    assert document["projection"] is True
+    assert document["assumption"] == expected.assumption
+    assert document["as_of"] == (expected.as_of.isoformat() if expected.as_of else None)
+
+
+def test_evaluate_text_shows_the_stale_data_warning(
+    capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
+    """Evaluated past the data, ``evaluate`` prints NO_USAGE_IN_MONTH: is the data refreshed?"""
+    argv = [
+        "evaluate", str(data), "--partner", "4100231", "--competency", "CLOUD_PLATFORM_GOLD",
+        "--as-of", "2025-06-01",
+    ]  # fmt: skip
+    main(argv)
+    out = capsys.readouterr().out
+    assert "NO_USAGE_IN_MONTH" in out
+    assert "is the data refreshed?" in out
+    main([*argv, "--format", "json"])
+    codes = [f["code"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert "NO_USAGE_IN_MONTH" in codes
+
+
+def test_all_partners_and_report_show_the_stale_data_warning(
+    capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
+    """``evaluate --all-partners`` and ``report`` past the data say: is the data refreshed?"""
+    argv = [
+        "evaluate", str(data), "--all-partners", "--competency", "CLOUD_PLATFORM_GOLD",
+        "--as-of", "2025-06-01",
+    ]  # fmt: skip
+    main(argv)
+    out = capsys.readouterr().out
+    assert "! [NO_USAGE_IN_MONTH]" in out
+    assert "is the data refreshed? (partners 4100231, 4200517" in out
+    main(["report", str(data), "--partner", "4100231", "--as-of", "2025-06-01"])
+    assert "is the data refreshed? (partner 4100231)" in capsys.readouterr().out
+    main(["report", str(data), "--partner", "4100231", "--as-of", "2025-06-01", "--format", "json"])
+    positions = json.loads(capsys.readouterr().out)["positions"]
+    assert all("NO_USAGE_IN_MONTH" in [f["code"] for f in p["findings"]] for p in positions)

@@ -299,3 +299,26 @@ def test_unknown_marker_is_an_error() -> None:
     """A page asking for a table the hook does not know fails instead of rendering nothing."""
     with pytest.raises(KeyError, match="unknown generated table"):
         hooks.render("<!-- generated: no-such-table -->\n")
+
+
+def test_readme_links_only_to_pages_github_readers_can_read() -> None:
+    """Every README link into the repository is a file whose content shows without a site build."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = [t for t in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in t]
+    assert any(link.startswith("docs/tutorial") for link in links)
+    for link in links:
+        target = ROOT / link
+        assert target.is_file(), link
+        if target.suffix == ".md":
+            page = target.read_text(encoding="utf-8")
+            assert not re.search(r"^::: ", page, flags=re.MULTILINE), f"{link}: mkdocstrings stub"
+            assert "<!-- generated:" not in page, f"{link}: a table filled in at build time"
+
+
+def test_no_page_tells_users_to_pip_install_from_pypi() -> None:
+    """The package is not on PyPI: no page, README or error hint says to install it from there."""
+    sources = [ROOT / "README.md", *DOCS.rglob("*.md"), *(ROOT / "src").rglob("*.py")]
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert "pip install partner-of-record" not in text, path
+        assert "pip install 'partner-of-record[" not in text, path

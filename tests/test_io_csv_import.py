@@ -321,15 +321,14 @@ def test_latin1_bytes_are_rejected_with_line_and_column(tmp_path: Path) -> None:
     assert summary_of(report, "customers.csv") == (2, 1, 1)
 
 
-def test_utf16_file_is_rejected_as_a_whole(tmp_path: Path) -> None:
-    """A UTF-16 file (Excel's 'Unicode text') is refused with a clear encoding error."""
+def test_utf16_file_is_read(tmp_path: Path) -> None:
+    """A UTF-16 file (Excel's 'Unicode text', tab-delimited) is read, with a warning saying so."""
     folder = write_folder(tmp_path)
-    (folder / "partners.csv").write_bytes("id,name\r\nP1,x\r\n".encode("utf-16"))
+    (folder / "partners.csv").write_bytes("id\tname\r\nP1\tx\r\nP2\ty\r\n".encode("utf-16"))
     report = load_folder(folder, progress=False).report
-    assert [(r.line, r.code) for r in report.rejects if "partners" in r.file] == [
-        (1, "BAD_ENCODING")
-    ]
-    assert "UTF-16" in report.rejects[0].reason
+    assert report.ok, report
+    assert summary_of(report, "partners.csv") == (2, 2, 0)
+    assert any(w.code == "FILE_ENCODING" for w in report.warnings)
 
 
 def test_duplicate_row_and_duplicate_key(tmp_path: Path) -> None:
@@ -485,7 +484,7 @@ def test_report_text_summarises_counts_and_problems(tmp_path: Path) -> None:
     folder = write_folder(tmp_path, with_cell("usage.csv", 1, "amount", "lots"))
     text = str(load_folder(folder, progress=False).report)
     usage_line = next(line for line in text.splitlines() if line.startswith(str(folder / "usage")))
-    assert usage_line.split()[1:] == ["2", "1", "1"]
+    assert usage_line.split()[1:] == ["3", "2", "1", "1"]  # lines (with the header), read ...
     assert "usage.csv:2: column 'amount' value 'lots'" in text
     assert text.splitlines()[-1].startswith("REJECTED")
 

@@ -27,7 +27,13 @@ from partner_of_record.model import (
     Usage,
     Workload,
 )
-from partner_of_record.rules import MICROSOFT_2017, MICROSOFT_2023, STRUCTURAL_CODES, Facts
+from partner_of_record.rules import (
+    DEFAULT_RULES,
+    MICROSOFT_2017,
+    MICROSOFT_2023,
+    STRUCTURAL_CODES,
+    Facts,
+)
 
 D = dt.date
 K = AssociationKind
@@ -72,7 +78,7 @@ def test_a_valid_ledger_keeps_every_record_in_input_order() -> None:
     assert led.associations == ASSOCS
     assert led.usage == USAGE
     assert led.seats == SEATS
-    assert led.rules is MICROSOFT_2017
+    assert led.rules is DEFAULT_RULES
     assert led.findings == ()
 
 
@@ -193,7 +199,7 @@ def test_rules_must_be_a_rule_set() -> None:
 def test_lenient_keeps_valid_records_and_rejects_the_rest_with_findings() -> None:
     """A lenient load keeps what is valid and returns the rest, each with its finding."""
     bad_sub = Subscription("S9", "CX", W.AZURE)
-    overlap = Association("P3", "S1", K.DPOR, D(2024, 5, 1))
+    overlap = Association("P3", "S1", K.DPOR, D(2024, 2, 1), D(2024, 3, 1))  # inside P1's window
     orphan_usage = Usage("S9", D(2024, 1, 1), "5")
     orphan_link = Association("P1", "S9", K.PAL, D(2024, 1, 1))
     result = Ledger.lenient(
@@ -220,8 +226,9 @@ def test_lenient_keeps_valid_records_and_rejects_the_rest_with_findings() -> Non
 
 
 def test_lenient_overlap_keeps_the_earlier_starting_dpor() -> None:
-    """Of two overlapping DPORs, the earlier-starting one is kept, whatever the input order."""
-    early = Association("P2", "S3", K.DPOR, D(2024, 1, 1))
+    """Of two overlapping DPORs (a closed window and a later one starting inside it), the
+    earlier-starting one is kept, whatever the input order."""
+    early = Association("P2", "S3", K.DPOR, D(2024, 1, 1), D(2024, 3, 1))
     late = Association("P1", "S3", K.DPOR, D(2024, 2, 1))
     for order in ((early, late), (late, early)):
         result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, order)
@@ -313,9 +320,11 @@ def test_lenient_conserves_every_record(facts: dict[str, Any], rules: Any) -> No
     for name, record_type in _TYPES.items():
         rejected = result.rejected_of(record_type)
         assert len(facts[name]) == summary[name] + len(rejected)
-        assert Counter(facts[name]) == Counter(getattr(result.ledger, name)) + Counter(
-            r.record for r in rejected
-        )
+        kept = list(getattr(result.ledger, name))
+        if record_type is Association:  # a handed-over DPOR is kept with the end it was given
+            ended = {id(f.subject[0]) for f in result.findings if f.code == "DPOR_HANDOVER"}
+            kept = [attrs.evolve(a, end=None) if id(a) in ended else a for a in kept]
+        assert Counter(facts[name]) == Counter(kept) + Counter(r.record for r in rejected)
 
 
 @given(messy, st.sampled_from([MICROSOFT_2017, MICROSOFT_2023]))
@@ -327,7 +336,12 @@ def test_lenient_result_is_valid_and_strict_agrees(facts: dict[str, Any], rules:
                    led.seats, rules=rules)  # fmt: skip
     assert again == led
     roots = [f for f in result.findings if f.severity == "error" and f.code != "REJECTED_REFERENCE"]
-    if roots:
+    if any(f.code == "DPOR_HANDOVER" for f in result.findings):
+        # the strict constructor applies no handover: it refuses the open-ended DPOR's overlap
+        with pytest.raises(LedgerError) as info:
+            Ledger(**facts, rules=rules)
+        assert "DPOR_OVERLAP" in {f.code for f in info.value.findings}
+    elif roots:
         with pytest.raises(LedgerError) as info:
             Ledger(**facts, rules=rules)
         assert list(info.value.findings) == roots
@@ -349,14 +363,27 @@ def test_ledger_does_not_depend_on_association_order(facts: dict[str, Any], rnd:
 
 @given(st.lists(_association(), max_size=10))
 def test_dpor_overlap_matches_a_pairwise_oracle(assocs: list[Association]) -> None:
-    """The ledger refuses DPORs exactly when two DPORs of a subscription share a day."""
+    """A lenient load refuses DPORs exactly when two DPORs of a subscription share a day once
+    each open-ended DPOR is ended by the next DPOR of another partner (the handover)."""
     subs = [Subscription(i, "C", W.AZURE) for i in "ABCD"]
     partners = [Partner(i) for i in "ABCD"]
     dpors = [attrs.evolve(a, kind=K.DPOR, granted_by=None) for a in assocs]
+
+    def handed(a: Association) -> Association:
+        later = [
+            b.start
+            for b in dpors
+            if b.subscription_id == a.subscription_id
+            and b.partner_id != a.partner_id
+            and b.start > a.start
+        ]
+        return attrs.evolve(a, end=min(later)) if a.end is None and later else a
+
+    ended = [handed(a) for a in dpors]
     clash = any(
         a.subscription_id == b.subscription_id and a.overlaps(b.start, b.end)
-        for i, a in enumerate(dpors)
-        for b in dpors[i + 1 :]
+        for i, a in enumerate(ended)
+        for b in ended[i + 1 :]
     )
     result = Ledger.lenient(partners, [Customer("C")], subs, dpors)
     assert (not result.ok) == clash
@@ -455,12 +482,12 @@ def test_months_summary_repr_and_html() -> None:
     }
     assert repr(led) == (
         "<Ledger partners=3, customers=2, subscriptions=3, associations=4, usage=4, seats=2, "
-        "rules='Microsoft 2017'>"
+        "rules='Microsoft, all eras'>"
     )
     page = led._repr_html_()
     assert "<table>" in page
     assert "2024-01 to 2024-05" in page
-    assert "Microsoft 2017" in page
+    assert "Microsoft, all eras" in page
     assert "<td>4</td>" in page
 
 
@@ -475,10 +502,14 @@ def test_equality_is_by_facts_and_rules() -> None:
 
 
 def test_with_rules_rechecks_the_facts() -> None:
-    """Re-checking under the 2023 rules refuses the 2017-valid DPOR on Office 365."""
-    led = Ledger(PARTNERS, CUSTOMERS, SUBS, (Association("P1", "S2", K.DPOR, D(2024, 1, 1)),))
+    """Re-checking under the 2023 rules refuses the 2017-valid DPOR on Dynamics CRM Online."""
+    crm = Subscription("S4", "C1", W.DYNAMICS_CRM_ONLINE)
+    led = Ledger(
+        PARTNERS, CUSTOMERS, (*SUBS, crm), (Association("P1", "S4", K.DPOR, D(2024, 1, 1)),)
+    )
     with pytest.raises(LedgerError, match="DPOR_WORKLOAD"):
         led.with_rules(MICROSOFT_2023)
+    assert led.with_rules(MICROSOFT_2017).rules is MICROSOFT_2017
 
 
 # ------------------------------------------------------------------------------ events
@@ -518,9 +549,10 @@ def test_name_dpor_refusals(partner: str, day: dt.date, match: str) -> None:
 
 def test_name_dpor_is_checked_against_the_rules() -> None:
     """An event that breaks a rule raises a LedgerError naming the new association."""
-    led = Ledger(PARTNERS, CUSTOMERS, SUBS, rules=MICROSOFT_2023)
-    with pytest.raises(LedgerError, match=r"DPOR P1 on S2 \[2024-01-01, open\)"):
-        led.name_dpor("S2", "P1", D(2024, 1, 1))
+    power_bi = Subscription("S4", "C1", W.POWER_BI)
+    led = Ledger(PARTNERS, CUSTOMERS, (*SUBS, power_bi), rules=MICROSOFT_2023)
+    with pytest.raises(LedgerError, match=r"DPOR P1 on S4 \[2024-01-01, open\)"):
+        led.name_dpor("S4", "P1", D(2024, 1, 1))
 
 
 def test_remove_dpor() -> None:

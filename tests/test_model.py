@@ -56,6 +56,7 @@ GOOD: dict[type[Any], dict[str, Any]] = {
         "amount": Decimal("12.50"),
         "currency": "USD",
         "service": "Azure SQL Database",
+        "offer": OfferCategory.TRIAL,
     },
     SeatUsage: {
         "subscription_id": "S1",
@@ -81,6 +82,7 @@ BAD: list[tuple[type[Any], str, object, str]] = [
     (Subscription, "workload", AssociationKind.DPOR, "not a Workload"),
     (Subscription, "name", None, "not a string"),
     (Subscription, "offer", "trial", "not a OfferCategory"),
+    (Usage, "offer", "trial", "not a OfferCategory"),
     (Association, "partner_id", "", "empty"),
     (Association, "subscription_id", "", "empty"),
     (Association, "kind", "DPOR", "not a AssociationKind"),

@@ -380,3 +380,63 @@ def test_user_policy_runs_in_the_callers_decimal_context() -> None:
     """A policy may do inexact Decimal arithmetic: the engine's exact context does not leak."""
     ledger = ledger_with([Association("P1", "S1", K.PAL, JAN)])
     assert attribute(ledger, Third()).totals() == {"P1": Decimal("30.00")}
+
+
+class OnlyLowestPartner(RecognizeAll):
+    """A subclass of a built-in that overrides ``decide``: only the lowest partner id counts."""
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> policies.Decision:
+        """Return the built-in's awards, keeping the lowest partner id only."""
+        decision = super().decide(usage, active)
+        return policies.Decision(decision.awards[:1], "OnlyLowestPartner")
+
+
+class HalfEach(EqualSplit):
+    """A subclass of a split that overrides ``shares`` only."""
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> dict[str, Fraction]:
+        """Give the lowest partner everything."""
+        held = sorted({a.partner_id for a in active})
+        return {held[0]: Fraction(1)} if held else {}
+
+
+def test_a_subclass_overriding_decide_or_shares_is_honoured() -> None:
+    """The engine asks the subclass's own decide/shares (no private fast path of the parent)."""
+    ledger = ledger_with(
+        [Association("P1", "S1", K.PAL, D(2023, 1, 1)), Association("P2", "S1", K.DPOR, D(2023, 1, 1))]
+    )
+    assert attribute(ledger, RecognizeAll()).totals() == {
+        "P1": Decimal("90.00"),
+        "P2": Decimal("90.00"),
+    }
+    assert attribute(ledger, OnlyLowestPartner()).totals() == {"P1": Decimal("90.00")}
+    assert attribute(ledger, HalfEach()).totals() == {"P1": Decimal("90.00")}
+    credit = next(iter(attribute(ledger, OnlyLowestPartner())))
+    assert credit.explanation.rule == "OnlyLowestPartner"
+
+
+def test_a_subclass_declaring_its_decision_fields_is_asked_once_per_distinct_set() -> None:
+    """decision_fields declared by the overriding class are honoured: one question for two
+    subscriptions holding the same partner and kind; without them, one per segment."""
+    calls: list[int] = []
+
+    class Counting(RecognizeAll):
+        def decide(self, usage: Usage, active: Sequence[Association]) -> policies.Decision:
+            calls.append(len(active))
+            return super().decide(usage, active)
+
+    class CountingShared(Counting):
+        decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+
+    ledger = Ledger(
+        partners=[Partner("P1")],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription(s, "C1", Workload.AZURE) for s in ("S1", "S2")],
+        associations=[Association("P1", s, K.PAL, D(2023, 1, d)) for s, d in (("S1", 1), ("S2", 5))],
+        usage=[Usage(s, JAN, "1.00") for s in ("S1", "S2")],
+    )
+    assert attribute(ledger, Counting()).totals() == {"P1": Decimal("2.00")}
+    assert calls == [1, 1]
+    calls.clear()
+    assert attribute(ledger, CountingShared()).totals() == {"P1": Decimal("2.00")}
+    assert calls == [1]

@@ -217,9 +217,61 @@ def test_plot_history_refuses_no_points(tmp_path: Path) -> None:
 def test_plot_history_without_matplotlib_names_the_extra(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without matplotlib the ImportError says which extra to install."""
+    """Without matplotlib the ImportError says how to install it from a clone (not PyPI)."""
     points = history(load_sample(), CONTOSO, "CLOUD_PLATFORM_GOLD", start=dt.date(2024, 12, 1))
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"partner-of-record\[plot\]"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[plot\]'"):
         plot_history(points, tmp_path / "x.png")
+
+
+def test_history_bars_measure_the_entry_scope_only() -> None:
+    """Cloud Platform's monthly bars are Azure only, like its line: Office 365 credits are out."""
+    ledger = Ledger(
+        partners=[Partner("P1", "One")],
+        customers=[Customer("C1", "Alpha")],
+        subscriptions=[
+            Subscription("S1", "C1", Workload.AZURE),
+            Subscription("S2", "C1", Workload.OFFICE_365),
+        ],
+        associations=[
+            Association("P1", "S1", AssociationKind.DPOR, JAN),
+            Association("P1", "S2", AssociationKind.DPOR, JAN),
+        ],
+        usage=[
+            *(Usage("S1", dt.date(2024, m, 1), "1000.00") for m in range(1, 13)),
+            *(Usage("S2", dt.date(2024, m, 1), "5000.00") for m in range(1, 13)),
+        ],
+    )
+    points = history(ledger, "P1", "CLOUD_PLATFORM_SILVER", end=dt.date(2025, 1, 1))
+    assert {p.credited for p in points} == {Decimal("1000.00")}
+    last = points[-1]
+    assert last.measured == sum((p.credited for p in points[-12:]), Decimal(0))
+
+
+def test_an_entry_not_met_never_shows_full_progress() -> None:
+    """Fabrikam's Azure designation scores 80 of the 70 needed but is not met: progress < 100 %."""
+    positions = catalog_position(load_sample(), FABRIKAM, SAMPLE_AS_OF, SAMPLE_SKILLS[FABRIKAM])
+    entry = next(p for p in positions if p.competency == "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE")
+    assert not entry.met
+    assert entry.score is not None
+    assert entry.score >= 70
+    assert entry.progress < 1
+    for p in positions:
+        assert (p.progress >= 1) <= p.met, p.competency
+    text = render_position(positions)
+    row = next(
+        line for line in text.splitlines() if "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE" in line
+    )
+    assert "114 %" not in row
+    assert "99 %" in row
+
+
+def test_render_position_never_cuts_a_reason() -> None:
+    """Every top shortfall appears in full (wrapped), word for word."""
+    positions = catalog_position(load_sample(), FABRIKAM, SAMPLE_AS_OF, SAMPLE_SKILLS[FABRIKAM])
+    words = " ".join(render_position(positions).split())
+    for p in positions:
+        if not p.met:
+            assert " ".join(f"{p.competency}: {p.shortfall}".split()) in words
+            assert "..." not in p.shortfall

@@ -146,7 +146,7 @@ def test_scored_full_at_is_exact() -> None:
     result = metric.evaluate(ctx(skills={"intermediate_certifications": 3}))
     assert result.points == Decimal("20.00")
     assert result.threshold == 6
-    assert result.shortfall == 3
+    assert (result.met, result.shortfall, result.to_full_points) == (True, 0, 3)
 
 
 def test_scored_rounds_half_even() -> None:
@@ -184,10 +184,10 @@ def test_usage_growth_percent_and_explanation() -> None:
     )
     assert result.measured == Decimal("12.5")
     assert result.points == Decimal("12.50")
-    assert result.shortfall == Decimal("7.5")
+    assert (result.met, result.shortfall, result.to_full_points) == (True, 0, Decimal("7.5"))
     assert result.summary() == (
         "usage_growth: 12.5 % (ACR 2024-06 US$11,250.00 vs 2023-06 US$10,000.00) "
-        "-> 12.50 of 20 points; shortfall 7.5 %"
+        "-> 12.50 of 20 points; to score: above 0 %, met; to full points: 7.5 % more"
     )
 
 
@@ -323,7 +323,8 @@ def test_scorecard_needs_minimum_and_every_metric_above_zero() -> None:
     zero = card.evaluate(ctx(skills={"a": 10, "b": 0}))
     assert zero.points == 50
     assert not zero.met
-    assert "b at 0" in zero.reason
+    assert "b scores 0 (0 people" in zero.reason
+    assert "needs at least 1 person to score" in zero.reason
     lenient = Scorecard(
         "score", [_metric("a", "a"), _metric("b", "b")], 50, every_metric_positive=False
     )

@@ -18,6 +18,7 @@ from partner_of_record.model import (
     Customer,
     Partner,
     Subscription,
+    Usage,
     Workload,
 )
 from partner_of_record.rules import (
@@ -25,6 +26,7 @@ from partner_of_record.rules import (
     FINDING_CODES,
     MICROSOFT_2017,
     MICROSOFT_2023,
+    MICROSOFT_ALL_ERAS,
     STRUCTURAL_CODES,
     ExclusiveKind,
     Facts,
@@ -289,38 +291,60 @@ def test_granted_by_ignores_other_kinds() -> None:
 # ------------------------------------------------------------------------------ rule sets
 
 
-def test_2017_allows_dpor_on_office_365_but_2023_does_not() -> None:
-    """The 2023 rules narrow DPOR to Azure; 2017 listed Office 365 too."""
-    a = assoc("P1", "S-O365", K.DPOR, D(2024, 1, 1))
-    assert ledger(a, rules=MICROSOFT_2017).associations == (a,)
+def test_2017_allows_dpor_on_crm_online_but_2023_does_not() -> None:
+    """The 2023 DPOR FAQ no longer lists Dynamics CRM Online (now Dynamics 365); 2017 did."""
+    sub = Subscription("S-CRM", "C1", W.DYNAMICS_CRM_ONLINE)
+    a = assoc("P1", "S-CRM", K.DPOR, D(2024, 1, 1))
+    assert Ledger(PARTNERS, CUSTOMERS, (sub,), (a,), rules=MICROSOFT_2017).associations == (a,)
     with pytest.raises(LedgerError) as info:
-        ledger(a, rules=MICROSOFT_2023)
+        Ledger(PARTNERS, CUSTOMERS, (sub,), (a,), rules=MICROSOFT_2023)
     assert [f.code for f in info.value.findings] == ["DPOR_WORKLOAD"]
     assert a.describe() in str(info.value)
 
 
 @pytest.mark.parametrize("workload", list(Workload))
 def test_2017_dpor_workloads_are_the_seed_list(workload: Workload) -> None:
-    """DPOR is allowed in 2017 exactly on the seven workloads the 2017 post lists."""
+    """DPOR is allowed in 2017 on the seven workloads the 2017 post lists ("Office 365, CRM
+    Online, Dynamics 365, AX7, Intune, EMS and Azure") plus Microsoft 365 (our reading)."""
     seed = {W.OFFICE_365, W.DYNAMICS_CRM_ONLINE, W.DYNAMICS_365, W.DYNAMICS_AX7, W.INTUNE}
-    seed |= {W.EMS, W.AZURE}
+    seed |= {W.EMS, W.AZURE, W.MICROSOFT_365}
     sub = Subscription("SX", "C1", workload)
     a = assoc("P1", "SX", K.DPOR, D(2024, 1, 1))
     result = Ledger.lenient(PARTNERS, CUSTOMERS, (sub,), (a,), rules=MICROSOFT_2017)
     assert (result.ledger.associations == (a,)) == (workload in seed)
 
 
-def test_default_rules_are_2017() -> None:
-    """The default rule set is the 2017 one (documented choice)."""
-    assert DEFAULT_RULES is MICROSOFT_2017
-    assert MICROSOFT_2017.published < MICROSOFT_2023.published
+@pytest.mark.parametrize("workload", list(Workload))
+def test_2023_dpor_workloads_are_the_faq_list(workload: Workload) -> None:
+    """DPOR is allowed in 2023 on the workloads of the Partner Center DPOR FAQ: "We recommend
+    assigning a partner of record to Azure subscriptions immediately. This capability is also
+    enabled for Microsoft 365, Dynamics 365, Business Central, Intune, and Enterprise Mobility
+    Suite subscriptions" (Office 365 and Teams count as Microsoft 365)."""
+    faq = {W.AZURE, W.MICROSOFT_365, W.OFFICE_365, W.TEAMS, W.DYNAMICS_365}
+    faq |= {W.BUSINESS_CENTRAL, W.INTUNE, W.EMS}
+    sub = Subscription("SX", "C1", workload)
+    a = assoc("P1", "SX", K.DPOR, D(2024, 1, 1))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, (sub,), (a,), rules=MICROSOFT_2023)
+    assert (result.ledger.associations == (a,)) == (workload in faq)
+    default = Ledger.lenient(PARTNERS, CUSTOMERS, (sub,), (a,))
+    allowed_2017 = Ledger.lenient(PARTNERS, CUSTOMERS, (sub,), (a,), rules=MICROSOFT_2017)
+    assert (default.ledger.associations == (a,)) == (
+        workload in faq or allowed_2017.ledger.associations == (a,)
+    )
+
+
+def test_default_rules_span_every_era() -> None:
+    """The default rule set accepts every era's DPOR workloads (documented choice)."""
+    assert DEFAULT_RULES is MICROSOFT_ALL_ERAS
+    assert MICROSOFT_2017.published < MICROSOFT_2023.published == MICROSOFT_ALL_ERAS.published
 
 
 def test_finding_codes_list_every_shipped_code_with_a_description() -> None:
     """The code table holds every shipped, structural and built-in default code, described."""
     shipped = set(MICROSOFT_2017.codes) | set(MICROSOFT_2023.codes) | set(STRUCTURAL_CODES)
     defaults = {KindNotOnWorkloads(kinds=(), workloads=()).code}
-    assert set(FINDING_CODES) == shipped | defaults
+    lenient = {"DPOR_HANDOVER"}  # informational, from Ledger.lenient's handovers
+    assert set(FINDING_CODES) == shipped | defaults | lenient
     assert all(desc.strip() for desc in FINDING_CODES.values())
 
 
@@ -392,7 +416,7 @@ def test_a_user_rule_plugs_in_and_warnings_keep_the_record() -> None:
 
 def test_rules_run_in_order_and_skip_rejected_records() -> None:
     """A DPOR refused for its workload is not also reported as overlapping a valid DPOR."""
-    sub = Subscription("S-O", "C1", W.OFFICE_365)
+    sub = Subscription("S-O", "C1", W.POWER_BI)
     bad = assoc("P1", "S-O", K.DPOR, D(2024, 1, 1))
     later = assoc("P2", "S-O", K.DPOR, D(2024, 2, 1))
     result = Ledger.lenient(PARTNERS, CUSTOMERS, (sub,), (bad, later), rules=MICROSOFT_2023)
@@ -428,3 +452,170 @@ def test_every_problem_is_listed_at_once() -> None:
         ]
     )
     assert str(info.value).startswith("5 problems in the ledger:")
+
+
+# ------------------------------------------------------------------------- one-day gaps (#17.3)
+
+
+def test_one_day_gap_between_consecutive_dpors_is_a_warning_that_rejects_nothing() -> None:
+    """Old DPOR "ending 2024-06-14" (inclusive, read as exclusive) and new DPOR from 2024-06-15
+    leave 14 June without a DPOR: a DPOR_ONE_DAY_GAP warning; both records are kept."""
+    old = assoc("P1", "S-AZ", K.DPOR, D(2024, 1, 1), D(2024, 6, 14))
+    new = assoc("P2", "S-AZ", K.DPOR, D(2024, 6, 15))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, (old, new))
+    assert result.rejected == ()
+    [warning] = result.findings
+    assert (warning.code, warning.severity) == ("DPOR_ONE_DAY_GAP", "warning")
+    assert warning.subject == (new, old)
+    assert "leave 2024-06-14 without a DPOR" in warning.message
+    assert "the end should be 2024-06-15" in warning.message
+    assert set(ledger(old, new).associations) == {old, new}  # strict: kept, warned
+    assert [f.code for f in ledger(old, new).findings] == ["DPOR_ONE_DAY_GAP"]
+
+
+@pytest.mark.parametrize("gap_days", [0, 2, 30])
+def test_other_gaps_are_not_warned(gap_days: int) -> None:
+    """Contiguous associations, and gaps other than exactly one day, are not warned about."""
+    old = assoc("P1", "S-AZ", K.DPOR, D(2024, 1, 1), D(2024, 6, 14))
+    new = assoc("P2", "S-AZ", K.DPOR, D(2024, 6, 14) + dt.timedelta(days=gap_days))
+    assert ledger(old, new).findings == ()
+
+
+def test_one_day_gap_of_cpor_claims_is_warned_too() -> None:
+    """The same check runs for CPOR on one subscription."""
+    old = assoc("P1", "S-M365", K.CPOR, D(2024, 1, 1), D(2024, 3, 1))
+    new = assoc("P2", "S-M365", K.CPOR, D(2024, 3, 2))
+    assert [f.code for f in ledger(old, new).findings] == ["CPOR_ONE_DAY_GAP"]
+
+
+# ------------------------------------------------------------------------------ CPOR scope (#12.11)
+
+
+def test_cpor_is_per_subscription_on_dynamics_and_power_platform() -> None:
+    """Partner Center: CPOR is per workload per tenant for Microsoft 365, per subscription for
+    Dynamics 365 and Power Platform: a second partner's CPOR on another Dynamics subscription of
+    the same tenant is valid; on another Microsoft 365 subscription it is not."""
+    subs = (
+        Subscription("D1", "C1", W.DYNAMICS_365),
+        Subscription("D2", "C1", W.DYNAMICS_365),
+        Subscription("PA1", "C1", W.POWER_APPS),
+        Subscription("PA2", "C1", W.POWER_APPS),
+        *SUBS,
+    )
+    dyn = (
+        assoc("P1", "D1", K.CPOR, D(2024, 1, 1)),
+        assoc("P2", "D2", K.CPOR, D(2024, 2, 1)),
+        assoc("P1", "PA1", K.CPOR, D(2024, 1, 1)),
+        assoc("P2", "PA2", K.CPOR, D(2024, 2, 1)),
+    )
+    for rules in (MICROSOFT_2017, MICROSOFT_2023, MICROSOFT_ALL_ERAS):
+        assert set(Ledger(PARTNERS, CUSTOMERS, subs, dyn, rules=rules).associations) == set(dyn)
+    same_sub = assoc("P3", "D1", K.CPOR, D(2024, 3, 1))
+    with pytest.raises(LedgerError, match="at most one CPOR partner per subscription on"):
+        Ledger(PARTNERS, CUSTOMERS, subs, (*dyn, same_sub))
+    m365 = (
+        assoc("P1", "S-M365", K.CPOR, D(2024, 1, 1)),
+        assoc("P2", "S-M365B", K.CPOR, D(2024, 2, 1)),
+    )
+    with pytest.raises(LedgerError, match=r"per customer tenant \('C1'\) and workload"):
+        Ledger(PARTNERS, CUSTOMERS, subs, m365)
+
+
+# ------------------------------------------------------------------------------ #18.9 mutants
+
+
+def test_duplicate_association_is_found_on_a_subscription_with_exactly_two() -> None:
+    """Two overlapping associations of the same partner and kind, the only two on their
+    subscription, are a DUPLICATE_ASSOCIATION (the check must not skip groups of two)."""
+    first = assoc("P1", "S-AZ", K.PAL, D(2024, 1, 1))
+    second = assoc("P1", "S-AZ", K.PAL, D(2024, 3, 1))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, (first, second))
+    assert [(r.record, r.finding.code) for r in result.rejected] == [
+        (second, "DUPLICATE_ASSOCIATION")
+    ]
+
+
+@attrs.frozen
+class _RefuseUsageRow:
+    """A custom rule refusing the usage rows of one month."""
+
+    month: dt.date
+    code: str = "NO_MARCH"
+    description: str = "no usage in that month"
+
+    def check(self, facts: Facts) -> Iterable[Finding]:
+        for u in facts.usage:
+            if u.month == self.month:
+                yield Finding(self.code, f"usage {u.describe()} refused", (u,))
+
+
+def test_a_custom_rule_rejecting_one_usage_row_keeps_the_others() -> None:
+    """A rule rejecting one usage row rejects that row only; the other rows are kept."""
+    rows = tuple(Usage("S-AZ", D(2024, m, 1), str(m)) for m in (1, 2, 3, 4))
+    rules = MICROSOFT_2017.extend(_RefuseUsageRow(D(2024, 3, 1)))
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, usage=rows, rules=rules)
+    assert [r.record for r in result.rejected] == [rows[2]]
+    assert result.ledger.usage == (rows[0], rows[1], rows[3])
+
+
+@attrs.frozen
+class _WarnOnPal:
+    """A custom rule warning (not refusing) about every PAL, naming it as its subject."""
+
+    code: str = "PAL_NOTE"
+    description: str = "a note about each PAL"
+
+    def check(self, facts: Facts) -> Iterable[Finding]:
+        for a in facts.by_kind.get(K.PAL, ()):
+            yield Finding(self.code, f"{a.describe()} noted", (a,), "warning")
+
+
+def test_a_warning_with_a_subject_does_not_reject_its_record() -> None:
+    """A finding of severity "warning" keeps its subject record, in strict and lenient loads."""
+    pal = assoc("P1", "S-AZ", K.PAL, D(2024, 1, 1))
+    rules = MICROSOFT_2017.extend(_WarnOnPal())
+    result = Ledger.lenient(PARTNERS, CUSTOMERS, SUBS, (pal,), rules=rules)
+    assert result.rejected == ()
+    assert result.ledger.associations == (pal,)
+    assert [f.subject for f in result.findings] == [(pal,)]
+    assert Ledger(PARTNERS, CUSTOMERS, SUBS, (pal,), rules=rules).associations == (pal,)
+
+
+# --------------------------------------------------------------- GDAP auto-extension (#12.10)
+
+
+def test_auto_extending_gdap_may_last_past_two_years() -> None:
+    """Graph delegatedAdminRelationship: duration "must be a value between P1D and P2Y
+    inclusive", and "autoExtendDuration: The duration by which the validity of the relationship
+    is automatically extended ... Supported values are: P0D, PT0S, P180D". A relationship with
+    P180D that ran three years is valid; the same without auto-extension is GDAP_TOO_LONG."""
+    three_years = assoc("P1", "S-M365", K.GDAP, D(2022, 1, 1), D(2025, 1, 1), Actor.CUSTOMER)
+    extending = attrs.evolve(three_years, auto_extend_days=180)
+    assert ledger(extending).associations == (extending,)
+    with pytest.raises(LedgerError) as info:
+        ledger(three_years)
+    assert [f.code for f in info.value.findings] == ["GDAP_TOO_LONG"]
+
+
+def test_auto_extending_gdap_may_be_open_ended_and_is_granted_by_the_event_api() -> None:
+    """An auto-extending relationship renews until terminated: open-ended is accepted, via
+    grant_gdap(..., auto_extend_days=180); without auto-extension an open GDAP is refused."""
+    led = Ledger(PARTNERS, CUSTOMERS, SUBS)
+    renewing = led.grant_gdap("S-M365", "P1", "2022-01-01", None, auto_extend_days=180)
+    [gdap] = renewing.associations
+    assert (gdap.end, gdap.auto_extend_days) == (None, 180)
+    assert renewing.revoke_gdap("S-M365", "P1", "2025-06-01").associations[0].end == D(2025, 6, 1)
+    with pytest.raises(LedgerError, match="GDAP_OPEN_ENDED"):
+        led.grant_gdap("S-M365", "P1", "2022-01-01", None)
+
+
+def test_auto_extension_round_trips_through_json() -> None:
+    """The new field survives to_json / from_json (the converter handles it generically)."""
+    from partner_of_record.io import from_json, to_json
+
+    gdap = Association(
+        "P1", "S-M365", K.GDAP, D(2022, 1, 1), granted_by=Actor.CUSTOMER, auto_extend_days=180
+    )
+    led = ledger(gdap)
+    again = from_json(to_json(led), Ledger)
+    assert again.associations == (gdap,)

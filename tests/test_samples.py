@@ -25,7 +25,7 @@ from partner_of_record import (
     Workload,
 )
 from partner_of_record.model import month_days, month_end
-from partner_of_record.rules import MICROSOFT_2023
+from partner_of_record.rules import DPOR_WORKLOADS_2023, MICROSOFT_2023
 from partner_of_record.samples import (
     SAMPLE_AS_OF,
     SAMPLE_SEED,
@@ -315,8 +315,9 @@ def test_the_ledger_accepts_the_sample_without_findings(ledger: Ledger) -> None:
     assert ledger.findings == ()
 
 
-def test_only_non_azure_dpors_break_the_2023_rules(ledger: Ledger) -> None:
-    """Under MICROSOFT_2023 (DPOR on Azure only) exactly the non-Azure DPORs are refused."""
+def test_only_dpors_outside_the_2023_faq_list_break_the_2023_rules(ledger: Ledger) -> None:
+    """Under MICROSOFT_2023 (DPOR on the FAQ's workloads) exactly the other DPORs are refused,
+    and the sample's Microsoft 365 workload DPORs are kept."""
     records = build(SAMPLE_SEED)
     result = Ledger.lenient(
         partners=records.partners,
@@ -334,7 +335,13 @@ def test_only_non_azure_dpors_break_the_2023_rules(ledger: Ledger) -> None:
         and ledger.subscription(a.subscription_id).workload is not Workload.AZURE
     }
     assert non_azure_dpors
-    assert {r.record for r in result.rejected} == non_azure_dpors
+    outside = {
+        a
+        for a in non_azure_dpors
+        if ledger.subscription(a.subscription_id).workload not in DPOR_WORKLOADS_2023
+    }
+    assert {r.record for r in result.rejected} == outside
+    assert non_azure_dpors - outside <= set(result.ledger.associations)
 
 
 @settings(max_examples=5)

@@ -19,7 +19,10 @@ The public names, by layer (dependencies point one way, left to right):
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from partner_of_record.attribution import (
     Credit,
@@ -90,6 +93,45 @@ from partner_of_record.model import (
     Workload,
 )
 from partner_of_record.rules import DEFAULT_RULES, MICROSOFT_2017, MICROSOFT_2023, Rule, RuleSet
+
+if TYPE_CHECKING:  # the type checker sees the lazy submodules as plain attributes
+    from partner_of_record import catalog as catalog
+    from partner_of_record import policies as policies
+    from partner_of_record import samples as samples
+
+_LAZY_SUBMODULES = frozenset(
+    {
+        "attribution",
+        "catalog",
+        "evaluation",
+        "incentives",
+        "io",
+        "ledger",
+        "model",
+        "opportunities",
+        "policies",
+        "report",
+        "rules",
+        "samples",
+        "spark",
+    }
+)
+"""Submodules reachable as attributes of the package (``por.catalog``), imported on first use
+so that the command line starts without them."""
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Import a documented submodule on first access (``partner_of_record.catalog`` ...)."""
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    """The public names and the lazily imported submodules."""
+    return sorted({*globals(), *_LAZY_SUBMODULES})
+
 
 try:
     __version__ = version("partner-of-record")

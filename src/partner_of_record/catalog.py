@@ -8,6 +8,10 @@ sources disagree or are silent; each entry's ``notes`` say which choice the defa
 
 Program years: ``partner_of_record.evaluation.catalog.competencies_2016`` (MPN competencies,
 retired 2022-09-30) and ``partner_of_record.evaluation.catalog.solutions_partner_2023``.
+``ERAS`` pairs each program era with its association rule set
+([`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017],
+[`MICROSOFT_2023`][partner_of_record.rules.MICROSOFT_2023]) and lists the documented gaps
+between the workloads the rules allow DPOR on and those the era's entries score through DPOR.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from partner_of_record.evaluation.catalog import (
     CLOUD_PLATFORM_SILVER,
     CLOUD_PRODUCTIVITY_GOLD,
     CLOUD_PRODUCTIVITY_SILVER,
+    ERAS,
     SMALL_MIDMARKET_CLOUD_GOLD,
     SMALL_MIDMARKET_CLOUD_SILVER,
     SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS,
@@ -36,6 +41,7 @@ from partner_of_record.evaluation.catalog import (
     security,
     small_midmarket_cloud,
 )
+from partner_of_record.evaluation.catalog.eras import Era
 from partner_of_record.evaluation.competency import Competency
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "CLOUD_PLATFORM_SILVER",
     "CLOUD_PRODUCTIVITY_GOLD",
     "CLOUD_PRODUCTIVITY_SILVER",
+    "ERAS",
     "SMALL_MIDMARKET_CLOUD_GOLD",
     "SMALL_MIDMARKET_CLOUD_SILVER",
     "SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS",
@@ -53,6 +60,7 @@ __all__ = [
     "SOLUTIONS_PARTNER_MODERN_WORK",
     "SOLUTIONS_PARTNER_SECURITY",
     "Competency",
+    "Era",
     "UnknownCompetencyError",
     "azure_designation",
     "business_applications",

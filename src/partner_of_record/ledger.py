@@ -33,7 +33,9 @@ History is recorded with **events** that return a *new* ledger (the ledger is im
 `Ledger.link_pal` / `Ledger.unlink_pal`, `Ledger.grant_dap` / `Ledger.revoke_dap`,
 `Ledger.grant_gdap` / `Ledger.revoke_gdap`, `Ledger.claim_cpor`, the general
 `Ledger.associate` and `Ledger.end_association`, and
-[`add`][partner_of_record.Ledger.add] for any records. Each event is checked like a new ledger
+[`add`][partner_of_record.Ledger.add] for any records. Event days are ``datetime.date``
+values or ISO ``"YYYY-MM-DD"`` strings (anything else is a ``ValidationError`` naming the
+parameter). Each event is checked like a new ledger
 (so an event that breaks a rule raises a ``LedgerError``) and refuses with an
 [`EventError`][partner_of_record.ledger.EventError] what cannot be history: ending an
 association on or before its start, a second association of the same partner and kind in effect
@@ -52,11 +54,12 @@ import itertools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
 
-from partner_of_record.errors import Finding, LedgerError, PartnerOfRecordError
+from partner_of_record._usage_table import UsageRecords, UsageRow, UsageTable, columns_table
+from partner_of_record.errors import Finding, LedgerError, PartnerOfRecordError, ValidationError
 from partner_of_record.model import (
     Actor,
     Association,
@@ -71,7 +74,13 @@ from partner_of_record.model import (
     SubscriptionId,
     Usage,
 )
-from partner_of_record.rules import DEFAULT_RULES, Facts, RuleSet
+from partner_of_record.rules import (
+    DEFAULT_RULES,
+    Facts,
+    RuleSet,
+    dpor_handovers,
+    handover_kinds,
+)
 
 __all__ = ["EventError", "Ledger", "LenientLoad", "Rejection", "UnknownRecordError"]
 
@@ -100,6 +109,14 @@ def _grouped(records: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T
     return groups
 
 
+def _rows_by_code(codes: Any) -> dict[int, list[int]]:
+    """The row numbers of each code of an integer array, each list in row order."""
+    out: defaultdict[int, list[int]] = defaultdict(list)
+    for row, code in enumerate(codes.tolist()):
+        out[code].append(row)
+    return out
+
+
 def _index_by(records: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, tuple[_T, ...]]:
     """``records`` grouped by ``key`` into tuples, for the ledger's lazy lookups."""
     return {k: tuple(v) for k, v in _grouped(records, key).items()}
@@ -113,6 +130,32 @@ def _tiebreak(a: Association) -> tuple[dt.date, str, str, dt.date]:
         a.role or "",
         a.recorded_on or dt.date.min,
     )
+
+
+def _as_day(value: object, method: str, parameter: str) -> dt.date:
+    """An event's day: a ``datetime.date`` or an ISO ``YYYY-MM-DD`` string, as the loaders read.
+
+    Raises:
+        ValidationError: anything else (a ``ValueError`` naming the method and parameter).
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            with contextlib.suppress(ValueError):
+                return dt.date.fromisoformat(text)
+    raise ValidationError(
+        f"Ledger.{method}",
+        parameter,
+        value,
+        "is not a date (a datetime.date or an ISO date string)",
+        "pass datetime.date(2024, 6, 1) or '2024-06-01'",
+    )
+
+
+def _as_optional_day(value: object, method: str, parameter: str) -> dt.date | None:
+    return None if value is None else _as_day(value, method, parameter)
 
 
 class UnknownRecordError(PartnerOfRecordError, KeyError):
@@ -205,7 +248,7 @@ class _Check:
         self.customers: tuple[Customer, ...] = ()
         self.subscriptions: tuple[Subscription, ...] = ()
         self.associations: tuple[Association, ...] = ()
-        self.usage: tuple[Usage, ...] = ()
+        self.usage: Sequence[Usage] = ()
         self.seats: tuple[SeatUsage, ...] = ()
         self.partners_by_id: dict[PartnerId, Partner] = {}
         self.customers_by_id: dict[CustomerId, Customer] = {}
@@ -217,6 +260,8 @@ class _Check:
         self.gone_partners: set[PartnerId] = set()
         self.gone_customers: set[CustomerId] = set()
         self.gone_subscriptions: set[SubscriptionId] = set()
+        # handed-over associations (lenient loading): id of the ended copy -> the input record
+        self.originals: dict[int, Association] = {}
 
     # ---------------------------------------------------------------- helpers
 
@@ -358,10 +403,12 @@ class _Check:
                 current[key] = a
         return drop
 
-    def links(self, associations: tuple[Association, ...]) -> None:
+    def links(self, associations: tuple[Association, ...], *, handover: bool = False) -> None:
         associations = self._known_links(associations)
         self.ordered = tuple(sorted(associations, key=_assoc_order))
         grouped = _grouped(self.ordered, _SUB_ID)
+        if handover:
+            associations, grouped = self._hand_over(associations, grouped)
         drop = self._duplicates(grouped.values())
         self.associations = associations
         if drop:
@@ -405,6 +452,43 @@ class _Check:
             return
         self.by_sub = by_sub
         self._index_kinds()
+
+    def _hand_over(
+        self,
+        associations: tuple[Association, ...],
+        grouped: dict[SubscriptionId, list[Association]],
+    ) -> tuple[tuple[Association, ...], dict[SubscriptionId, list[Association]]]:
+        """Apply DPOR handovers as exports show them (lenient loading only).
+
+        An open-ended DPOR ends on the earliest later start of a DPOR of another partner on its
+        subscription, as `Ledger.name_dpor` would have recorded the change (one DPOR per
+        subscription at a time; a new one replaces the old). Each handover is an informational
+        ``DPOR_HANDOVER`` finding. Applied before the duplicate check (so P1, P2, then P1 again
+        reads as two changes) and only when the rule set makes DPOR exclusive per subscription
+        (`rules.handover_kinds`). Two DPORs starting the same day, or a closed window
+        overlapping a later DPOR, are left to the rules (``DPOR_OVERLAP``). Returns the
+        associations (input order) and the groups with the ended copies."""
+        kinds = handover_kinds(self.rules)
+        replaced: dict[int, Association] = {}
+        for items in grouped.values():
+            for kind in kinds:
+                for old, new, by in dpor_handovers(items, kind):
+                    replaced[id(old)] = new
+                    self.originals[id(new)] = old
+                    self.findings.append(
+                        Finding(
+                            f"{kind.name}_HANDOVER",
+                            f"{kind.name} of {old.partner_id} on {old.subscription_id} ended "
+                            f"{by.start.isoformat()} by the {kind.name} of {by.partner_id}",
+                            (new, by),
+                            "info",
+                        )
+                    )
+        if not replaced:
+            return associations, grouped
+        self.ordered = tuple(replaced.get(id(a), a) for a in self.ordered)
+        grouped = {sub: [replaced.get(id(a), a) for a in items] for sub, items in grouped.items()}
+        return tuple(replaced.get(id(a), a) for a in associations), grouped
 
     def _index(self, grouped: Mapping[SubscriptionId, list[Association]] | None = None) -> None:
         """Index ``ordered`` by subscription (``grouped``, when already done) and by kind."""
@@ -490,7 +574,7 @@ class _Check:
             associations=self.ordered,
             by_subscription=self.by_sub,
             by_kind=self.by_kind,
-            usage=self.usage,
+            usage=self.usage,  # type: ignore[arg-type]  # a lazy sequence for a columnar ledger
             seats=self.seats,
         )
 
@@ -562,6 +646,8 @@ def _check(
     usage: Iterable[Usage],
     seats: Iterable[SeatUsage],
     rules: RuleSet,
+    *,
+    handover: bool = False,
 ) -> _Check:
     if not isinstance(rules, RuleSet):
         msg = f"Ledger.rules: {rules!r} is not a RuleSet"
@@ -572,7 +658,7 @@ def _check(
         cs = _typed(customers, Customer, "customers")
         ss = _typed(subscriptions, Subscription, "subscriptions")
         check.entities(ps, cs, ss)
-        check.links(_typed(associations, Association, "associations"))
+        check.links(_typed(associations, Association, "associations"), handover=handover)
         check.rows(_typed(usage, Usage, "usage"), _typed(seats, SeatUsage, "seats"))
         check.apply_rules()
     return check
@@ -646,6 +732,7 @@ class Ledger:
         "_subs_by_customer",
         "_subscriptions",
         "_subscriptions_by_id",
+        "_table",
         "_usage",
         "_usage_by_sub",
     )
@@ -665,7 +752,8 @@ class Ledger:
     _subs_by_customer: dict[CustomerId, tuple[Subscription, ...]] | None
     _subscriptions: tuple[Subscription, ...]
     _subscriptions_by_id: dict[SubscriptionId, Subscription]
-    _usage: tuple[Usage, ...]
+    _table: UsageTable | None
+    _usage: Sequence[Usage]
     _usage_by_sub: dict[SubscriptionId, tuple[Usage, ...]] | None
 
     def __init__(
@@ -703,6 +791,7 @@ class Ledger:
         self._seats_by_sub = None
         self._subs_by_customer = None
         self._months = False  # not computed yet
+        self._table = None  # the usage columns, made on first use from the records
 
     @classmethod
     def lenient(
@@ -717,6 +806,15 @@ class Ledger:
         rules: RuleSet = DEFAULT_RULES,
     ) -> LenientLoad:
         """Build a ledger of every valid record; return the problems as findings.
+
+        Exports list a DPOR change as two rows: the old DPOR with no end date and the new one
+        from its start day. A lenient load reads them as the change they record (as
+        `name_dpor` would have): the open-ended DPOR ends on the day a later DPOR of another
+        partner starts on the same subscription, with an informational ``DPOR_HANDOVER``
+        finding (``"DPOR of P1 on S1 ended 2024-06-15 by the DPOR of P2"``), whatever the
+        input order. ``DPOR_OVERLAP`` stays for real conflicts: a closed DPOR overlapping
+        another, or two DPORs starting the same day. (Only when the rule set makes DPOR
+        exclusive per subscription; the strict constructor applies no handover.)
 
         For each record type, every input record is either in ``result.ledger`` or in
         ``result.rejected`` (with the finding that rejected it). See the module documentation
@@ -738,10 +836,131 @@ class Ledger:
             TypeError: ``rules`` is not a ``RuleSet``, or a record is not of its argument's type
                 (a record of the wrong type is a programming error, not a data finding).
         """
-        check = _check(partners, customers, subscriptions, associations, usage, seats, rules)
+        check = _check(
+            partners, customers, subscriptions, associations, usage, seats, rules, handover=True
+        )
         ledger = cls.__new__(cls)
         ledger._load(check)
-        return LenientLoad(ledger, tuple(check.findings), tuple(check.rejected))
+        rejected = tuple(check.rejected)
+        if check.originals:
+            # a handed-over association that a rule then rejects is reported as it was input
+            originals = check.originals
+            rejected = tuple(
+                Rejection(originals[id(r.record)], r.finding) if id(r.record) in originals else r
+                for r in rejected
+            )
+        return LenientLoad(ledger, tuple(check.findings), rejected)
+
+    @overload
+    @classmethod
+    def from_columns(
+        cls,
+        partners: Iterable[Partner] = (),
+        customers: Iterable[Customer] = (),
+        subscriptions: Iterable[Subscription] = (),
+        associations: Iterable[Association] = (),
+        usage: Any = None,
+        seats: Iterable[SeatUsage] = (),
+        *,
+        rules: RuleSet = DEFAULT_RULES,
+        lenient: Literal[False] = False,
+    ) -> Ledger: ...
+
+    @overload
+    @classmethod
+    def from_columns(
+        cls,
+        partners: Iterable[Partner] = (),
+        customers: Iterable[Customer] = (),
+        subscriptions: Iterable[Subscription] = (),
+        associations: Iterable[Association] = (),
+        usage: Any = None,
+        seats: Iterable[SeatUsage] = (),
+        *,
+        rules: RuleSet = DEFAULT_RULES,
+        lenient: Literal[True],
+    ) -> LenientLoad: ...
+
+    @classmethod
+    def from_columns(
+        cls,
+        partners: Iterable[Partner] = (),
+        customers: Iterable[Customer] = (),
+        subscriptions: Iterable[Subscription] = (),
+        associations: Iterable[Association] = (),
+        usage: Any = None,
+        seats: Iterable[SeatUsage] = (),
+        *,
+        rules: RuleSet = DEFAULT_RULES,
+        lenient: bool = False,
+    ) -> Ledger | LenientLoad:
+        """Build a ledger whose usage rows are given as columns, checked column-wise.
+
+        ``usage`` maps column names to arrays or sequences of equal length, or is a pandas or
+        polars DataFrame or a pyarrow Table (converted through numpy; the libraries are not
+        needed otherwise). The columns: ``subscription_id`` (str), ``month`` (a
+        ``datetime.date``, numpy ``datetime64``, ISO string or day ordinal: the first day of a
+        month), ``amount`` (``Decimal``, int or numeric string) or ``amount_minor`` (integers
+        of the currency's minor unit, e.g. cents), and optionally ``currency`` (ISO 4217,
+        default ``"USD"``), ``service`` (str or ``None``) and ``offer`` (an ``OfferCategory``
+        or its value). Amounts are held in minor units, rounded half to even; an amount with
+        more decimals than its currency keeps its original value.
+
+        The usage rows get the checks of ``Ledger(...)``, with the same finding codes, each
+        finding located by its row number (its ``subject`` is a ``UsageRow``):
+        ``UNKNOWN_SUBSCRIPTION``, ``REJECTED_REFERENCE``, ``DUPLICATE_USAGE`` (the later row
+        is rejected), and ``INVALID_VALUE`` for a value the model would refuse (not the first
+        day of a month, not a currency, a float or non-numeric amount, more than 60 digits).
+        The other records are checked as by ``Ledger(...)``; the rules run before the usage
+        rows are added, so a rule does not see them.
+
+        Args:
+            partners: the partners.
+            customers: the customers.
+            subscriptions: the subscriptions.
+            associations: the associations.
+            usage: the usage columns.
+            seats: the seat records.
+            rules: the program rules to check.
+            lenient: return a [`LenientLoad`][partner_of_record.ledger.LenientLoad] of the
+                valid records instead of raising (rejected usage rows are ``UsageRow``s).
+
+        Returns:
+            The ledger, or with ``lenient`` the ledger, the findings and the rejections.
+
+        Raises:
+            LedgerError: (not lenient) a record or row breaks a check or a rule.
+            TypeError: a usage column is missing, unknown or of the wrong length, or ``usage``
+                is not a mapping, a DataFrame or an Arrow table.
+        """
+        if usage is None:
+            usage = {"subscription_id": [], "month": [], "amount_minor": []}
+        check = _check(
+            partners, customers, subscriptions, associations, (), seats, rules, handover=lenient
+        )
+        table, row_findings, _ = columns_table(
+            usage, check.subscriptions_by_id, check.gone_subscriptions
+        )
+        check.usage = UsageRecords(table)
+        check.findings.extend(row_findings)
+        if not lenient:
+            errors = check.errors()
+            if errors:
+                raise LedgerError(errors)
+        ledger = cls.__new__(cls)
+        ledger._load(check)
+        ledger._table = table
+        if not lenient:
+            return ledger
+        rejected = tuple(check.rejected)
+        if check.originals:
+            originals = check.originals
+            rejected = tuple(
+                Rejection(originals[id(r.record)], r.finding) if id(r.record) in originals else r
+                for r in rejected
+            )
+        rows = tuple(Rejection(cast(Any, f.subject[0]), f) for f in row_findings)
+        return LenientLoad(ledger, tuple(check.findings), rejected + rows)
 
     # ---------------------------------------------------------------- records
 
@@ -766,9 +985,24 @@ class Ledger:
         return self._associations
 
     @property
-    def usage(self) -> tuple[Usage, ...]:
-        """The monthly usage rows, in input order."""
+    def usage(self) -> Sequence[Usage]:
+        """The monthly usage rows, in input order.
+
+        The input records for a ledger built from records; for a ledger built from columns
+        ([`from_columns`][partner_of_record.Ledger.from_columns]), a read-only sequence whose
+        ``Usage`` records are made as they are read.
+        """
         return self._usage
+
+    def usage_table(self) -> UsageTable:
+        """The usage rows as columns (made on first use, then kept); for the engine.
+
+        Returns:
+            The ledger's ``UsageTable`` (see ``partner_of_record._usage_table``).
+        """
+        if self._table is None:
+            self._table = UsageTable.from_records(self._usage)
+        return self._table
 
     @property
     def seats(self) -> tuple[SeatUsage, ...]:
@@ -789,7 +1023,12 @@ class Ledger:
     def months(self) -> tuple[dt.date, dt.date] | None:
         """The first and last month of the usage and seat records, or ``None`` if there are none."""
         if self._months is False:
-            months = {u.month for u in self._usage}
+            table = self._table
+            if table is not None and len(table):
+                ords = (int(table.month.min()), int(table.month.max()))
+                months = {dt.date.fromordinal(d) for d in ords}
+            else:
+                months = {u.month for u in self._usage}
             months.update(s.month for s in self._seats)
             self._months = (min(months), max(months)) if months else None
         assert self._months is not True
@@ -968,6 +1207,12 @@ class Ledger:
             UnknownRecordError: the subscription is not in the ledger.
         """
         self.subscription(subscription_id)
+        if self._usage_by_sub is None and isinstance(self._usage, UsageRecords):
+            table = self.usage_table()
+            rows = _rows_by_code(table.sub)
+            self._usage_by_sub = {
+                s: tuple(map(table.usage, rows.get(i, ()))) for i, s in enumerate(table.sub_ids)
+            }
         if self._usage_by_sub is None:
             self._usage_by_sub = _index_by(self._usage, _SUB_ID)
         return self._usage_by_sub.get(subscription_id, ())
@@ -1015,6 +1260,7 @@ class Ledger:
         new._load(check)
         new._usage_by_sub = self._usage_by_sub
         new._seats_by_sub = self._seats_by_sub
+        new._table = self._table
         new._subs_by_customer = self._subs_by_customer
         new._months = self._months
         return new
@@ -1082,11 +1328,12 @@ class Ledger:
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
         kind: AssociationKind,
-        on: dt.date,
-        end: dt.date | None = None,
+        on: dt.date | str,
+        end: dt.date | str | None = None,
         *,
         granted_by: Actor | None = None,
         role: str | None = None,
+        auto_extend_days: int = 0,
     ) -> Ledger:
         """Record a new association from ``on`` (to ``end``, or open-ended).
 
@@ -1098,6 +1345,7 @@ class Ledger:
             end: the first day it is no longer in effect, or ``None``.
             granted_by: who made it, when known.
             role: the linked identity's RBAC role, when known.
+            auto_extend_days: days the association extends itself by at each expiry (GDAP).
 
         Returns:
             The new ledger.
@@ -1109,10 +1357,19 @@ class Ledger:
             ValidationError: ``end`` is not after ``on``.
             LedgerError: the new association breaks a rule (e.g. DAP on Azure).
         """
+        on = _as_day(on, "associate", "on")
+        end = _as_optional_day(end, "associate", "end")
         self.subscription(subscription_id)
         self.partner(partner_id)
         new = Association(
-            partner_id, subscription_id, kind, on, end, granted_by=granted_by, role=role
+            partner_id,
+            subscription_id,
+            kind,
+            on,
+            end,
+            granted_by=granted_by,
+            role=role,
+            auto_extend_days=auto_extend_days,
         )
         for a in self.associations_of(subscription_id):
             if a.partner_id == partner_id and a.kind is kind and a.overlaps(on, end):
@@ -1128,7 +1385,7 @@ class Ledger:
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
         kind: AssociationKind,
-        on: dt.date,
+        on: dt.date | str,
     ) -> Ledger:
         """End the partner's association of ``kind`` in effect on ``on``: ``on`` becomes its end.
 
@@ -1146,6 +1403,7 @@ class Ledger:
             EventError: no such association is in effect on ``on``, or ``on`` is on or before its
                 start.
         """
+        on = _as_day(on, "end_association", "on")
         self.subscription(subscription_id)
         found = [
             a
@@ -1182,7 +1440,7 @@ class Ledger:
         self,
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
-        on: dt.date,
+        on: dt.date | str,
         *,
         granted_by: Actor | None = Actor.CUSTOMER,
     ) -> Ledger:
@@ -1207,6 +1465,7 @@ class Ledger:
                 ``on`` (record history in date order).
             LedgerError: a rule refuses the DPOR (e.g. a workload DPOR is not allowed on).
         """
+        on = _as_day(on, "name_dpor", "on")
         self.subscription(subscription_id)
         self.partner(partner_id)
         dpors = [a for a in self.associations_of(subscription_id) if a.kind is AssociationKind.DPOR]
@@ -1238,7 +1497,7 @@ class Ledger:
         )
         return self._derive(replaced, (new,))
 
-    def remove_dpor(self, subscription_id: SubscriptionId, on: dt.date) -> Ledger:
+    def remove_dpor(self, subscription_id: SubscriptionId, on: dt.date | str) -> Ledger:
         """The customer removes the DPOR in effect on ``on``; it ends that day.
 
         Args:
@@ -1252,6 +1511,7 @@ class Ledger:
             UnknownRecordError: the subscription is not in the ledger.
             EventError: no DPOR is in effect on ``on``, or it starts on ``on``.
         """
+        on = _as_day(on, "remove_dpor", "on")
         current = self.dpor(subscription_id, on)
         if current is None:
             msg = (
@@ -1264,7 +1524,7 @@ class Ledger:
         self,
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
-        on: dt.date,
+        on: dt.date | str,
         *,
         role: str | None = None,
     ) -> Ledger:
@@ -1294,7 +1554,7 @@ class Ledger:
         )
 
     def unlink_pal(
-        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date
+        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The PAL link is removed (or its identity deleted): it ends on ``on``.
 
@@ -1313,7 +1573,7 @@ class Ledger:
         return self.end_association(subscription_id, partner_id, AssociationKind.PAL, on)
 
     def grant_dap(
-        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date
+        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The customer grants the partner delegated admin privileges (DAP) from ``on``.
 
@@ -1335,7 +1595,7 @@ class Ledger:
         )
 
     def revoke_dap(
-        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date
+        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The customer revokes the partner's DAP: it ends on ``on``.
 
@@ -1357,16 +1617,24 @@ class Ledger:
         self,
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
-        on: dt.date,
-        end: dt.date,
+        on: dt.date | str,
+        end: dt.date | str | None,
+        *,
+        auto_extend_days: int = 0,
     ) -> Ledger:
         """The customer approves a GDAP relationship for ``[on, end)``.
+
+        A relationship's own duration is at most two years; with ``auto_extend_days=180``
+        (``autoExtendDuration`` P180D) it extends itself at each expiry, so its ``end`` (the
+        day it was finally terminated, or ``None`` while it renews) may be later.
 
         Args:
             subscription_id: the subscription.
             partner_id: the partner.
             on: the first day of the relationship.
-            end: its expiry (the first day it is no longer in effect).
+            end: its expiry (the first day it is no longer in effect); ``None`` only for an
+                auto-extending relationship still in effect.
+            auto_extend_days: 0 (expires at ``end``) or the days of each automatic extension.
 
         Returns:
             The new ledger.
@@ -1378,11 +1646,17 @@ class Ledger:
             LedgerError: a rule refuses it (longer than two years, on Azure).
         """
         return self.associate(
-            subscription_id, partner_id, AssociationKind.GDAP, on, end, granted_by=Actor.CUSTOMER
+            subscription_id,
+            partner_id,
+            AssociationKind.GDAP,
+            on,
+            end,
+            granted_by=Actor.CUSTOMER,
+            auto_extend_days=auto_extend_days,
         )
 
     def revoke_gdap(
-        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date
+        self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The customer ends a GDAP relationship early: it ends on ``on``.
 
@@ -1404,8 +1678,8 @@ class Ledger:
         self,
         subscription_id: SubscriptionId,
         partner_id: PartnerId,
-        on: dt.date,
-        end: dt.date | None = None,
+        on: dt.date | str,
+        end: dt.date | str | None = None,
     ) -> Ledger:
         """Record an approved CPOR claim from ``on`` (to ``end``, or open-ended).
 

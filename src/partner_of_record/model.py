@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
 
@@ -24,6 +25,8 @@ from partner_of_record.currency import CURRENCIES
 from partner_of_record.errors import ValidationError
 
 __all__ = [
+    "AMOUNT_MAX_DECIMALS",
+    "AMOUNT_MAX_INTEGER_DIGITS",
     "Actor",
     "Association",
     "AssociationKind",
@@ -198,6 +201,20 @@ def _check_optional_str(inst: object, attribute: attrs.Attribute[Any], value: ob
         raise _fail(inst, attribute, value, "is not a string")
 
 
+def _check_market(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) != 2 or not value.isascii() or not value.isupper():
+        hint = None
+        if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isalpha():
+            hint = f"did you mean {value.strip().upper()!r}?"
+        raise _fail(
+            inst, attribute, value, "is not a two-letter country or region code (ISO 3166-1)", hint
+        )
+    if not value.isalpha():
+        raise _fail(inst, attribute, value, "is not a two-letter country or region code")
+
+
 def _enum_checker(enum_type: type[enum.Enum]) -> Any:
     names = ", ".join(m.name for m in enum_type)
 
@@ -243,20 +260,43 @@ def _check_month(inst: object, attribute: attrs.Attribute[Any], value: object) -
             "is not the first day of a month",
             f"did you mean {month_start(value).isoformat()}?",
         )
+    if (value.year, value.month) == (dt.MAXYEAR, 12):
+        raise _fail(
+            inst,
+            attribute,
+            value,
+            "is the last month of the calendar: its end (the first day of the next month)"
+            " cannot be represented; the last supported month is 9999-11",
+        )
+
+
+AMOUNT_MAX_INTEGER_DIGITS = 30
+"""A usage amount has at most this many digits before the decimal point (``|amount| < 10**30``)."""
+AMOUNT_MAX_DECIMALS = 30
+"""A usage amount has at most this many digits after the decimal point (exponent >= -30).
+
+Together with ``AMOUNT_MAX_INTEGER_DIGITS`` this bounds every amount to 60 digits written in plain
+notation, so money arithmetic can be exact; ``1e10000000`` or a 61-digit amount is refused when
+the [`Usage`][partner_of_record.Usage] is built (and by the loaders, at the row's line)."""
+
+_ASCII_NUMBER = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*", re.ASCII)
 
 
 def _to_decimal(value: Decimal | int | str) -> Decimal:
-    """Accept ints and numeric strings as exact decimals; leave anything else to the validator."""
+    """Accept ints and numeric strings as exact decimals; leave anything else to the validator.
+
+    Only ASCII digits are read: ``Decimal`` itself would read ``"١٢"`` as 12.
+    """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value):
         try:
             return Decimal(value.strip())
-        except InvalidOperation:
-            return value  # type: ignore[return-value]  # rejected with context by the validator
-    return value  # type: ignore[return-value]  # floats etc.: rejected by the validator
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+            return value  # type: ignore[return-value]
+    return value  # type: ignore[return-value]  # rejected with context by the validator
 
 
 def _check_amount(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -272,6 +312,24 @@ def _check_amount(inst: object, attribute: attrs.Attribute[Any], value: object) 
         raise _fail(inst, attribute, value, "is not a Decimal amount")
     if not value.is_finite():
         raise _fail(inst, attribute, value, "is not a finite number")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if value and value.adjusted() >= AMOUNT_MAX_INTEGER_DIGITS:
+        raise _fail(
+            inst,
+            attribute,
+            value,
+            f"is too large: an amount has at most {AMOUNT_MAX_INTEGER_DIGITS} digits before the"
+            " decimal point",
+        )
+    if exponent < -AMOUNT_MAX_DECIMALS:
+        raise _fail(
+            inst,
+            attribute,
+            value,
+            f"has too many decimals: an amount has at most {AMOUNT_MAX_DECIMALS} digits after"
+            " the decimal point",
+        )
 
 
 def _check_currency(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -300,10 +358,14 @@ class Partner:
     Attributes:
         id: the partner ID (historically the MPN ID).
         name: a display name.
+        market: the partner's market, an ISO 3166-1 alpha-2 country or region code
+            (``"US"``, ``"DE"``), when known. Catalog entries whose thresholds vary by market
+            use it (``None``: the entry's default market, the United States).
     """
 
     id: PartnerId = attrs.field(validator=_check_id)
     name: str = attrs.field(default="", validator=_check_str)
+    market: str | None = attrs.field(default=None, kw_only=True, validator=_check_market)
 
 
 @attrs.frozen
@@ -369,6 +431,10 @@ class Association:
             when known. Rule sets can require a given actor for a kind.
         role: the RBAC role of the linked identity (``"Owner"``, ``"Contributor"`` ...), when known.
         recorded_on: the day the link was recorded in the source system, when known.
+        auto_extend_days: how many days the relationship extends itself by each time it would
+            expire (a GDAP relationship's ``autoExtendDuration``: 0, the default, or 180,
+            Microsoft Graph ``delegatedAdminRelationship``). An auto-extending relationship
+            may last past the two-year limit of its own duration.
     """
 
     partner_id: PartnerId = attrs.field(validator=_check_id)
@@ -385,6 +451,7 @@ class Association:
     recorded_on: dt.date | None = attrs.field(
         default=None, kw_only=True, validator=_check_optional_day
     )
+    auto_extend_days: int = attrs.field(default=0, kw_only=True, validator=_check_count)
 
     def in_effect_on(self, day: dt.date) -> bool:
         """Return whether the association is in effect on ``day``."""
@@ -420,6 +487,9 @@ class Usage:
             converted; floats are refused). May be negative (credits and refunds).
         currency: an ISO 4217 code.
         service: the service consumed (``"Azure SQL Database"``), when known.
+        offer: the commercial category of the offer this row was billed under (trial, benefit
+            program, support, internal), when the export says; ``None`` means the
+            subscription's own ``offer`` applies.
     """
 
     subscription_id: SubscriptionId = attrs.field(validator=_check_id)
@@ -427,6 +497,11 @@ class Usage:
     amount: Decimal = attrs.field(converter=_to_decimal, validator=_check_amount)
     currency: str = attrs.field(default="USD", validator=_check_currency)
     service: str | None = attrs.field(default=None, validator=_check_optional_id)
+    offer: OfferCategory | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(_enum_checker(OfferCategory)),
+        kw_only=True,
+    )
 
     @property
     def key(self) -> tuple[str, dt.date, str | None, str]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -34,10 +35,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from partner_of_record._text import clip as _clip
+from partner_of_record._dashboard import dashboard
 from partner_of_record._text import money as _money
 from partner_of_record._text import table as _table
 from partner_of_record.evaluation import (
+    AcrScope,
     Competency,
     Evaluation,
     LedgerFacts,
@@ -49,7 +51,7 @@ from partner_of_record.evaluation import (
     evaluate_all,
     evaluate_context,
 )
-from partner_of_record.evaluation.requirements import counted_kinds
+from partner_of_record.evaluation.rates import as_rate_table
 from partner_of_record.evaluation.results import format_quantity
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, CustomerId, PartnerId, Workload, month_start
@@ -63,6 +65,7 @@ __all__ = [
     "MonthlyCredit",
     "Position",
     "catalog_position",
+    "dashboard",
     "evaluate_catalog",
     "headline",
     "history",
@@ -75,8 +78,11 @@ __all__ = [
     "top_shortfall",
 ]
 
-PLOT_EXTRA_HINT = "pip install 'partner-of-record[plot]'"
-"""How to install the optional plotting dependency (matplotlib)."""
+PLOT_EXTRA_HINT = (
+    "pip install 'matplotlib>=3.7' (the plot extra; in a clone of partner_of_record: "
+    "pip install -e '.[plot]')"
+)
+"""How to install the optional plotting dependency (the package is not on PyPI yet)."""
 
 _ZERO = Decimal(0)
 _CAP = Decimal("9.99")
@@ -230,7 +236,9 @@ class Position:
         score: the points scored, or ``None`` for unscored competencies.
         max_score: the most points there are, or ``None``.
         progress: how close the partner is: the headline value divided by its threshold (1 or
-            more when that value is reached; ``0`` when nothing is measured).
+            more when that value is reached; ``0`` when nothing is measured). An entry not met
+            never shows 1 or more: when its headline value is reached but another rule fails
+            (a scorecard metric at 0 points), progress is capped at ``0.99``.
         shortfall: the top reason it is not met (see
             [`top_shortfall`][partner_of_record.report.top_shortfall]); ``""`` when met.
         evaluation: the evaluation behind it (not compared).
@@ -273,6 +281,15 @@ def _ratio(result: RequirementResult) -> Decimal:
     )
 
 
+_NOT_YET = Decimal("0.99")
+
+
+def _progress(evaluation: Evaluation) -> Decimal:
+    """The headline ratio; below 1 for an entry not met (something else is still missing)."""
+    ratio = _ratio(headline(evaluation))
+    return ratio if evaluation.met else min(ratio, _NOT_YET)
+
+
 def _gap(result: RequirementResult) -> Decimal:
     """How much a requirement costs: the points it misses, else 1 (unscored, not met)."""
     if result.points is not None and result.max_points is not None:
@@ -299,10 +316,12 @@ def top_shortfall(evaluation: Evaluation) -> str:
     unmet = [r for r in evaluation.requirements if not r.met]
     if not unmet:
         root = evaluation.result
+        if root.reason:
+            return f"{root.name}: {root.reason}"
         need = format_quantity(root.threshold, root.unit)
         have = format_quantity(root.measured, root.unit)
         short = format_quantity(root.shortfall, root.unit)
-        return f"{root.name}: {have}, needs {need} (short {short})"
+        return f"{root.name}: {have} is {short} short of the {need} needed"
     top = max(unmet, key=_gap)  # max keeps the first of equal gaps
     name = top.name
     node = top
@@ -328,7 +347,7 @@ def position_of(evaluation: Evaluation) -> Position:
         met=evaluation.met,
         score=evaluation.score,
         max_score=evaluation.max_score,
-        progress=_ratio(headline(evaluation)),
+        progress=_progress(evaluation),
         shortfall=top_shortfall(evaluation),
         evaluation=evaluation,
     )
@@ -438,20 +457,38 @@ def render_position(positions: Sequence[Position]) -> str:
     Returns:
         The text, ending with a newline.
     """
-    table = [["entry", "met", "score", "progress", "top shortfall"]]
+    table = [["entry", "met", "score", "progress"]]
     table.extend(
         [
             p.competency,
             "yes" if p.met else "no",
             _points(p.score),
             f"{min(p.progress, _CAP) * 100:.0f} %",
-            _clip(p.shortfall, 72),
         ]
         for p in positions
     )
     met = sum(p.met for p in positions)
     head = f"Position against the catalog: meets {met} of {len(positions)}"
-    return "\n".join([head, *_table(table, right=(2, 3))]) + "\n"
+    lines = [head, *_table(table, right=(2, 3))]
+    unmet = [p for p in positions if not p.met]
+    if unmet:
+        lines.append("")
+        lines.append("Top shortfall of each entry not met")
+        for p in unmet:
+            lines.extend(
+                textwrap.wrap(
+                    f"{p.competency}: {p.shortfall}",
+                    width=_WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
+_WIDTH = 78
 
 
 # --------------------------------------------------------------------------------------------
@@ -471,8 +508,9 @@ class HistoryPoint:
         threshold: the headline value needed.
         unit: the unit of ``measured`` and ``threshold`` (``"points"``, ``"USD"`` ...).
         met: whether the competency is met as of that day.
-        credited: the consumption credited in ``month`` through the kinds the competency
-            counts, in US dollars (``0`` for seat-based competencies).
+        credited: the consumption credited in ``month`` in the scope of the headline measure
+            (its association kinds, workloads, services and offers: Azure only for Cloud
+            Platform), in US dollars; ``0`` when the headline measures no consumption.
     """
 
     as_of: dt.date
@@ -528,17 +566,16 @@ def history(
         start = add_months(span[0], 1)
     if end is None:
         end = add_months(span[1], 1) if span is not None else start
-    facts = LedgerFacts(ledger, rates, policy)
-    kinds = counted_kinds(comp.requirement, consumption_only=True)
-    per_month: dict[dt.date, Decimal] = {}
-    if kinds:
-        for row in facts.acr(partner_id, kinds):
-            per_month[row.month] = per_month.get(row.month, _ZERO) + row.usd
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
     points = []
     day = month_start(start)
+    per_month: dict[dt.date, Decimal] | None = None
     while day <= end:
-        evaluation = evaluate_context(MeasurementContext(partner_id, day, facts, skills), comp)
+        ctx = MeasurementContext(partner_id, day, facts, skills)
+        evaluation = evaluate_context(ctx, comp)
         top = headline(evaluation)
+        if per_month is None:
+            per_month = _monthly_in_scope(comp.requirement, top.name, ctx)
         points.append(
             HistoryPoint(
                 as_of=day,
@@ -547,11 +584,58 @@ def history(
                 threshold=top.threshold,
                 unit=top.unit,
                 met=evaluation.met,
-                credited=per_month.get(evaluation.month, _ZERO),
+                credited=(per_month or {}).get(evaluation.month, _ZERO),
             )
         )
         day = add_months(day, 1)
     return tuple(points)
+
+
+def _find_requirement(node: object, name: str) -> object | None:
+    """The first requirement named ``name`` in a requirement tree (depth first)."""
+    if getattr(node, "name", None) == name and hasattr(node, "evaluate"):
+        return node
+    for child in _children(node):
+        found = _find_requirement(child, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _children(node: object) -> Iterable[object]:
+    """The requirements directly inside ``node`` (parts, metrics, gate branches)."""
+    for field in ("parts", "metrics"):
+        yield from getattr(node, field, ())
+    for field in ("condition", "then", "otherwise"):
+        child = getattr(node, field, None)
+        if child is not None:
+            yield child
+
+
+def _monthly_in_scope(
+    requirement: object, name: str, ctx: MeasurementContext
+) -> dict[dt.date, Decimal]:
+    """Month -> the consumption credited in the scope of the requirement called ``name``.
+
+    The scope is the headline requirement's own (Azure only for Cloud Platform), so the
+    monthly bars of a plot measure the same thing as its line and threshold. A requirement
+    with several consumption scopes sums the rows of each distinct scope once per scope.
+    """
+    node = _find_requirement(requirement, name) or requirement
+    scopes = list(dict.fromkeys(s for s in _acr_scopes(node)))
+    out: dict[dt.date, Decimal] = {}
+    for scope in scopes:
+        for row in scope.rows(ctx):
+            out[row.month] = out.get(row.month, _ZERO) + row.usd
+    return out
+
+
+def _acr_scopes(node: object) -> Iterable[AcrScope]:
+    from partner_of_record.evaluation.requirements import _scopes
+
+    for scope in _scopes(node):
+        if isinstance(scope, AcrScope):
+            yield scope
 
 
 def plot_history(
@@ -564,8 +648,10 @@ def plot_history(
 
     For scored designations, the score per ``as_of`` day against the points needed; for
     consumption thresholds, the trailing credited consumption (a line) over the monthly
-    credited consumption (bars) against the threshold; otherwise the measured value. Months
-    at which the competency is met are marked with filled dots.
+    credited consumption (bars) against the threshold, all three in the scope of the entry's
+    headline measure (Azure only for Cloud Platform: Office 365 or Dynamics credits are not in
+    the bars); otherwise the measured value. Months at which the competency is met are marked
+    with filled dots.
 
     Args:
         points: the result of [`history`][partner_of_record.report.history].

@@ -8,18 +8,22 @@ each identified by a stable ``code``. Users derive their own sets with
 [`RuleSet.replace`][partner_of_record.rules.RuleSet.replace] and
 [`RuleSet.remove`][partner_of_record.rules.RuleSet.remove], composing the built-in rule classes
 (`KindOnlyOnWorkloads`, `KindNotOnWorkloads`, `ExclusiveKind`, `MaxDuration`, `RequiresEnd`,
-`GrantedBy`) or any object that follows the `Rule` protocol.
+`GrantedBy`, `OneDayGap`) or any object that follows the `Rule` protocol.
 
-Two rule sets ship:
+Three rule sets ship, each dated and sourced, and each consistent with the catalog of its era
+(every workload it allows DPOR on is one the era's catalog entries can score through DPOR, and
+the reverse; ``partner_of_record.evaluation.catalog.eras`` lists the documented gaps and a test
+checks them):
 
-* [`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017], from the 2017 MPN 101
-  announcement (DPOR on O365, CRM Online, Dynamics 365, AX7, Intune, EMS and Azure; DAP not on
-  Azure), completed with the later GDAP and CPOR rules. It is
-  [`DEFAULT_RULES`][partner_of_record.rules.DEFAULT_RULES], because it accepts the widest set
-  of historically valid data (DPOR on Microsoft 365 workloads was valid until DPOR was narrowed).
-* [`MICROSOFT_2023`][partner_of_record.rules.MICROSOFT_2023], from Partner Center as published in
-  October 2023: the same rules, but DPOR only on Azure. (The 2023 text says "Azure EA"; the model
-  does not distinguish enrollment types, so every Azure subscription is accepted.)
+* [`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017], the MPN competency era: the 2017
+  MPN 101 announcement (DPOR on Office 365, CRM Online, Dynamics 365, AX7, Intune, EMS and
+  Azure, plus Microsoft 365; DAP not on Azure), completed with the later GDAP and CPOR rules.
+* [`MICROSOFT_2023`][partner_of_record.rules.MICROSOFT_2023], the Solutions Partner era:
+  Partner Center as published in October 2023, whose DPOR FAQ lists Azure, Microsoft 365,
+  Dynamics 365, Business Central, Intune and EMS.
+* [`MICROSOFT_ALL_ERAS`][partner_of_record.rules.MICROSOFT_ALL_ERAS], both at once: the
+  default ([`DEFAULT_RULES`][partner_of_record.rules.DEFAULT_RULES]), because it accepts every
+  historically valid association.
 
 Besides the program rules, the ledger always runs *structural* checks (unknown references,
 duplicate ids, duplicate usage keys ...). Their codes, and the default codes of the built-in
@@ -55,10 +59,14 @@ from partner_of_record.model import (
 )
 
 __all__ = [
+    "CPOR_PER_SUBSCRIPTION_WORKLOADS",
     "DEFAULT_RULES",
+    "DPOR_WORKLOADS_2017",
+    "DPOR_WORKLOADS_2023",
     "FINDING_CODES",
     "MICROSOFT_2017",
     "MICROSOFT_2023",
+    "MICROSOFT_ALL_ERAS",
     "STRUCTURAL_CODES",
     "ExclusiveKind",
     "Facts",
@@ -66,9 +74,12 @@ __all__ = [
     "KindNotOnWorkloads",
     "KindOnlyOnWorkloads",
     "MaxDuration",
+    "OneDayGap",
     "RequiresEnd",
     "Rule",
     "RuleSet",
+    "dpor_handovers",
+    "handover_kinds",
 ]
 
 _FOREVER = dt.date.max
@@ -309,6 +320,8 @@ class ExclusiveKind:
     * ``scope="subscription"``: one association of the kind per subscription per day (DPOR).
     * ``scope="tenant_workload"``: one *partner* per (customer tenant, workload) per day (CPOR);
       the same partner may hold the kind on several subscriptions of that tenant and workload.
+      On the ``per_subscription`` workloads the scope is the subscription instead (CPOR on
+      Dynamics 365 and Power Platform is claimed per subscription).
 
     Associations are swept in start order; each one that overlaps an association already kept
     in its scope is reported against it, naming both, and is the one a lenient load rejects
@@ -318,18 +331,26 @@ class ExclusiveKind:
         kind: the exclusive association kind.
         scope: ``"subscription"`` or ``"tenant_workload"``.
         code: the finding code; defaults to ``"<KIND>_OVERLAP"`` (``"DPOR_OVERLAP"``).
+        per_subscription: with ``scope="tenant_workload"``, the workloads whose scope is the
+            subscription rather than the tenant and workload.
     """
 
     kind: AssociationKind
     scope: Scope = attrs.field(default="subscription", validator=_check_scope)
     code: str = attrs.field(default=_default_code("kind", "{}_OVERLAP"))
+    per_subscription: frozenset[Workload] = attrs.field(
+        default=frozenset(), converter=_to_workloads, kw_only=True
+    )
 
     @property
     def description(self) -> str:
         """A one-line description of the rule."""
         if self.scope == "subscription":
             return f"at most one {self.kind.name} per subscription on any day"
-        return f"at most one {self.kind.name} partner per customer tenant and workload on any day"
+        text = f"at most one {self.kind.name} partner per customer tenant and workload on any day"
+        if self.per_subscription:
+            text += f" (per subscription on {_names(self.per_subscription)})"
+        return text
 
     def check(self, facts: Facts) -> Iterator[Finding]:
         """Yield one finding per association overlapping a kept one in its scope.
@@ -354,7 +375,7 @@ class ExclusiveKind:
                     yield Finding(
                         self.code,
                         f"{a.describe()} overlaps {prev.describe()}: at most one {name} per "
-                        f"subscription on any day",
+                        f"subscription on any day{_fix_hint(prev, a)}",
                         (a, prev),
                     )
                     continue
@@ -364,20 +385,30 @@ class ExclusiveKind:
         subs = facts.subscriptions
         # per (tenant, workload): the current holder's association with the latest end, and
         # that end (two of the holder's on one subscription are caught as DUPLICATE_ASSOCIATION)
-        holder: dict[tuple[CustomerId, str], Association] = {}
-        cover: dict[tuple[CustomerId, str], dt.date] = {}
+        holder: dict[tuple[str, str, str], Association] = {}
+        cover: dict[tuple[str, str, str], dt.date] = {}
+        own = tuple(self.per_subscription)
         for a in assocs:
             sub = subs[a.subscription_id]
-            key = (sub.customer_id, sub.workload._value_)
+            key = (
+                ("subscription", sub.id, "")
+                if sub.workload in own
+                else ("tenant", sub.customer_id, sub.workload._value_)
+            )
             prev = holder.get(key)
             end = a.end or _FOREVER
             if prev is not None and a.start < cover[key]:
                 if a.partner_id != prev.partner_id:
+                    where = (
+                        f"subscription on {sub.workload.name}"
+                        if key[0] == "subscription"
+                        else f"customer tenant ({sub.customer_id!r}) and workload "
+                        f"({sub.workload.name})"
+                    )
                     yield Finding(
                         self.code,
                         f"{a.describe()} overlaps {prev.describe()}: at most one {name} partner "
-                        f"per customer tenant ({sub.customer_id!r}) and workload "
-                        f"({sub.workload.name}) on any day",
+                        f"per {where} on any day{_fix_hint(prev, a)}",
                         (a, prev),
                     )
                     continue
@@ -389,12 +420,154 @@ class ExclusiveKind:
             cover[key] = end
 
 
+def _fix_hint(kept: Association, later: Association) -> str:
+    """How to fix an overlap where ``later`` starts after ``kept``: end ``kept`` that day."""
+    if later.start <= kept.start:
+        return ""
+    day = later.start.isoformat()
+    hint = (
+        f"; if {later.partner_id} replaced {kept.partner_id}, set the end of "
+        f"{kept.describe()} to {day}"
+    )
+    if kept.kind is AssociationKind.DPOR:
+        hint += (
+            f" (or record the change with ledger.name_dpor({later.subscription_id!r}, "
+            f"{later.partner_id!r}, on={day!r}); Ledger.lenient and the file loaders read an "
+            "open-ended DPOR followed by a later one as such a change)"
+        )
+    return hint
+
+
+def handover_kinds(rules: RuleSet) -> tuple[AssociationKind, ...]:
+    """The association kinds a lenient load hands over (``(DPOR,)`` or ``()``).
+
+    A new DPOR replaces the previous one from its start day ("a new one replaces the old",
+    MPN 101, 2017; Partner Center DPOR FAQ): exports list such a change as an open-ended old
+    DPOR and a later new one. [`Ledger.lenient`][partner_of_record.Ledger.lenient] reads that as
+    the change, but only when ``rules`` makes DPOR exclusive per subscription (an
+    ``ExclusiveKind(DPOR, "subscription")`` rule): a rule set without it allows several DPORs
+    at once, so nothing needs ending.
+
+    Args:
+        rules: the rule set of the load.
+
+    Returns:
+        The kinds handed over.
+    """
+    for rule in rules.rules:
+        if (
+            isinstance(rule, ExclusiveKind)
+            and rule.kind is AssociationKind.DPOR
+            and rule.scope == "subscription"
+        ):
+            return (AssociationKind.DPOR,)
+    return ()
+
+
+def dpor_handovers(
+    associations: Iterable[Association], kind: AssociationKind = AssociationKind.DPOR
+) -> list[tuple[Association, Association, Association]]:
+    """The handovers among one subscription's associations of ``kind``.
+
+    An open-ended association ends on the earliest start, later than its own, of an
+    association of ``kind`` of another partner (``name_dpor``'s rule). Associations starting
+    the same day, and closed windows, are left alone: those are real conflicts for the rules
+    to report.
+
+    Args:
+        associations: one subscription's associations, in ``(start, kind, partner)`` order.
+        kind: the kind handed over.
+
+    Returns:
+        ``(old, ended, by)`` per handover: the open-ended association, its copy ending on the
+        later one's start, and the later association.
+    """
+    items = [a for a in associations if a.kind is kind]
+    out = []
+    for i, a in enumerate(items):
+        if a.end is not None:
+            continue
+        by = next(
+            (b for b in items[i + 1 :] if b.start > a.start and b.partner_id != a.partner_id),
+            None,
+        )
+        if by is None:
+            continue
+        out.append((a, attrs.evolve(a, end=by.start), by))
+    return out
+
+
+@attrs.frozen
+class OneDayGap:
+    """Warn when consecutive associations of ``kind`` on a subscription leave exactly one day.
+
+    End dates are exclusive in this library (``end`` is the first day no longer in effect).
+    An export that writes *inclusive* end dates (the old DPOR "ends 2024-06-14", the new one
+    starts 2024-06-15) therefore leaves 14 June without the association, silently. A gap of
+    exactly one day between one association's end and the next one's start on the same
+    subscription is almost always that mistake, so it is reported as a warning (the records
+    are kept; the warning rejects nothing).
+
+    Attributes:
+        kind: the exclusive association kind checked (DPOR, CPOR).
+        code: the finding code; defaults to ``"<KIND>_ONE_DAY_GAP"`` (``"DPOR_ONE_DAY_GAP"``).
+    """
+
+    kind: AssociationKind
+    code: str = attrs.field(default=_default_code("kind", "{}_ONE_DAY_GAP"))
+
+    @property
+    def description(self) -> str:
+        """A one-line description of the rule."""
+        return (
+            f"warning: consecutive {self.kind.name} associations of a subscription leave a gap "
+            "of exactly one day (an inclusive end date read as exclusive?)"
+        )
+
+    def check(self, facts: Facts) -> Iterator[Finding]:
+        """Yield a warning per one-day gap between consecutive associations of ``kind``.
+
+        Args:
+            facts: the ledger's indexed records.
+
+        Returns:
+            An iterator of warnings naming both associations (the later one first).
+        """
+        one_day = dt.timedelta(days=1)
+        name = self.kind.name
+        for items in facts.by_subscription.values():
+            prev: Association | None = None
+            for a in items:
+                if a.kind is not self.kind:
+                    continue
+                if prev is not None and prev.end is not None and prev.end + one_day == a.start:
+                    day = prev.end.isoformat()
+                    yield Finding(
+                        self.code,
+                        f"{prev.describe()} and {a.describe()} leave {day} without a {name}: "
+                        "end dates are exclusive (the first day no longer in effect); if the "
+                        "source's end dates are inclusive, the end should be "
+                        f"{a.start.isoformat()}",
+                        (a, prev),
+                        "warning",
+                    )
+                if prev is None or (a.end or _FOREVER) >= (prev.end or _FOREVER):
+                    prev = a
+
+
 @attrs.frozen
 class MaxDuration:
     """An association of ``kind`` may last at most ``limit`` (``end <= start + limit``).
 
     Open-ended associations are not checked here; pair with
-    [`RequiresEnd`][partner_of_record.rules.RequiresEnd] to refuse them.
+    [`RequiresEnd`][partner_of_record.rules.RequiresEnd] to refuse them. An association that
+    extends itself (``auto_extend_days > 0``, a GDAP relationship with ``autoExtendDuration``
+    P180D) may last past ``limit``: its own duration is at most ``limit`` and each extension
+    adds ``auto_extend_days`` (Microsoft Graph ``delegatedAdminRelationship``, read 2023-10:
+    "autoExtendDuration: The duration by which the validity of the relationship is
+    automatically extended ... Supported values are: P0D, PT0S, P180D"). Any end on or after
+    ``start + 1 day`` is then reachable, so it is accepted; ``GDAP_TOO_LONG`` stays for
+    relationships that do not extend and exceed ``limit``.
 
     Attributes:
         kind: the association kind limited (e.g. GDAP).
@@ -423,7 +596,7 @@ class MaxDuration:
         """
         limit = self.limit
         for a in facts.by_kind.get(self.kind, ()):
-            if a.end is not None:
+            if a.end is not None and not a.auto_extend_days:
                 latest = a.start + limit
                 if a.end > latest:
                     yield Finding(
@@ -451,6 +624,9 @@ def _describe_delta(delta: relativedelta) -> str:
 class RequiresEnd:
     """An association of ``kind`` must have an end date (it is time-bound by design).
 
+    An association that extends itself (``auto_extend_days > 0``) may be open-ended: it renews
+    until it is terminated.
+
     Attributes:
         kind: the association kind (e.g. GDAP).
         code: the finding code; defaults to ``"<KIND>_OPEN_ENDED"`` (``"GDAP_OPEN_ENDED"``).
@@ -474,7 +650,7 @@ class RequiresEnd:
             An iterator of findings naming the association.
         """
         for a in facts.by_kind.get(self.kind, ()):
-            if a.end is None:
+            if a.end is None and not a.auto_extend_days:
                 yield Finding(
                     self.code,
                     f"{a.describe()} has no end: {self.description}",
@@ -663,62 +839,128 @@ class RuleSet:
 _CUSTOMER_KINDS = (AssociationKind.DPOR, AssociationKind.DAP, AssociationKind.GDAP)
 _ADMIN_KINDS = (AssociationKind.DAP, AssociationKind.GDAP)
 
+CPOR_PER_SUBSCRIPTION_WORKLOADS: frozenset[Workload] = frozenset(
+    {
+        Workload.DYNAMICS_365,
+        Workload.DYNAMICS_CRM_ONLINE,
+        Workload.DYNAMICS_AX7,
+        Workload.BUSINESS_CENTRAL,
+        Workload.CUSTOMER_INSIGHTS,
+        Workload.POWER_PLATFORM,
+        Workload.POWER_APPS,
+        Workload.POWER_AUTOMATE,
+        Workload.POWER_BI,
+    }
+)
+"""Dynamics 365 and Power Platform workloads: a CPOR claim there is per subscription.
+
+Source: Partner Center, "Manage customer associations" (incentives-manage-customer-associations,
+October 2023): a CPOR is one partner per workload per tenant for Microsoft 365 workloads, but
+per subscription for Dynamics 365 and Power Platform. The Business Applications catalog entry
+credits CPOR per subscription for the same reason."""
+
+DPOR_WORKLOADS_2017: frozenset[Workload] = frozenset(
+    {
+        Workload.OFFICE_365,
+        Workload.MICROSOFT_365,
+        Workload.DYNAMICS_CRM_ONLINE,
+        Workload.DYNAMICS_365,
+        Workload.DYNAMICS_AX7,
+        Workload.INTUNE,
+        Workload.EMS,
+        Workload.AZURE,
+    }
+)
+"""DPOR workloads of 2017. The MPN 101 post (2017) lists "Office 365, CRM Online, Dynamics 365,
+AX7, Intune, EMS and Azure". Microsoft 365 (launched July 2017) bundles Office 365 and EMS and
+names its DPOR in the same admin portal, so it is included (our reading)."""
+
+DPOR_WORKLOADS_2023: frozenset[Workload] = frozenset(
+    {
+        Workload.AZURE,
+        Workload.MICROSOFT_365,
+        Workload.OFFICE_365,
+        Workload.TEAMS,
+        Workload.DYNAMICS_365,
+        Workload.BUSINESS_CENTRAL,
+        Workload.INTUNE,
+        Workload.EMS,
+    }
+)
+"""DPOR workloads of 2023. Partner Center's DPOR FAQ
+(learn.microsoft.com/partner-center/link-partner-id-for-azure-performance-pal-dpor, October
+2023): "We recommend assigning a partner of record to Azure subscriptions immediately. This
+capability is also enabled for Microsoft 365, Dynamics 365, Business Central, Intune, and
+Enterprise Mobility Suite subscriptions". Office 365 and Teams subscriptions are Microsoft 365
+subscriptions (our reading); Modern Work's Enterprise path (solutions-partner-modern-work,
+2023) scores DPOR on them."""
+
 _COMMON_RULES: tuple[Rule, ...] = (
     ExclusiveKind(AssociationKind.DPOR, "subscription"),
     KindNotOnWorkloads(_ADMIN_KINDS, (Workload.AZURE,), code="ADMIN_ON_AZURE"),
     RequiresEnd(AssociationKind.GDAP),
     MaxDuration(AssociationKind.GDAP, relativedelta(years=2)),
     GrantedBy(_CUSTOMER_KINDS, Actor.CUSTOMER),
-    ExclusiveKind(AssociationKind.CPOR, "tenant_workload"),
+    ExclusiveKind(
+        AssociationKind.CPOR, "tenant_workload", per_subscription=CPOR_PER_SUBSCRIPTION_WORKLOADS
+    ),
+    OneDayGap(AssociationKind.DPOR),
+    OneDayGap(AssociationKind.CPOR),
+)
+
+_COMMON_SOURCES = (
+    "GDAP limits: Microsoft Graph delegatedAdminRelationship (duration at most P730D, "
+    "autoExtendDuration P180D), read 2023-10; CPOR: Partner Center "
+    "incentives-manage-customer-associations (October 2023)"
 )
 
 MICROSOFT_2017 = RuleSet(
     name="Microsoft 2017",
-    rules=(
-        KindOnlyOnWorkloads(
-            AssociationKind.DPOR,
-            (
-                Workload.OFFICE_365,
-                Workload.DYNAMICS_CRM_ONLINE,
-                Workload.DYNAMICS_365,
-                Workload.DYNAMICS_AX7,
-                Workload.INTUNE,
-                Workload.EMS,
-                Workload.AZURE,
-            ),
-        ),
-        *_COMMON_RULES,
-    ),
+    rules=(KindOnlyOnWorkloads(AssociationKind.DPOR, DPOR_WORKLOADS_2017), *_COMMON_RULES),
     published=dt.date(2017, 1, 1),
-    source=(
-        "MPN 101: Getting credit for the cloud consumption you drive (2017); GDAP limits from "
-        "Microsoft Graph delegatedAdminRelationship; CPOR from Partner Center "
-        "incentives-manage-customer-associations (2023)"
-    ),
+    source=f"MPN 101: Getting credit for the cloud consumption you drive (2017); {_COMMON_SOURCES}",
 )
-"""Microsoft's rules as announced in 2017, with the later GDAP and CPOR rules.
+"""Microsoft's rules as announced in 2017 (the MPN competency era), with the later GDAP and CPOR
+rules.
 
-DPOR on Office 365, Dynamics CRM Online, Dynamics 365, AX7, Intune, EMS and Azure; one DPOR per
+DPOR on Office 365, Microsoft 365, Dynamics CRM Online, Dynamics 365, AX7, Intune, EMS and
+Azure ([`DPOR_WORKLOADS_2017`][partner_of_record.rules.DPOR_WORKLOADS_2017]); one DPOR per
 subscription at a time; DAP and GDAP not on Azure; GDAP has an end at most two years after its
-start; DPOR, DAP and GDAP are made by the customer; one CPOR partner per tenant and workload.
-The 2017 post is not dated to the day: ``published`` is the first day of 2017.
+start (unless it auto-extends); DPOR, DAP and GDAP are made by the customer; one CPOR partner per
+tenant and workload (per subscription on Dynamics 365 and Power Platform). The 2017 post is not
+dated to the day: ``published`` is the first day of 2017.
 """
 
 MICROSOFT_2023 = RuleSet(
     name="Microsoft 2023",
-    rules=(KindOnlyOnWorkloads(AssociationKind.DPOR, (Workload.AZURE,)), *_COMMON_RULES),
+    rules=(KindOnlyOnWorkloads(AssociationKind.DPOR, DPOR_WORKLOADS_2023), *_COMMON_RULES),
     published=dt.date(2023, 10, 1),
     source=(
         "https://learn.microsoft.com/partner-center/link-partner-id-for-azure-performance-pal-dpor"
-        " (October 2023)"
+        f" (October 2023, DPOR FAQ); {_COMMON_SOURCES}"
     ),
 )
-"""Microsoft's rules as published in Partner Center in October 2023: as 2017, DPOR on Azure only."""
+"""Microsoft's rules as published in Partner Center in October 2023 (the Solutions Partner era):
+as 2017, with DPOR on Azure, Microsoft 365 (Office 365, Teams), Dynamics 365, Business Central,
+Intune and EMS ([`DPOR_WORKLOADS_2023`][partner_of_record.rules.DPOR_WORKLOADS_2023])."""
 
-DEFAULT_RULES = MICROSOFT_2017
+MICROSOFT_ALL_ERAS = RuleSet(
+    name="Microsoft, all eras",
+    rules=(
+        KindOnlyOnWorkloads(AssociationKind.DPOR, DPOR_WORKLOADS_2017 | DPOR_WORKLOADS_2023),
+        *_COMMON_RULES,
+    ),
+    published=dt.date(2023, 10, 1),
+    source=f"the union of MICROSOFT_2017 and MICROSOFT_2023 ({MICROSOFT_2023.source})",
+)
+"""Both eras at once: DPOR on every workload either era allows it on. Use it for data that spans
+eras (a history from 2016 to today)."""
+
+DEFAULT_RULES = MICROSOFT_ALL_ERAS
 """The rule set a ledger uses unless told otherwise:
-[`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017], which accepts the historical DPORs on
-Microsoft 365 and Dynamics workloads. Pass ``rules=MICROSOFT_2023`` for the narrower current rules.
+[`MICROSOFT_ALL_ERAS`][partner_of_record.rules.MICROSOFT_ALL_ERAS], which accepts every
+historically valid DPOR (Dynamics CRM Online and AX7 from 2017, Business Central from the later
+FAQ). Pass ``rules=MICROSOFT_2017`` or ``rules=MICROSOFT_2023`` for one era's rules.
 """
 
 FINDING_CODES: Mapping[str, str] = types.MappingProxyType(
@@ -726,7 +968,13 @@ FINDING_CODES: Mapping[str, str] = types.MappingProxyType(
         **STRUCTURAL_CODES,
         **MICROSOFT_2017.codes,
         **MICROSOFT_2023.codes,
+        **MICROSOFT_ALL_ERAS.codes,
         "DPOR_WORKLOAD": "a DPOR on a workload the rule set does not allow DPOR on",
+        "DPOR_HANDOVER": (
+            "information (lenient loads): an open-ended DPOR was ended on the day a later DPOR "
+            "of another partner starts on the same subscription, as Ledger.name_dpor records a "
+            "change of DPOR"
+        ),
         "KIND_NOT_ON_WORKLOAD": "an association kind on a workload the rule does not allow it on",
     }
 )

@@ -5,24 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import html
-from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
-from itertools import chain
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
 
 from partner_of_record.attribution.errors import CurrencyMixError
 from partner_of_record.attribution.explain import credit_explanation, explain_partner
 from partner_of_record.attribution.kinds import kinds_mask, mask_kinds
 from partner_of_record.attribution.reconcile import Reconciliation, reconcile
 from partner_of_record.attribution.records import Credit, Unattributed
-from partner_of_record.attribution.spans import KEY_SHIFT
-from partner_of_record.attribution.store import Store
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Workload, month_days
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    from partner_of_record.attribution.engine import Result
 
 __all__ = ["FIELDS", "Credits"]
 
@@ -39,11 +42,8 @@ FIELDS: tuple[str, ...] = (
 )
 """The credit fields ``Credits.totals(by=...)`` can group by."""
 
-_ROW_FIELDS = frozenset(
-    ["subscription_id", "customer_id", "workload", "month", "service", "currency"]
-)
-
-Selection = Sequence[int]
+I64 = npt.NDArray[np.int64]
+_ROW_FIELDS = ("subscription_id", "customer_id", "workload", "month", "service", "currency")
 
 
 def _values(value: Any) -> frozenset[Any] | None:
@@ -56,7 +56,7 @@ def _values(value: Any) -> frozenset[Any] | None:
 
 
 def _decimal(minor: int, exponent: int) -> Decimal:
-    return Decimal(minor).scaleb(-exponent)
+    return Decimal(int(minor)).scaleb(-exponent)
 
 
 def _kinds_order(kinds: frozenset[Any] | None) -> tuple[int, list[str]]:
@@ -78,6 +78,10 @@ _ORDER: dict[str, Callable[[Any], Any]] = {
 first, enums by value, kinds by their sorted values; other fields sort as they are."""
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _ordered(result: dict[Any, Decimal], fields: tuple[str, ...]) -> dict[Any, Decimal]:
     """Return ``result`` ordered by key (one sort key per group, not per credit)."""
     orders = [_ORDER.get(f) for f in fields]
@@ -97,19 +101,49 @@ def _ordered(result: dict[Any, Decimal], fields: tuple[str, ...]) -> dict[Any, D
         return result
 
 
-def _same(value: Any) -> Any:
-    return value
+def _summable(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``values``, as Python integers when an int64 sum of them could overflow."""
+    if values.dtype == object or not len(values):
+        return values
+    if int(np.abs(values).max()) * len(values) >= 1 << 63:
+        return values.astype(object)
+    return values
+
+
+def _sum(values: npt.NDArray[Any]) -> int:
+    """The exact sum of integer values."""
+    values = _summable(values)
+    if values.dtype == object:
+        return int(sum(values.tolist()))
+    return int(values.sum())
+
+
+def _group_sums(key: I64, values: npt.NDArray[Any]) -> tuple[I64, npt.NDArray[Any]]:
+    """The distinct keys, ascending, and the exact sum of ``values`` per key."""
+    values = _summable(values)
+    if not len(key):
+        return key, values[:0]
+    top = int(key.max())
+    if int(key.min()) >= 0 and top < 4 * len(key) + 1024:  # dense codes: scatter-add
+        sums = np.zeros(top + 1, dtype=values.dtype)
+        seen = np.zeros(top + 1, dtype=bool)
+        np.add.at(sums, key, values)
+        seen[key] = True
+        found = np.flatnonzero(seen)
+        return found.astype(np.int64), sums[found]
+    order = np.argsort(key)
+    ks = key[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    return ks[starts], np.add.reduceat(values[order], starts)
 
 
 class Credits:
     """The credits of one attribution run, or a filtered part of them.
 
-    Credits are stored column-wise (row index, partner index, integer minor units, kinds mask);
-    the columns are built the first time they are needed (``totals(by="partner_id")``,
-    ``total()``, ``len()`` and ``unattributed_total()`` of unfiltered credits are computed per
-    plan without them) and [`Credit`][partner_of_record.Credit] objects only when iterated.
-    Filtering returns a new ``Credits`` that shares the columns; filtering by partner reads a
-    per-partner index built once.
+    Credits are stored column-wise (row, partner, kinds mask and integer minor units, as numpy
+    arrays): filtering is a mask, totals are group sums over integer codes, and
+    [`Credit`][partner_of_record.Credit] objects and their explanations are made only when
+    iterated or explained. Filtering returns a new ``Credits`` that shares the columns.
 
     Amounts in different currencies are never added together: ``total`` and ``totals`` raise
     [`CurrencyMixError`][partner_of_record.CurrencyMixError] when a selection holds
@@ -121,11 +155,11 @@ class Credits:
         unattributed: the parts of usage rows nobody was credited with.
     """
 
-    __slots__ = ("_c", "_partial", "_rows", "_store", "_u")
-    _store: Store
-    _c: Selection | None
-    _u: Selection | None
-    _rows: Selection
+    __slots__ = ("_c", "_partial", "_r", "_rows", "_u")
+    _r: Result
+    _c: I64 | None
+    _u: I64 | None
+    _rows: I64 | None
     _partial: bool
 
     def __init__(self) -> None:
@@ -134,18 +168,11 @@ class Credits:
 
     @classmethod
     def _make(
-        cls,
-        store: Store,
-        cidx: Selection | None,
-        uidx: Selection | None,
-        rows: Selection,
-        *,
-        partial: bool,
+        cls, r: Result, cidx: I64 | None, uidx: I64 | None, rows: I64 | None, *, partial: bool
     ) -> Credits:
-        """``cidx``/``uidx`` of ``None`` select every credit/unattributed part of the store,
-        without building the credit columns until they are needed."""
+        """``None`` selects every credit / unattributed part / row of the run."""
         self = object.__new__(cls)
-        self._store = store
+        self._r = r
         self._c = cidx
         self._u = uidx
         self._rows = rows
@@ -153,91 +180,130 @@ class Credits:
         return self
 
     @classmethod
-    def _from_store(cls, store: Store) -> Credits:
-        return cls._make(store, None, None, range(len(store.rows)), partial=False)
+    def _from_result(cls, r: Result) -> Credits:
+        return cls._make(r, None, None, None, partial=False)
+
+    # ------------------------------------------------------------------ selections
 
     @property
-    def _cidx(self) -> Selection:
-        """The selected credit indices (builds the credit columns when all are selected)."""
-        return range(len(self._store.c_row)) if self._c is None else self._c
+    def _cidx(self) -> I64:
+        if self._c is None:
+            return np.arange(len(self._r.alloc.c_row), dtype=np.int64)
+        return self._c
 
     @property
-    def _uidx(self) -> Selection:
-        """The selected unattributed parts' indices."""
-        return range(len(self._store.u_row)) if self._u is None else self._u
+    def _uidx(self) -> I64:
+        if self._u is None:
+            return np.arange(len(self._r.alloc.u_row), dtype=np.int64)
+        return self._u
+
+    @property
+    def _rowidx(self) -> I64:
+        if self._rows is None:
+            return np.arange(self._r.n_rows, dtype=np.int64)
+        return self._rows
+
+    def _col(self, column: npt.NDArray[Any], which: I64 | None) -> npt.NDArray[Any]:
+        return column if which is None else column[which]
 
     # ------------------------------------------------------------------ basic access
 
     @property
     def policy(self) -> Any:
         """The policy that produced the credits."""
-        return self._store.policy
+        return self._r.policy
 
     @property
     def ledger(self) -> Ledger:
         """The ledger the credits were computed from."""
-        return self._store.ledger
+        return self._r.ledger
 
     def __len__(self) -> int:
-        return self._store.credit_count() if self._c is None else len(self._c)
+        return len(self._r.alloc.c_row) if self._c is None else len(self._c)
 
     def __bool__(self) -> bool:
         return len(self) > 0
 
     def __iter__(self) -> Iterator[Credit]:
-        for c in self._cidx:
+        for c in self._cidx.tolist():
             yield self._credit(c)
 
     def __repr__(self) -> str:
-        return (
-            f"<Credits policy={self._store.policy_name} credits={len(self)} "
-            f"unattributed={self._unattributed_count()}>"
-        )
+        n_u = len(self._r.alloc.u_row) if self._u is None else len(self._u)
+        return f"<Credits policy={self._r.policy_name} credits={len(self)} unattributed={n_u}>"
 
     def _credit(self, c: int) -> Credit:
-        s = self._store
-        r = s.c_row[c]
-        p = s.c_partner[c]
-        u = s.rows[r]
-        sub = s.ledger.subscription(u.subscription_id)
-        plan = s.row_plan[r]
-        ci = s.row_cur[r]
+        r = self._r
+        a = r.alloc
+        row = int(a.c_row[c])
+        p = int(a.c_partner[c])
+        u = r.usage(row)
+        sub = r.ledger.subscription(u.subscription_id)
         return Credit(
-            partner_id=s.partners[p],
+            partner_id=a.partners[p],
             subscription_id=u.subscription_id,
             customer_id=sub.customer_id,
             workload=sub.workload,
             month=u.month,
             service=u.service,
             currency=u.currency,
-            amount=_decimal(s.c_minor[c], s.exponents[ci]),
-            kinds=mask_kinds(s.c_kinds[c]),
-            share=plan.share(p),
-            explanation=credit_explanation(s, r, p),
+            amount=_decimal(a.c_minor[c], r.exponents[int(r.cur[row])]),
+            kinds=mask_kinds(int(a.c_kinds[c])),
+            share=r.share(row, p),
+            explanation=credit_explanation(r, row, p),
         )
-
-    def _unattributed_count(self) -> int:
-        return self._store.unattributed_count() if self._u is None else len(self._u)
 
     @property
     def unattributed(self) -> tuple[Unattributed, ...]:
         """The parts of usage rows that no partner was credited with, in row order."""
-        s = self._store
+        r = self._r
+        a = r.alloc
         out = []
-        for i in self._uidx:
-            r = s.u_row[i]
-            u = s.rows[r]
-            days = s.unattributed_days(r)
+        for i in self._uidx.tolist():
+            row = int(a.u_row[i])
+            u = r.usage(row)
+            days = r.unattributed_days(row)
             md = month_days(u.month)
             if days == 0:
-                reason = f"the policy {s.policy_name} left part of the amount to nobody"
+                reason = f"the policy {r.policy_name} left part of the amount to nobody"
             elif days == md:
                 reason = "no partner credited on any day of the month"
             else:
                 reason = f"no partner credited on {days} of {md} days"
-            amount = _decimal(s.u_minor[i], s.exponents[s.row_cur[r]])
+            amount = _decimal(a.u_minor[i], r.exponents[int(r.cur[row])])
             out.append(Unattributed(u, amount, days, reason))
         return tuple(out)
+
+    # ------------------------------------------------------------------ row fields
+
+    def _row_codes(self, field: str) -> tuple[I64, list[Any]]:
+        """Each row's code for a row field, and the values the codes stand for (cached)."""
+        r = self._r
+        key = ("codes", field)
+        found: tuple[I64, list[Any]] | None = r.cache.get(key)
+        if found is not None:
+            return found
+        t = r.table
+        if field == "subscription_id":
+            found = (r.row_array(t.sub), list(t.sub_ids))
+        elif field == "service":
+            found = (r.row_array(t.service), list(t.services))
+        elif field == "currency":
+            found = (r.cur, list(t.currencies))
+        elif field == "month":
+            months = r.row_array(t.month)
+            lo = int(months.min()) if len(months) else 0
+            top = int(months.max()) - lo + 1 if len(months) else 0
+            found = (months - lo, [dt.date.fromordinal(lo + i) for i in range(top)])
+        else:  # customer_id, workload: through the subscription
+            subs = [r.ledger.subscription(s) for s in t.sub_ids]
+            index: dict[Any, int] = {}
+            codes = np.array(
+                [index.setdefault(getattr(s, field), len(index)) for s in subs], dtype=np.int64
+            )
+            found = (codes[r.row_array(t.sub)] if len(codes) else r.row_array(t.sub), list(index))
+        r.cache[key] = found
+        return found
 
     # ------------------------------------------------------------------ filtering
 
@@ -277,8 +343,9 @@ class Credits:
         Returns:
             A new ``Credits`` sharing this one's columns.
         """
-        s = self._store
-        row_tests: list[tuple[list[Any], frozenset[Any]]] = []
+        r = self._r
+        a = r.alloc
+        rowmask: npt.NDArray[np.bool_] | None = None
         for field, value in (
             ("customer_id", customer_id),
             ("subscription_id", subscription_id),
@@ -287,49 +354,56 @@ class Credits:
             ("currency", currency),
         ):
             wanted = _values(value)
-            if wanted is not None:
-                row_tests.append((s.row_values(field), wanted))
-        rowmask: bytearray | None = None
-        if row_tests or start is not None or end is not None:
-            months = s.row_values("month")
-            rowmask = bytearray(len(s.rows))
-            for r in self._rows:
-                m = months[r]
-                if (start is not None and m < start) or (end is not None and m >= end):
-                    continue
-                if all(values[r] in wanted for values, wanted in row_tests):
-                    rowmask[r] = 1
+            if wanted is None:
+                continue
+            codes, values = self._row_codes(field)
+            lut = np.array([v in wanted for v in values] + [False], dtype=bool)
+            m = lut[codes] if len(codes) else np.zeros(0, dtype=bool)
+            rowmask = m if rowmask is None else rowmask & m
+        if start is not None or end is not None:
+            months = r.row_array(r.table.month)
+            m = np.ones(len(months), dtype=bool)
+            if start is not None:
+                m &= months >= start.toordinal()
+            if end is not None:
+                m &= months < end.toordinal()
+            rowmask = m if rowmask is None else rowmask & m
+        if rowmask is not None and self._rows is not None:
+            inside = np.zeros(r.n_rows, dtype=bool)
+            inside[self._rows] = True
+            rowmask &= inside
         pset = _values(partner_id)
         kset = _values(kind)
         if rowmask is None and pset is None and kset is None:
-            return Credits._make(s, self._c, self._u, self._rows, partial=self._partial)
-        c_row, c_key = s.c_row, s.c_key
-        cidx: Iterable[int] = self._cidx
+            return Credits._make(r, self._c, self._u, self._rows, partial=self._partial)
+        cidx = self._cidx
+        keep = np.ones(len(cidx), dtype=bool)
         if pset is not None:
-            ids = s.partner_ids()
-            pidx = {ids[p] for p in pset if p in ids}
-            if self._c is None:  # every credit: read the per-partner index
-                index = s.by_partner()
-                found = [index[p] for p in sorted(pidx) if p in index]
-                cidx = found[0] if len(found) == 1 else sorted(chain.from_iterable(found))
-            else:
-                cidx = [c for c in cidx if c_key[c] >> KEY_SHIFT in pidx]
+            lut = np.array([p in pset for p in a.partners] + [False], dtype=bool)
+            keep &= lut[a.c_partner[cidx]]
         if rowmask is not None:
-            cidx = [c for c in cidx if rowmask[c_row[c]]]
+            keep &= rowmask[a.c_row[cidx]]
         if kset is not None:
-            kmask = kinds_mask(set(kset))
-            cidx = [c for c in cidx if c_key[c] & kmask]
+            keep &= (a.c_kinds[cidx] & kinds_mask(set(kset))) != 0
         partial = self._partial or pset is not None or kset is not None
-        uidx: Iterable[int] = self._uidx
-        rows: Iterable[int] = self._rows
+        uidx = self._uidx
+        rows = self._rows
         if rowmask is not None:
-            uidx = [i for i in uidx if rowmask[s.u_row[i]]]
-            rows = [r for r in rows if rowmask[r]]
+            uidx = uidx[rowmask[a.u_row[uidx]]]
+            rows = np.flatnonzero(rowmask).astype(np.int64)
         if pset is not None or kset is not None:
-            uidx = []
-        return Credits._make(s, _freeze(cidx), _freeze(uidx), _freeze(rows), partial=partial)
+            uidx = uidx[:0]
+        return Credits._make(r, cidx[keep], uidx, rows, partial=partial)
 
     # ------------------------------------------------------------------ totals
+
+    def _currency_codes(self) -> I64:
+        """The currency codes present among the selected credits."""
+        r = self._r
+        if len(r.currencies) <= 1:
+            return np.arange(len(r.currencies) if len(self) else 0, dtype=np.int64)
+        cur = r.cur[self._col(r.alloc.c_row, self._c)]
+        return np.flatnonzero(np.bincount(cur, minlength=len(r.currencies))).astype(np.int64)
 
     def currencies(self) -> frozenset[str]:
         """Return the currencies of the credits in this collection.
@@ -337,15 +411,8 @@ class Credits:
         Returns:
             The ISO 4217 codes; empty when there is no credit.
         """
-        s = self._store
-        if self._c is None:
-            counts = s.summary().credit_counts
-            return frozenset(c for c, n in zip(s.currencies, counts, strict=True) if n)
-        if len(s.currencies) == 1:
-            return frozenset(s.currencies) if len(self._c) else frozenset()
-        row_cur, c_row = s.row_cur, s.c_row
-        found = {row_cur[c_row[c]] for c in self._c}
-        return frozenset(s.currencies[i] for i in found)
+        names = self._r.currencies
+        return frozenset(names[i] for i in self._currency_codes().tolist())
 
     def partners(self) -> frozenset[PartnerId]:
         """Return the ids of the partners credited in this collection.
@@ -353,12 +420,11 @@ class Credits:
         Returns:
             The partner ids; empty when there is no credit.
         """
-        s = self._store
-        if self._c is None:
-            return frozenset(s.partners[p] for per in s.summary().credited for p in per)
-        c_key = s.c_key
-        keys = {c_key[c] for c in self._c}
-        return frozenset(s.partners[i] for i in {k >> KEY_SHIFT for k in keys})
+        a = self._r.alloc
+        used = np.flatnonzero(
+            np.bincount(self._col(a.c_partner, self._c), minlength=len(a.partners))
+        )
+        return frozenset(a.partners[i] for i in used.tolist())
 
     def total(
         self,
@@ -391,62 +457,22 @@ class Credits:
         Raises:
             CurrencyMixError: the selection holds amounts in several currencies.
         """
-        others = (customer_id, subscription_id, workload, kind, service, currency, start, end)
-        if self._c is None and partner_id is not None and all(v is None for v in others):
-            return self._partner_total(_values(partner_id) or frozenset())
-        sel = self.filter(partner_id, *others)
-        if sel._c is None:
-            summary = sel._store.summary()
-            per_currency = [sum(per.values()) for per in summary.credited]
-            return sel._summed(summary.credit_counts, per_currency)
-        return sel._sum(sel._c, sel._store.c_minor, sel._store.c_row)
-
-    def _partner_total(self, partners: frozenset[PartnerId]) -> Decimal:
-        """The total of some partners over every credit, read from the per-partner totals."""
-        s = self._store
-        ids = s.partner_ids()
-        wanted = [ids[p] for p in partners if p in ids]
-        counts: list[int] = []
-        totals: list[int] = []
-        for per in s.summary().credited:
-            found = [per[p] for p in wanted if p in per]
-            counts.append(len(found))
-            totals.append(sum(found))
-        return self._summed(counts, totals)
-
-    def _summed(self, counts: Sequence[int], totals: Sequence[int]) -> Decimal:
-        """The total of per-currency sums (``counts``: how many amounts each sum holds)."""
-        s = self._store
-        used = [i for i, n in enumerate(counts) if n]
-        if not used:
+        sel = self.filter(
+            partner_id, customer_id, subscription_id, workload, kind, service, currency, start, end
+        )
+        used = sel._currency_codes()
+        r = sel._r
+        if not len(used):
             return Decimal("0")
         if len(used) > 1:
-            raise CurrencyMixError(s.currencies[i] for i in used)
-        return _decimal(totals[used[0]], s.exponents[used[0]])
-
-    def _sum(self, idx: Selection, minor: Sequence[int], row_of: Sequence[int]) -> Decimal:
-        """The total of ``minor[i]`` for ``i`` in ``idx`` (``row_of[i]``: its row)."""
-        s = self._store
-        n = len(s.currencies)
-        counts, totals = [0] * n, [0] * n
-        if n == 1:
-            counts[0] = len(idx)
-            whole = isinstance(idx, range) and idx.step == 1 and len(idx) == len(minor)
-            totals[0] = sum(minor) if whole else sum(minor[i] for i in idx)
-        elif n > 1:
-            row_cur = s.row_cur
-            for i in idx:
-                cur = row_cur[row_of[i]]
-                counts[cur] += 1
-                totals[cur] += minor[i]
-        return self._summed(counts, totals)
+            raise CurrencyMixError(r.currencies[i] for i in used.tolist())
+        return _decimal(_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])])
 
     def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:
         """Return the total credited amount per value of one or several credit fields.
 
-        Computed over the columns, without building one ``Credit`` per credit (and, for
-        ``"partner_id"`` over unfiltered credits, per plan rather than per credit). The result
-        is ordered by key.
+        Computed as group sums over the columns' integer codes, without building one
+        ``Credit`` per credit. The result is ordered by key.
 
         Args:
             by: a credit field (see ``FIELDS``: ``"partner_id"``, ``"customer_id"``,
@@ -468,91 +494,84 @@ class Credits:
             if f not in FIELDS:
                 msg = f"totals(by=...): {f!r} is not a credit field (one of {', '.join(FIELDS)})"
                 raise ValueError(msg)
-        if self._c is None and fields in (("partner_id",), ("partner_id", "currency")):
-            return self._partner_totals(by_currency=len(fields) == 2)
-        s = self._store
-        cidx = self._cidx
-        c_row, c_key, c_minor = s.c_row, s.c_key, s.c_minor
-        multi = len(s.currencies) > 1
-        if multi:
-            row_cur = s.row_cur
-            curs = {row_cur[c_row[c]] for c in cidx}
-            multi = len(curs) > 1
-            if multi and "currency" not in fields:
-                raise CurrencyMixError(s.currencies[i] for i in curs)
-            single = curs.pop() if len(curs) == 1 else 0
-        else:
-            single = 0
-        acc: dict[Any, int] = {}
-        get = acc.get
-        if fields == ("partner_id",) and not multi:
-            # sum per packed key (partner and kinds), then fold the kinds away
-            if isinstance(cidx, range) and len(cidx) == len(c_minor):
-                for k, m in zip(c_key, c_minor, strict=True):
-                    acc[k] = get(k, 0) + m
+        r = self._r
+        a = r.alloc
+        used = self._currency_codes()
+        if len(used) > 1 and "currency" not in fields:
+            raise CurrencyMixError(r.currencies[i] for i in used.tolist())
+        if not len(self):
+            return {}
+        rows = self._col(a.c_row, self._c)
+        minor = self._col(a.c_minor, self._c)
+        if "share" in fields:
+            return self._totals_slow(fields)
+        codes: list[I64] = []
+        decoders: list[Callable[[int], Any]] = []
+        for f in fields:
+            if f == "partner_id":
+                codes.append(self._col(a.c_partner, self._c))
+                decoders.append(a.partners.__getitem__)
+            elif f == "kinds":
+                codes.append(self._col(a.c_kinds, self._c))
+                decoders.append(mask_kinds)
             else:
-                for c in cidx:
-                    k = c_key[c]
-                    acc[k] = get(k, 0) + c_minor[c]
-            per_partner: dict[int, int] = {}
-            for k, m in acc.items():
-                p = k >> KEY_SHIFT
-                per_partner[p] = per_partner.get(p, 0) + m
-            names = s.partners
-            exp = s.exponents[single] if s.currencies else 0
-            return dict(sorted((names[p], _decimal(m, exp)) for p, m in per_partner.items()))
-        keyers = [self._keyer(f) for f in fields]
-        if len(keyers) == 1:
-            key1 = keyers[0]
-            for c in cidx:
-                one = key1(c)
-                acc[one] = get(one, 0) + c_minor[c]
-        else:
-            for c in cidx:
-                many = tuple(kf(c) for kf in keyers)
-                acc[many] = get(many, 0) + c_minor[c]
+                row_codes, values = self._row_codes(f)
+                codes.append(row_codes[rows])
+                decoders.append(values.__getitem__)
+        sizes = [int(c.max()) + 1 for c in codes]
+        width = 1
+        for s in sizes:
+            width *= s
+        if width < 1 << 62:
+            key = np.zeros(len(rows), dtype=np.int64)
+            for c, s in zip(codes, sizes, strict=True):
+                key = key * s + c
+            keys, sums = _group_sums(key, minor)
+            parts = []
+            rest = keys
+            for s in reversed(sizes):
+                parts.append(rest % s)
+                rest = rest // s
+            parts.reverse()
+        else:  # pragma: no cover - needs more than 2^62 combinations
+            stacked = np.stack(codes, axis=1)
+            uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            keys, sums = _group_sums(inverse.ravel().astype(np.int64), minor)
+            parts = [uniq[:, i] for i in range(len(codes))]
+        decoded = [[dec(int(v)) for v in p.tolist()] for dec, p in zip(decoders, parts, strict=True)]
+        cur_pos = fields.index("currency") if "currency" in fields else -1
+        exps = dict(zip(r.currencies, r.exponents, strict=True))
+        single = r.exponents[int(used[0])] if len(used) else 0
         result: dict[Any, Decimal] = {}
-        if multi:
-            cur_pos = fields.index("currency")
-            exps = dict(zip(s.currencies, s.exponents, strict=True))
-            for k, m in acc.items():
-                cur = k[cur_pos] if isinstance(k, tuple) else k
-                result[k] = _decimal(m, exps[cur])
-        else:
-            exp = s.exponents[single] if s.currencies else 0
-            result = {k: _decimal(m, exp) for k, m in acc.items()}
+        for i, total in enumerate(sums.tolist()):
+            k = tuple(d[i] for d in decoded)
+            exp = exps[k[cur_pos]] if cur_pos >= 0 else single
+            result[k if len(fields) > 1 else k[0]] = _decimal(total, exp)
         return _ordered(result, fields)
 
-    def _partner_totals(self, *, by_currency: bool) -> dict[Any, Decimal]:
-        """``totals(by="partner_id")`` (or ``("partner_id", "currency")``) of every credit,
-        from the per-plan summary."""
-        s = self._store
-        summary = s.summary()
-        used = [i for i, n in enumerate(summary.credit_counts) if n]
-        if len(used) > 1 and not by_currency:
-            raise CurrencyMixError(s.currencies[i] for i in used)
-        names = s.partners
-        out: list[tuple[Any, Decimal]] = []
-        for ci in used:
-            exp, cur = s.exponents[ci], s.currencies[ci]
-            for p, m in summary.credited[ci].items():
-                out.append(((names[p], cur) if by_currency else names[p], _decimal(m, exp)))
-        return dict(sorted(out))
-
-    def _keyer(self, field: str) -> Callable[[int], Any]:
-        s = self._store
-        c_row = s.c_row
-        if field == "partner_id":
-            names, c_partner = s.partners, s.c_partner
-            return lambda c: names[c_partner[c]]
-        if field == "kinds":
-            c_kinds = s.c_kinds
-            return lambda c: mask_kinds(c_kinds[c])
-        if field == "share":
-            c_partner, plans = s.c_partner, s.row_plan
-            return lambda c: plans[c_row[c]].share(c_partner[c])
-        values = s.row_values(field)
-        return lambda c: values[c_row[c]]
+    def _totals_slow(self, fields: tuple[str, ...]) -> dict[Any, Decimal]:
+        """Totals by fields that include ``share`` (a Fraction per credit), in Python."""
+        r = self._r
+        a = r.alloc
+        acc: dict[Any, int] = {}
+        exps: dict[Any, int] = {}
+        for c in self._cidx.tolist():
+            row, p = int(a.c_row[c]), int(a.c_partner[c])
+            values = []
+            for f in fields:
+                if f == "partner_id":
+                    values.append(a.partners[p])
+                elif f == "kinds":
+                    values.append(mask_kinds(int(a.c_kinds[c])))
+                elif f == "share":
+                    values.append(r.share(row, p))
+                else:
+                    codes, names = self._row_codes(f)
+                    values.append(names[int(codes[row])])
+            k = tuple(values) if len(fields) > 1 else values[0]
+            acc[k] = acc.get(k, 0) + int(a.c_minor[c])
+            exps[k] = r.exponents[int(r.cur[row])]
+        return _ordered({k: _decimal(m, exps[k]) for k, m in acc.items()}, fields)
 
     def unattributed_total(self, currency: str | None = None) -> Decimal:
         """Return the total amount nobody was credited with.
@@ -566,18 +585,21 @@ class Credits:
         Raises:
             CurrencyMixError: ``currency`` is not given and the parts are in several currencies.
         """
-        s = self._store
-        if self._u is None:
-            summary = s.summary()
-            counts, totals = summary.unattributed_counts, summary.unattributed
-            if currency is not None:
-                keep = [c == currency for c in s.currencies]
-                counts = [n if k else 0 for n, k in zip(counts, keep, strict=True)]
-            return self._summed(counts, totals)
-        idx: Selection = self._u
+        r = self._r
+        a = r.alloc
+        uidx = self._uidx
+        cur = r.cur[a.u_row[uidx]]
         if currency is not None:
-            idx = [i for i in idx if s.rows[s.u_row[i]].currency == currency]
-        return self._sum(idx, s.u_minor, s.u_row)
+            if currency not in r.currencies:
+                return Decimal("0")
+            keep = cur == r.currencies.index(currency)
+            uidx, cur = uidx[keep], cur[keep]
+        if not len(uidx):
+            return Decimal("0")
+        used = np.flatnonzero(np.bincount(cur, minlength=len(r.currencies)))
+        if len(used) > 1:
+            raise CurrencyMixError(r.currencies[i] for i in used.tolist())
+        return _decimal(_sum(a.u_minor[uidx]), r.exponents[int(used[0])])
 
     # ------------------------------------------------------------------ explanation, checks
 
@@ -612,7 +634,7 @@ class Credits:
         sel = self.filter(
             partner_id, customer_id, subscription_id, workload, kind, service, currency, start, end
         )
-        return explain_partner(sel._store, partner_id, sel._cidx)
+        return explain_partner(sel._r, partner_id, sel._cidx.tolist())
 
     def reconcile(self) -> Reconciliation:
         """Check, from the stored credits, that every input amount is accounted for.
@@ -630,9 +652,46 @@ class Credits:
             A [`Reconciliation`][partner_of_record.Reconciliation] with per-row and per-currency
             lines.
         """
-        return reconcile(self._store, self._cidx, self._uidx, self._rows, partial=self._partial)
+        return reconcile(self._r, self._cidx, self._uidx, self._rowidx, partial=self._partial)
 
-    def to_pandas(self) -> pd.DataFrame:
+    # ------------------------------------------------------------------ frames
+
+    def _frame_columns(self) -> dict[str, Any]:
+        """The credit columns as numpy arrays and value lists (no ``Credit`` objects)."""
+        r = self._r
+        a = r.alloc
+        cidx = self._cidx
+        rows = a.c_row[cidx]
+
+        def per_row(field: str) -> list[Any]:
+            codes, values = self._row_codes(field)
+            lut = np.array(values + [None], dtype=object)
+            out: list[Any] = lut[codes[rows]].tolist()
+            return out
+
+        partners = np.array(list(a.partners) + [""], dtype=object)
+        kinds = a.c_kinds[cidx]
+        kind_text = {int(m): _kinds_text(int(m)) for m in np.unique(kinds).tolist()}
+        return {
+            "partner_id": partners[a.c_partner[cidx]].tolist(),
+            "subscription_id": per_row("subscription_id"),
+            "customer_id": per_row("customer_id"),
+            "workload": [w.value for w in per_row("workload")],
+            "month": per_row("month"),
+            "service": per_row("service"),
+            "currency": per_row("currency"),
+            "minor": a.c_minor[cidx],
+            "exponent": np.array(r.exponents + (0,), dtype=np.int64)[r.cur[rows]]
+            if len(rows)
+            else np.zeros(0, dtype=np.int64),
+            "kinds": [kind_text[int(m)] for m in kinds.tolist()],
+            "share": [
+                r.share(int(row), int(p))
+                for row, p in zip(rows.tolist(), a.c_partner[cidx].tolist(), strict=True)
+            ],
+        }
+
+    def to_pandas(self, *, numeric: bool = False) -> pd.DataFrame:
         """Return one row per credit, in iteration order (needs the ``pandas`` extra).
 
         The columns are the [`Credit`][partner_of_record.Credit] fields but ``explanation``:
@@ -642,46 +701,105 @@ class Credits:
         and joined by commas, e.g. ``"dpor,pal"``) and ``share`` (an exact ``Fraction``). Built
         from the columns, without making ``Credit`` objects.
 
+        Args:
+            numeric: give ``amount`` as ``float64`` and ``month`` as a monthly
+                ``pandas.Period`` (for plotting and quick analysis; the amounts are then no
+                longer exact) and ``share`` as a float.
+
         Returns:
             A ``pandas.DataFrame`` with those columns (and no row when there is no credit).
 
         Raises:
-            ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).
+            ImportError: pandas is not installed (``pip install pandas (the [pandas] extra)``).
         """
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
-                "Credits.to_pandas needs pandas: pip install 'partner-of-record[pandas]'"
+                "Credits.to_pandas needs pandas: pip install pandas (the [pandas] extra)"
             ) from exc
-        s = self._store
-        cidx = self._cidx
-        c_row, c_partner, c_kinds, c_minor = s.c_row, s.c_partner, s.c_kinds, s.c_minor
-        rows = [c_row[c] for c in cidx]
-        partners = [c_partner[c] for c in cidx]
-        row_cur, plans = s.row_cur, s.row_plan
+        cols = self._frame_columns()
+        minor, exps = cols.pop("minor"), cols.pop("exponent")
+        if numeric:
+            cols["amount"] = [int(m) / 10 ** int(e) for m, e in zip(minor, exps, strict=True)]
+            cols["share"] = [float(s) for s in cols["share"]]
+        else:
+            cols["amount"] = [
+                _decimal(int(m), int(e)) for m, e in zip(minor.tolist(), exps.tolist(), strict=True)
+            ]
+        order = ["partner_id", "subscription_id", "customer_id", "workload", "month"]
+        order += ["service", "currency", "amount", "kinds", "share"]
+        frame = pd.DataFrame({k: cols[k] for k in order}, columns=order)
+        frame["service"] = pd.Series(cols["service"], dtype=object)  # keep None, not NaN
+        if numeric:
+            frame["amount"] = frame["amount"].astype("float64")
+            frame["month"] = pd.PeriodIndex(
+                [pd.Period(m, freq="M") for m in cols["month"]], freq="M"
+            )
+        return frame
 
-        def per_row(field: str) -> list[Any]:
-            values = s.row_values(field)
-            return [values[r] for r in rows]
+    def to_arrow(self) -> pa.Table:
+        """Return one row per credit as a pyarrow Table (needs the ``arrow`` extra).
 
-        columns: dict[str, list[Any]] = {
-            "partner_id": [s.partners[p] for p in partners],
-            "subscription_id": per_row("subscription_id"),
-            "customer_id": per_row("customer_id"),
-            "workload": [w.value for w in per_row("workload")],
-            "month": per_row("month"),
-            "service": per_row("service"),
-            "currency": per_row("currency"),
-            "amount": [
-                _decimal(c_minor[c], s.exponents[row_cur[r]])
-                for c, r in zip(cidx, rows, strict=True)
-            ],
-            "kinds": [_kinds_text(c_kinds[c]) for c in cidx],
-            "share": [plans[r].share(p) for r, p in zip(rows, partners, strict=True)],
-        }
-        frame = pd.DataFrame(columns, columns=list(columns))
-        frame["service"] = pd.Series(columns["service"], dtype=object)  # keep None, not NaN
+        Columns as in [`to_pandas`][partner_of_record.Credits.to_pandas]; ``month`` is a
+        ``date32``, ``amount`` an exact ``decimal128(38, s)`` where ``s`` is the largest
+        minor-unit exponent of the currencies present, ``amount_minor`` the integer minor units
+        of the row's currency, and ``share`` the exact fraction as text (``"1/3"``).
+
+        Returns:
+            The table.
+
+        Raises:
+            ImportError: pyarrow is not installed (``pip install pyarrow (the [arrow] extra)``).
+        """
+        try:
+            import pyarrow as pa
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Credits.to_arrow needs pyarrow: pip install pyarrow (the [arrow] extra)"
+            ) from exc
+        cols = self._frame_columns()
+        minor, exps = cols.pop("minor"), cols.pop("exponent")
+        scale = int(exps.max()) if len(exps) else 2
+        amounts = [
+            _decimal(int(m), int(e)) for m, e in zip(minor.tolist(), exps.tolist(), strict=True)
+        ]
+        return pa.table(
+            {
+                "partner_id": pa.array(cols["partner_id"], pa.string()),
+                "subscription_id": pa.array(cols["subscription_id"], pa.string()),
+                "customer_id": pa.array(cols["customer_id"], pa.string()),
+                "workload": pa.array(cols["workload"], pa.string()),
+                "month": pa.array(cols["month"], pa.date32()),
+                "service": pa.array(cols["service"], pa.string()),
+                "currency": pa.array(cols["currency"], pa.string()),
+                "amount": pa.array(amounts, pa.decimal128(38, scale)),
+                "amount_minor": pa.array([int(m) for m in minor.tolist()], pa.int64()),
+                "kinds": pa.array(cols["kinds"], pa.string()),
+                "share": pa.array([str(s) for s in cols["share"]], pa.string()),
+            }
+        )
+
+    def to_polars(self) -> pl.DataFrame:
+        """Return one row per credit as a polars DataFrame, through Arrow.
+
+        Needs the ``polars`` and ``arrow`` extras; the columns are those of
+        [`to_arrow`][partner_of_record.Credits.to_arrow].
+
+        Returns:
+            The frame.
+
+        Raises:
+            ImportError: polars or pyarrow is not installed.
+        """
+        try:
+            import polars as pl
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "Credits.to_polars needs polars: pip install polars pyarrow ([polars,arrow] extras)"
+            ) from exc
+        frame = pl.from_arrow(self.to_arrow())
+        assert isinstance(frame, pl.DataFrame)
         return frame
 
     def _repr_html_(self) -> str:
@@ -695,7 +813,7 @@ class Credits:
             for (p, cur), amount in totals.items()
         )
         return (
-            f"<table><caption>Credits ({html.escape(self._store.policy_name)}, "
+            f"<table><caption>Credits ({html.escape(self._r.policy_name)}, "
             f"{len(self)} credits)</caption>"
             "<tr><th>partner</th><th>currency</th><th>total</th></tr>"
             f"{cells}</table>"
@@ -704,9 +822,3 @@ class Credits:
 
 def _kinds_text(mask: int) -> str:
     return ",".join(sorted(k.value for k in mask_kinds(mask)))
-
-
-def _freeze(idx: Iterable[int]) -> Selection:
-    if isinstance(idx, range | array):
-        return idx
-    return array("q", idx)

@@ -1,39 +1,29 @@
-"""The attribution engine: ``attribute(ledger, policy) -> Credits``."""
+"""The attribution engine: ``attribute(ledger, policy) -> Credits``.
+
+``attribute`` gathers the arrays (the ledger's usage columns, its associations as arrays) and
+hands them to the kernel in ``_kernel``; the result is kept as columns in a ``Result``, which
+``Credits`` reads.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
-from collections import deque
-from collections.abc import Sequence
-from decimal import Context, Decimal, getcontext, localcontext
-from operator import attrgetter, getitem
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from partner_of_record._usage_table import UsageTable
+from partner_of_record.attribution import _kernel as k
 from partner_of_record.attribution.credits import Credits
-from partner_of_record.attribution.months import PlanPlanner
+from partner_of_record.attribution.kinds import mask_kinds
 from partner_of_record.attribution.policies import Policy, RecognizeAll
-from partner_of_record.attribution.spans import (
-    Plan,
-    RawAwards,
-    Timeline,
-    decide,
-    engine_awards,
-    partial_plan,
-    whole_plan,
-)
-from partner_of_record.attribution.store import EXACT_TRAPPED, Store, Summary, paused_gc
-from partner_of_record.attribution.tally import TallyPlanner, summarise, tally_rows
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.ledger import Ledger
-from partner_of_record.model import Usage, month_days, month_end
+from partner_of_record.model import Association, PartnerId, Usage
 
 __all__ = ["attribute"]
-
-_SUBSCRIPTION = attrgetter("subscription_id")
-_MONTH = attrgetter("month")
-_CURRENCY = attrgetter("currency")
-_ID = attrgetter("id")
 
 
 def attribute(
@@ -72,8 +62,10 @@ def attribute(
     ``Credits.unattributed``. Credits of zero (a partner in effect on a zero-amount row, or for so
     few days that the credit rounds to zero) are kept.
 
-    A usage-independent policy (``usage_independent = True``, as all built-ins) is asked once per
-    segment of a subscription's timeline; any other policy once per usage row and span.
+    The policy is asked through its public ``decide`` (or ``shares``): a usage-independent policy
+    (``usage_independent = True``, as all built-ins) once per distinct set of associations in
+    effect when it declares ``decision_fields``, else once per segment of a subscription's
+    timeline; any other policy once per usage row and span.
 
     Args:
         ledger: the facts.
@@ -82,269 +74,302 @@ def attribute(
         end: if given, only usage months before this day are attributed.
 
     Returns:
-        The credits. For the built-in policies their totals per partner and currency are
-        computed here and each row's plan on first use; the credit columns are built on first
-        use, and ``Credit`` objects only while iterating.
+        The credits, held as columns; ``Credit`` objects and explanations are made only when
+        iterated or explained.
 
     Raises:
         PolicyError: the policy returned an unusable share (negative, above 1, not exact, for a
             partner not in effect, or not summing to 1 for a split policy).
-        TypeError: ``policy`` has no ``shares`` method, or ``start``/``end`` is not a date.
+        TypeError: ``policy`` is a class rather than an instance, or has no ``shares`` or
+            ``decide`` method; ``start``/``end`` is not a date.
+        ValueError: ``start`` is after ``end``.
     """
     if policy is None:
         policy = RecognizeAll()
-    if not callable(getattr(policy, "shares", None)) and not callable(
-        getattr(policy, "decide", None)
-    ):
-        msg = f"policy {policy!r} has no shares(usage, active) method"
-        raise TypeError(msg)
+    _check_policy(policy)
     for label, value in (("start", start), ("end", end)):
         if value is not None and (isinstance(value, dt.datetime) or not isinstance(value, dt.date)):
             msg = f"attribute(): {label}={value!r} is not a datetime.date"
             raise TypeError(msg)
-    store = Store(ledger, policy, start, end)
-    user_context = getcontext().copy()
-    rows = ledger.usage
-    if start is not None or end is not None:
-        rows = tuple(
-            u
-            for u in rows
-            if (start is None or u.month >= start) and (end is None or u.month < end)
+    if start is not None and end is not None and start > end:
+        msg = (
+            f"attribute(): start={start.isoformat()} is after end={end.isoformat()}; "
+            "the months attributed are start <= month < end"
         )
-    with paused_gc(), localcontext(EXACT_TRAPPED):
-        ctx = _Context(store, user_context)
-        if not getattr(policy, "usage_independent", False):
-            store.set_rows(rows, _plan_per_row(ctx, rows))
-        elif ctx.fast_awards is None or not _tally_by_subscription(ctx, rows):
-            store.set_rows(rows, _plan_each_row(ctx, rows))
-    return Credits._from_store(store)
+        raise ValueError(msg)
+    table = ledger.usage_table()
+    scope: npt.NDArray[np.int64] | None = None
+    if start is not None or end is not None:
+        keep = np.ones(len(table), dtype=bool)
+        if start is not None:
+            keep &= table.month >= start.toordinal()
+        if end is not None:
+            keep &= table.month < end.toordinal()
+        scope = np.flatnonzero(keep).astype(np.int64)
+    return Credits._from_result(run(ledger, table, policy, scope))
 
 
-class _Context:
-    """Per-run lookups shared by the planning loops."""
+def _check_policy(policy: Any) -> None:
+    if isinstance(policy, type):
+        msg = (
+            f"attribute(): policy {policy.__name__} is a class; pass an instance, "
+            f"e.g. attribute(ledger, {policy.__name__}())"
+        )
+        raise TypeError(msg)
+    if not callable(getattr(policy, "shares", None)) and not callable(
+        getattr(policy, "decide", None)
+    ):
+        msg = (
+            f"attribute(): policy {policy!r} is not a credit policy (it has no "
+            "shares(usage, active) or decide(usage, active) method); pass e.g. RecognizeAll() "
+            "or a policy from partner_of_record.policies.get(name)"
+        )
+        raise TypeError(msg)
+
+
+def decision_fields(policy: Any) -> tuple[str, ...] | None:
+    """The association fields the policy's answer depends on, when it may be trusted.
+
+    A policy's ``decision_fields`` is honoured only when it is declared by the class that
+    defines the policy's ``decide`` and ``shares`` or by a subclass of it: a subclass that
+    overrides ``decide`` without declaring its own fields is asked once per segment.
+    """
+    if not getattr(policy, "usage_independent", False):
+        return None
+    fields = getattr(policy, "decision_fields", None)
+    if not fields:
+        return None
+    cls = type(policy)
+    declared = k._owner(cls, "decision_fields")
+    if declared is None:  # set on the instance: trust it
+        return tuple(fields)
+    for method in ("decide", "shares"):
+        impl = k._owner(cls, method)
+        if impl is not None and not issubclass(declared, impl):
+            return None
+    return tuple(fields)
+
+
+class Result:
+    """The columns of one ``attribute()`` run (internal; read by ``Credits``).
+
+    Rows are the ledger's usage rows in scope (``scope``: their ledger row numbers, ascending);
+    credits and unattributed parts refer to them by position. Money is held as integers of the
+    row's currency's minor unit.
+    """
 
     __slots__ = (
-        "decimal_context",
-        "fast_awards",
-        "months",
-        "order",
-        "partner_index",
+        "alloc",
+        "associations",
+        "cache",
+        "cur",
+        "end",
+        "ledger",
+        "plan_of_row",
+        "plans",
         "policy",
+        "policy_name",
+        "scope",
         "split",
-        "store",
+        "start",
+        "table",
         "timelines",
-        "whole_plans",
     )
 
-    def __init__(self, store: Store, decimal_context: Context) -> None:
-        self.store = store
-        self.decimal_context = decimal_context
-        self.policy = store.policy
-        self.split = store.split
-        self.partner_index: dict[str, int] = {}
-        self.order = store.partners
-        self.timelines: dict[str, Timeline] = {}
-        self.months: dict[dt.date, tuple[int, int, dt.date, int]] = {}
-        self.whole_plans: dict[RawAwards, Plan] = {}
-        self.fast_awards = getattr(self.policy, "_awards", None)
+    def __init__(
+        self,
+        ledger: Ledger,
+        table: UsageTable,
+        policy: Any,
+        scope: npt.NDArray[np.int64] | None,
+        plan_of_row: npt.NDArray[np.int64],
+        plans: list[k.Plan],
+        alloc: k.Allocation,
+        associations: list[Association],
+        timelines: k.Timelines,
+    ) -> None:
+        self.ledger = ledger
+        self.table = table
+        self.policy = policy
+        self.policy_name = str(getattr(policy, "name", type(policy).__name__))
+        self.split = bool(getattr(policy, "split", False))
+        self.scope = scope
+        self.plan_of_row = plan_of_row
+        self.plans = plans
+        self.alloc = alloc
+        self.associations = associations
+        self.timelines = timelines
+        self.cur = table.cur if scope is None else table.cur[scope]
+        self.cache: dict[Any, Any] = {}
 
-    def pidx(self, partner_id: str) -> int:
-        found = self.partner_index.get(partner_id)
-        if found is None:
-            found = self.partner_index[partner_id] = len(self.order)
-            self.order.append(partner_id)
-        return found
+    @property
+    def n_rows(self) -> int:
+        return len(self.plan_of_row)
 
-    def timeline(self, subscription_id: str) -> Timeline:
-        found = self.timelines.get(subscription_id)
-        if found is None:
-            assocs = self.store.ledger.associations_of(subscription_id)
-            found = self.timelines[subscription_id] = Timeline(assocs)
-        return found
+    @property
+    def partners(self) -> tuple[PartnerId, ...]:
+        return self.alloc.partners
 
-    def month(self, month: dt.date) -> tuple[int, int, dt.date, int]:
-        """``(ordinal, ordinal of the month's end, month's end, days)`` of a month (cached)."""
-        found = self.months.get(month)
-        if found is None:
-            end = month_end(month)
-            found = (month.toordinal(), end.toordinal(), end, month_days(month))
-            self.months[month] = found
-        return found
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return self.table.currencies
 
-    def awards(
-        self, tl: Timeline, k: int, usage: Usage | None, lo: dt.date, hi: dt.date
-    ) -> RawAwards:
-        """The awards of segment ``k`` (asked once per segment: usage-independent policies).
+    @property
+    def exponents(self) -> tuple[int, ...]:
+        return tuple(minor_unit_exponent(c) for c in self.table.currencies)
 
-        ``usage`` may be ``None`` only for a policy with the built-ins' fast ``_awards``.
-        """
-        found = tl.awards[k]
-        if found is None:
-            fast = self.fast_awards
-            if fast is not None:
-                found = fast(tl.actives[k])
-            elif usage is not None:
-                found = self.ask(usage, tl.actives[k], lo, hi)
-            else:  # pragma: no cover - the callers pass a row when there is no fast path
-                msg = "a usage row is needed to ask the policy"
-                raise TypeError(msg)
-            tl.awards[k] = found
-        return found
+    def ledger_row(self, i: int) -> int:
+        return i if self.scope is None else int(self.scope[i])
 
-    def ask(self, usage: Usage, active: tuple[Any, ...], lo: dt.date, hi: dt.date) -> RawAwards:
-        """Ask the policy about one span, in the caller's decimal context (not the engine's)."""
-        with localcontext(self.decimal_context):
-            return engine_awards(decide(self.policy, usage, active, lo, hi))
+    def usage(self, i: int) -> Usage:
+        """The usage row at position ``i`` of the scope."""
+        return self.ledger.usage[self.ledger_row(i)]
 
-    def whole(self, awards: RawAwards) -> Plan:
-        found = self.whole_plans.get(awards)
-        if found is None:
-            found = self.whole_plans[awards] = whole_plan(awards, self.pidx, split=self.split)
-        return found
+    def row_array(self, column: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """A table column restricted to the rows in scope."""
+        return column if self.scope is None else column[self.scope]
 
-    def segment_plan(
-        self, tl: Timeline, k: int, usage: Usage | None, month: dt.date, mend: dt.date
-    ) -> Plan:
-        """The plan of a month lying entirely inside segment ``k`` (cached on the timeline)."""
-        plan = tl.plans[k]
-        if plan is None:
-            plan = tl.plans[k] = self.whole(self.awards(tl, k, usage, month, mend))
-        return plan
+    def minors(self) -> npt.NDArray[Any]:
+        """Each row's amount in minor units, read from the ledger's table (object dtype when a
+        row does not fit int64)."""
+        minor = self.row_array(self.table.minor)
+        big = self.table.big
+        if not big:
+            return minor
+        out = minor.astype(object)
+        rows = range(len(out)) if self.scope is None else self.scope.tolist()
+        for i, r in enumerate(rows):
+            if r in big:
+                out[i] = big[r]
+        return out
 
-    def partial_plan(self, tl: Timeline, usage: Usage | None, month: dt.date) -> Plan:
-        """The plan of a month cut by change points (cached on the timeline)."""
-        m_ord, _, mend, days = self.month(month)
-        plan = tl.partial.get(m_ord)
-        if plan is None:
-            spans = [
-                ((hi - lo).days, self.awards(tl, j, usage, lo, hi))
-                for lo, hi, j in tl.spans(month, mend)
-            ]
-            plan = tl.partial[m_ord] = partial_plan(spans, days, self.pidx, split=self.split)
-        return plan
+    def share(self, i: int, partner: int) -> Fraction:
+        """A partner's exact share of row ``i``'s amount."""
+        plan = self.plans[int(self.plan_of_row[i])]
+        name = self.alloc.partners[partner]
+        for p, n in zip(plan.partners, plan.numerators, strict=True):
+            if p == name:
+                return Fraction(n, plan.denominator)
+        return Fraction(0)
 
-    def plan(self, usage: Usage) -> Plan:
-        """The plan of one usage row."""
-        tl = self.timeline(usage.subscription_id)
-        m_ord, end_ord, mend, _ = self.month(usage.month)
-        pts = tl.points
-        k = bisect_right(pts, m_ord)
-        if k == len(pts) or pts[k] >= end_ord:
-            return self.segment_plan(tl, k, usage, usage.month, mend)
-        return self.partial_plan(tl, usage, usage.month)
+    def unattributed_days(self, i: int) -> int:
+        """The number of days of row ``i``'s month on which no partner was credited."""
+        plan = self.plans[int(self.plan_of_row[i])]
+        if plan.uncovered < 0:
+            days = int(k.month_ends(self.row_array(self.table.month)[i : i + 1])[0])
+            days -= int(self.row_array(self.table.month)[i])
+            return days if plan.unattributed else 0
+        return plan.uncovered
+
+    def kinds(self, mask: int) -> frozenset[Any]:
+        return mask_kinds(mask)
 
 
-def _tally_by_subscription(ctx: _Context, rows: Sequence[Usage]) -> bool:
-    """The fast path, for built-in policies: tallies, not a plan per row.
+def association_arrays(
+    ledger: Ledger, table: UsageTable
+) -> tuple[list[Association], k.Timelines]:
+    """The associations of the table's subscriptions, grouped by subscription code (each group
+    in ``associations_of`` order), and their timelines (cached on the table per association
+    set, since events make ledgers that share the table)."""
+    key = ledger.associations
+    found = table_cache(table).get("timelines")
+    if found is not None and found[0] is key:
+        return found[1], found[2]
+    assocs: list[Association] = []
+    subs: list[int] = []
+    of = ledger.associations_of
+    for code, sid in enumerate(table.sub_ids):
+        got = of(sid)
+        if got:
+            assocs.extend(got)
+            subs.extend([code] * len(got))
+    ords: dict[dt.date, int] = {}
 
-    Each subscription gets the tally of every month in scope (see
-    [`TallyPlanner`][partner_of_record.attribution.tally.TallyPlanner]); then each row's amount
-    is added to its month's tally, and the totals are computed per tally, at once. Rows in
-    several currencies are tallied currency by currency. Each row's plan, for the credit
-    columns and explanations, is made only when first asked for, from the same segments.
+    def ordinal(day: dt.date | None) -> int:
+        if day is None:
+            return -1
+        found_ord = ords.get(day)
+        if found_ord is None:
+            found_ord = ords[day] = day.toordinal()
+        return found_ord
 
-    Returns:
-        ``False``, leaving the store untouched, for sparse data (many subscriptions, few of
-        their months used): the row-by-row path suits them better.
-    """
-    store = ctx.store
-    ledger = store.ledger
-    distinct = sorted(set(map(_MONTH, rows)))
-    dense = 2 * len(rows) + 64
-    if len(ledger.subscriptions) * len(distinct) <= dense:
-        subscriptions = list(map(_ID, ledger.subscriptions))
+    n = len(assocs)
+    sub = np.array(subs, dtype=np.int64)
+    starts = np.fromiter((ordinal(a.start) for a in assocs), dtype=np.int64, count=n)
+    ends = np.fromiter((ordinal(a.end) for a in assocs), dtype=np.int64, count=n)
+    tl = k.timelines(sub, starts, ends)
+    table_cache(table)["timelines"] = (key, assocs, tl)
+    return assocs, tl
+
+
+def table_cache(table: UsageTable) -> dict[str, Any]:
+    """A cache dictionary kept with the table (for the engine's derived arrays)."""
+    return table.cache
+
+
+def _segment_keys(
+    policy: Any, assocs: list[Association], tl: k.Timelines
+) -> npt.NDArray[np.int64] | None:
+    """One key per segment such that equal keys get equal answers (see ``decision_fields``);
+    -1 for a segment with no association; ``None`` to ask once per segment."""
+    fields = decision_fields(policy)
+    if fields is None:
+        return None
+    content: dict[tuple[Any, ...], int] = {}
+    codes = np.fromiter(
+        (
+            content.setdefault(t, len(content))
+            for t in zip(*(map(_getter(f), assocs) for f in fields), strict=True)
+        ),
+        dtype=np.int64,
+        count=len(assocs),
+    ) if assocs else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(tl.seg_off)
+    keys = np.full(len(sizes), -1, dtype=np.int64)
+    single = np.flatnonzero(sizes == 1)
+    keys[single] = codes[tl.assoc[tl.seg_off[single]]]
+    multi: dict[tuple[int, ...], int] = {}
+    base = len(content)
+    for g in np.flatnonzero(sizes > 1).tolist():
+        t = tuple(codes[tl.assoc[tl.seg_off[g] : tl.seg_off[g + 1]]].tolist())
+        keys[g] = base + multi.setdefault(t, len(multi))
+    return keys
+
+
+def _getter(field: str) -> Any:
+    from operator import attrgetter
+
+    return attrgetter(field)
+
+
+def run(
+    ledger: Ledger, table: UsageTable, policy: Any, scope: npt.NDArray[np.int64] | None
+) -> Result:
+    """Attribute the table's rows in ``scope`` (all when ``None``)."""
+    split = bool(getattr(policy, "split", False))
+    assocs, tl = association_arrays(ledger, table)
+    sub = table.sub if scope is None else table.sub[scope]
+    month = table.month if scope is None else table.month[scope]
+    minor = table.minor if scope is None else table.minor[scope]
+    big = table.big
+    if big and scope is not None:
+        where = {int(r): i for i, r in enumerate(scope.tolist())}
+        big = {where[r]: v for r, v in big.items() if r in where}
+    seg_off, seg_assoc = tl.seg_off, tl.assoc
+
+    def ask(g: int, row: int, lo: dt.date, hi: dt.date) -> k.Awards:
+        active = (
+            tuple(assocs[i] for i in seg_assoc[seg_off[g] : seg_off[g + 1]].tolist())
+            if g >= 0
+            else ()
+        )
+        usage = ledger.usage[row if scope is None else int(scope[row])]
+        return k.awards_of(k.decide(policy, usage, active, lo, hi))
+
+    if getattr(policy, "usage_independent", False):
+        keys = _segment_keys(policy, assocs, tl)
+        plan_of_row, plans = k.plan_rows(tl, sub, month, ask, keys, split=split)
     else:
-        subscriptions = list(dict.fromkeys(map(_SUBSCRIPTION, rows)))
-        if len(subscriptions) * len(distinct) > dense:
-            return False
-    currencies = list(dict.fromkeys(map(_CURRENCY, rows)))  # in order of appearance
-    parts: list[Sequence[Usage]] = [rows] if currencies else []
-    if len(currencies) > 1:
-        groups: dict[str, list[Usage]] = {c: [] for c in currencies}
-        deque(map(list.append, map(groups.__getitem__, map(_CURRENCY, rows)), rows), maxlen=0)
-        parts = list(groups.values())
-    fast = ctx.fast_awards
-    assert fast is not None
-    summary = Summary(len(currencies))
-    for cur, part in enumerate(parts):
-        if len(parts) > 1:  # plan, for each currency, the subscriptions that have rows in it
-            subscriptions_in = list(dict.fromkeys(map(_SUBSCRIPTION, part)))
-        else:
-            subscriptions_in = subscriptions
-        _tally(ctx, summary, cur, part, distinct, subscriptions_in, currencies[cur])
-
-    def replan() -> list[Plan]:
-        with paused_gc(), localcontext(EXACT_TRAPPED):
-            planner = PlanPlanner(distinct, fast, ctx.pidx, split=ctx.split)
-            by_sub = planner.by_subscription(subscriptions, ledger.associations_of)
-            subs = map(by_sub.__getitem__, map(_SUBSCRIPTION, rows))
-            return list(map(getitem, subs, map(planner.month_index.__getitem__, map(_MONTH, rows))))
-
-    store.set_tallies(rows, currencies, summary, replan)
-    return True
-
-
-def _tally(
-    ctx: _Context,
-    summary: Summary,
-    cur: int,
-    rows: Sequence[Usage],
-    months: list[dt.date],
-    subscriptions: list[str],
-    currency: str,
-) -> None:
-    """Tally the rows of currency ``cur`` and add their totals to ``summary``.
-
-    ``subscriptions`` holds (at least) the subscription of every row. The tallies are summed
-    at once and dropped: nothing keeps a reference to every amount, and the garbage collector,
-    when it resumes, has no million-item lists to scan.
-    """
-    assert ctx.fast_awards is not None
-    planner = TallyPlanner(months, ctx.fast_awards, ctx.pidx, split=ctx.split)
-    by_sub = planner.by_subscription(subscriptions, ctx.store.ledger.associations_of)
-    exponent = minor_unit_exponent(currency)
-    scale = Decimal(10) ** exponent
-    tallies = tally_rows(planner, by_sub, rows, scale)
-    if not summarise(summary, cur, planner, tallies, exponent):
-        tallies = tally_rows(planner, by_sub, rows, scale, minor=True)
-        summarise(summary, cur, planner, tallies, exponent)
-
-
-def _plan_each_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
-    """Row by row, for usage-independent policies: one ``bisect`` per row, plans cached."""
-    timelines = ctx.timelines
-    months = ctx.months
-    plan_of = ctx.plan
-    out: list[Plan] = []
-    append = out.append
-    for u in rows:
-        tl = timelines.get(u.subscription_id)
-        mi = months.get(u.month)
-        if tl is None or mi is None:
-            append(plan_of(u))
-            continue
-        pts = tl.points
-        m_ord = mi[0]
-        k = bisect_right(pts, m_ord)
-        if k == len(pts) or pts[k] >= mi[1]:
-            append(tl.plans[k] or plan_of(u))
-        else:
-            append(tl.partial.get(m_ord) or plan_of(u))
-    return out
-
-
-def _plan_per_row(ctx: _Context, rows: Sequence[Usage]) -> list[Plan]:
-    """The general path: the policy is asked for every row and span."""
-    out: list[Plan] = []
-    for u in rows:
-        tl = ctx.timeline(u.subscription_id)
-        _, _, mend, days = ctx.month(u.month)
-        spans = [
-            ((hi - lo).days, ctx.ask(u, tl.actives[j], lo, hi))
-            for lo, hi, j in tl.spans(u.month, mend)
-        ]
-        if len(spans) == 1:
-            out.append(ctx.whole(spans[0][1]))
-        else:
-            out.append(partial_plan(spans, days, ctx.pidx, split=ctx.split))
-    return out
+        plan_of_row, plans = k.plan_each_row(tl, sub, month, ask, split=split)
+    alloc = k.allocate(plan_of_row, minor, big, plans, split=split)
+    return Result(ledger, table, policy, scope, plan_of_row, plans.items, alloc, assocs, tl)

@@ -4,43 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from partner_of_record.attribution._kernel import decide
 from partner_of_record.attribution.kinds import mask_kinds
 from partner_of_record.attribution.records import Explanation, Span
-from partner_of_record.attribution.spans import Timeline, decide
-from partner_of_record.attribution.store import Store
 from partner_of_record.model import Association, PartnerId, month_end
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from partner_of_record.attribution.engine import Result
 
 __all__: list[str] = []  # internal module
 
 
-def spans_of(store: Store, row: int) -> tuple[Span, ...]:
-    """Return the spans of a stored row's month, asking the policy again for each span.
+def spans_of(store: Result, row: int) -> tuple[Span, ...]:
+    """Return the spans of a row's month, asking the policy again for each span.
 
-    Plans hold only numbers, so the explanation is rebuilt from the ledger: the same timeline,
-    the same policy (policies are deterministic), with the rule text of ``decide`` when the
-    policy has one.
+    The readable path: the subscription's associations are scanned for the days they start and
+    end (the change points) inside the month; the set in effect over each span is asked the
+    policy (policies are deterministic), with the rule text of ``decide`` when it has one.
     """
-    usage = store.rows[row]
-    key = ("spans", usage.subscription_id, usage.month, row)
+    usage = store.usage(row)
+    key = ("spans", row)
     found: tuple[Span, ...] | None = store.cache.get(key)
     if found is not None:
         return found
-    tl_key = ("timeline", usage.subscription_id)
-    tl: Timeline | None = store.cache.get(tl_key)
-    if tl is None:
-        tl = store.cache[tl_key] = Timeline(store.ledger.associations_of(usage.subscription_id))
+    assocs = store.ledger.associations_of(usage.subscription_id)
+    lo, end = usage.month, month_end(usage.month)
+    cuts = sorted(
+        {a.start for a in assocs if lo < a.start < end}
+        | {a.end for a in assocs if a.end is not None and lo < a.end < end}
+    )
     out = []
-    for lo, hi, k in tl.spans(usage.month, month_end(usage.month)):
-        decision = decide(store.policy, usage, tl.actives[k], lo, hi)
+    for hi in [*cuts, end]:
+        active = tuple(a for a in assocs if a.start <= lo and (a.end is None or lo < a.end))
+        decision = decide(store.policy, usage, active, lo, hi)
         shares = tuple((a.partner_id, a.share) for a in decision.awards)
-        out.append(Span(lo, hi, (hi - lo).days, tl.actives[k], shares, decision.rule))
+        out.append(Span(lo, hi, (hi - lo).days, active, shares, decision.rule))
+        lo = hi
     found = tuple(out)
     store.cache[key] = found
     return found
 
 
-def credit_explanation(store: Store, row: int, partner: int) -> Explanation:
+def credit_explanation(store: Result, row: int, partner: int) -> Explanation:
     """Return the explanation of the credit of partner index ``partner`` for row ``row``."""
     key = ("explanation", row, partner)
     found: Explanation | None = store.cache.get(key)
@@ -66,35 +73,37 @@ def _money(minor: int, exponent: int, currency: str) -> str:
     return f"{Decimal(minor).scaleb(-exponent):,} {currency}"
 
 
-def explain_partner(store: Store, partner_id: PartnerId, cidx: Sequence[int]) -> str:
+def explain_partner(store: Result, partner_id: PartnerId, cidx: Sequence[int]) -> str:
     """Return readable text for a partner's credits in ``cidx``."""
+    a = store.alloc
     by_cur: dict[int, int] = {}
     for c in cidx:
-        ci = store.row_cur[store.c_row[c]]
-        by_cur[ci] = by_cur.get(ci, 0) + store.c_minor[c]
+        ci = int(store.cur[int(a.c_row[c])])
+        by_cur[ci] = by_cur.get(ci, 0) + int(a.c_minor[c])
     if not len(cidx):
         return f"Partner {partner_id}: no credits under policy {store.policy_name}."
+    exps = store.exponents
     totals = ", ".join(
-        _money(m, store.exponents[ci], store.currencies[ci]) for ci, m in sorted(by_cur.items())
+        _money(m, exps[ci], store.currencies[ci]) for ci, m in sorted(by_cur.items())
     )
     lines = [
         f"Partner {partner_id}: {totals} from {len(cidx)} usage row(s) "
         f"under policy {store.policy_name}"
     ]
     for c in cidx:
-        r = store.c_row[c]
-        p = store.c_partner[c]
-        u = store.rows[r]
-        ci = store.row_cur[r]
-        share = store.row_plan[r].share(p)
-        kinds = ", ".join(sorted(k.name for k in mask_kinds(store.c_kinds[c])))
+        r = int(a.c_row[c])
+        p = int(a.c_partner[c])
+        u = store.usage(r)
+        ci = int(store.cur[r])
+        share = store.share(r, p)
+        kinds = ", ".join(sorted(k.name for k in mask_kinds(int(a.c_kinds[c]))))
         lines.append(
             f"- usage {u.describe()}: credited "
-            f"{_money(store.c_minor[c], store.exponents[ci], u.currency)} "
+            f"{_money(int(a.c_minor[c]), exps[ci], u.currency)} "
             f"(share {share} of the month) via {kinds or 'no kind'}"
         )
         ex = credit_explanation(store, r, p)
         lines.append(f"    rule: {ex.rule}")
-        lines.extend(f"    association: {a.describe()}" for a in ex.associations)
+        lines.extend(f"    association: {x.describe()}" for x in ex.associations)
         lines.extend(f"    span {s.describe()}" for s in ex.spans)
     return "\n".join(lines)

@@ -18,6 +18,12 @@ Optional attributes the engine reads when present:
 * ``decide(usage, active) -> Decision``: like ``shares`` but also says which association kinds
   earned each share and which rule decided; the built-in policies implement it so that every
   credit can explain itself.
+* ``decision_fields`` (a tuple of ``Association`` field names, e.g. ``("partner_id", "kind")``):
+  for a usage-independent policy, the fields its answer depends on. The engine then asks once
+  per distinct set of associations in effect, compared on those fields only (two subscriptions
+  each with one DPOR of partner P1 get one question), instead of once per segment. It is
+  honoured only when declared by the class that defines ``decide``/``shares`` or a subclass of
+  it, so a subclass that overrides ``decide`` is asked per segment unless it declares its own.
 
 The built-ins are immutable ``attrs`` classes with a valid-Python ``repr``.
 """
@@ -31,7 +37,6 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import attrs
 
-from partner_of_record.attribution.kinds import KIND_BIT
 from partner_of_record.model import Association, AssociationKind, PartnerId, Usage
 
 __all__ = [
@@ -47,11 +52,6 @@ __all__ = [
 
 Share = Fraction | Decimal
 """A partner's share of a span's amount: exact, between 0 and 1."""
-
-IntAwards = tuple[tuple[PartnerId, int, int, int], ...]
-"""The engine's fast form of a decision: ``(partner_id, kinds mask, numerator, denominator)``
-per credited partner, ordered by partner id (built-ins only; see ``_awards``)."""
-
 
 @runtime_checkable
 class Policy(Protocol):
@@ -184,38 +184,6 @@ def _kinds_suffix(kinds: frozenset[AssociationKind] | None) -> str:
     return "" if kinds is None else f" (counting only {_kind_names(kinds)})"
 
 
-def _held_masks(
-    active: Sequence[Association], kinds: frozenset[AssociationKind] | None
-) -> dict[PartnerId, int]:
-    held: dict[PartnerId, int] = {}
-    for a in active:
-        if kinds is None or a.kind in kinds:
-            held[a.partner_id] = held.get(a.partner_id, 0) | KIND_BIT[a.kind]
-    return held
-
-
-def _everyone(
-    active: Sequence[Association], kinds: frozenset[AssociationKind] | None, *, equal: bool = False
-) -> IntAwards:
-    """Every partner holding a counted kind, with a share of 1, or with equal shares when
-    ``equal`` (the engine's fast path)."""
-    if len(active) == 1:
-        a = active[0]
-        if kinds is None or a.kind in kinds:
-            return ((a.partner_id, KIND_BIT[a.kind], 1, 1),)
-        return ()
-    if len(active) == 2 and kinds is None:  # the common case, without a dictionary
-        a, b = active
-        p, q = a.partner_id, b.partner_id
-        if p != q:
-            den = 2 if equal else 1
-            x, y = (p, KIND_BIT[a.kind], 1, den), (q, KIND_BIT[b.kind], 1, den)
-            return (x, y) if p < q else (y, x)
-    held = _held_masks(active, kinds)
-    den = len(held) if equal else 1
-    return tuple((p, held[p], 1, den) for p in sorted(held))
-
-
 @attrs.frozen
 class RecognizeAll(_SharesFromDecide):
     """Every partner with an association in effect is credited the full amount, once.
@@ -233,6 +201,7 @@ class RecognizeAll(_SharesFromDecide):
     name: ClassVar[str] = "recognize_all"
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return the span's awards and the rule; see the class docstring.
@@ -251,8 +220,6 @@ class RecognizeAll(_SharesFromDecide):
         )
         return Decision(awards, rule)
 
-    def _awards(self, active: Sequence[Association]) -> IntAwards:
-        return _everyone(active, self.kinds)
 
 
 @attrs.frozen
@@ -267,6 +234,7 @@ class DporOnly(_SharesFromDecide):
     name: ClassVar[str] = "dpor_only"
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return a share of 1 for the DPOR partner in effect, if any.
@@ -282,8 +250,6 @@ class DporOnly(_SharesFromDecide):
         awards = _awards_of(held, _whole)
         return Decision(awards, "DporOnly: only the Digital Partner of Record is credited")
 
-    def _awards(self, active: Sequence[Association]) -> IntAwards:
-        return _everyone(active, _DPOR)
 
 
 _ROLE_RANK = {"owner": 0, "contributor": 1}
@@ -323,6 +289,7 @@ class Priority(_SharesFromDecide):
     order: tuple[AssociationKind, ...] = attrs.field(converter=_to_order)
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind", "role", "start")
     AZURE_USAGE_REPORT: ClassVar[tuple[AssociationKind, ...]] = (
         AssociationKind.PAL,
         AssociationKind.TRANSACTING,
@@ -379,12 +346,6 @@ class Priority(_SharesFromDecide):
 
         return min(counted, key=key)
 
-    def _awards(self, active: Sequence[Association]) -> IntAwards:
-        counted = [a for a in active if a.kind in self.order]
-        if not counted:
-            return ()
-        best = self._winner(counted)
-        return ((best.partner_id, KIND_BIT[best.kind], 1, 1),)
 
 
 @attrs.frozen
@@ -402,6 +363,7 @@ class EqualSplit(_SharesFromDecide):
     name: ClassVar[str] = "equal_split"
     split: ClassVar[bool] = True
     usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return a share of ``1/n`` for each of the ``n`` partners in effect.
@@ -423,8 +385,6 @@ class EqualSplit(_SharesFromDecide):
         )
         return Decision(awards, rule)
 
-    def _awards(self, active: Sequence[Association]) -> IntAwards:
-        return _everyone(active, self.kinds, equal=True)
 
 
 def _to_weights(
@@ -473,6 +433,7 @@ class WeightedSplit(_SharesFromDecide):
     name: ClassVar[str] = "weighted_split"
     split: ClassVar[bool] = True
     usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return each partner's weight over the sum of the weights.
@@ -497,13 +458,3 @@ class WeightedSplit(_SharesFromDecide):
         )
         return Decision(awards, rule)
 
-    def _awards(self, active: Sequence[Association]) -> IntAwards:
-        return tuple(
-            (
-                a.partner_id,
-                sum(KIND_BIT[k] for k in a.kinds),
-                a.share.numerator,
-                a.share.denominator,
-            )
-            for a in self.decide(None, active).awards  # type: ignore[arg-type]  # usage unused
-        )

@@ -5,13 +5,17 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import overload
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
-from partner_of_record.attribution.store import Store
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from partner_of_record.attribution.engine import Result
 
 __all__ = ["CurrencyReconciliation", "Reconciliation", "RowLines", "RowReconciliation"]
 
@@ -127,9 +131,8 @@ class Reconciliation:
 class RowLines(Sequence[RowReconciliation]):
     """The lines of a reconciliation, one per usage row in scope, each made when it is read.
 
-    A million rows are checked with integers in about a second; making a million
-    ``RowReconciliation`` objects would take ten more, so they are made on access (and not
-    kept). Equal to any sequence of the same lines, e.g. the tuple ``tuple(lines)``.
+    The rows are checked as arrays; making a million ``RowReconciliation`` objects would take
+    seconds, so they are made on access (and not kept). Equal to any sequence of the same lines, e.g. the tuple ``tuple(lines)``.
     """
 
     __slots__ = (
@@ -145,11 +148,11 @@ class RowLines(Sequence[RowReconciliation]):
     def __init__(
         self,
         usage: Sequence[Usage],
-        amount: Sequence[int],
-        credited: Sequence[int],
-        largest: Sequence[int],
-        unattributed: Sequence[int],
-        count: Sequence[int],
+        amount: Sequence[int] | npt.NDArray[Any],
+        credited: Sequence[int] | npt.NDArray[Any],
+        largest: Sequence[int] | npt.NDArray[Any],
+        unattributed: Sequence[int] | npt.NDArray[Any],
+        count: Sequence[int] | npt.NDArray[Any],
         problems: dict[int, str],
     ) -> None:
         self._usage = usage
@@ -202,11 +205,11 @@ class RowLines(Sequence[RowReconciliation]):
         problem = self._problems.get(i, "")
         return RowReconciliation(
             usage=u,
-            amount=Decimal(self._amount[i]).scaleb(exp),
-            credited=Decimal(self._credited[i]).scaleb(exp),
-            largest_credit=Decimal(self._largest[i]).scaleb(exp),
-            unattributed=Decimal(self._unattributed[i]).scaleb(exp),
-            partners=self._count[i],
+            amount=Decimal(int(self._amount[i])).scaleb(exp),
+            credited=Decimal(int(self._credited[i])).scaleb(exp),
+            largest_credit=Decimal(int(self._largest[i])).scaleb(exp),
+            unattributed=Decimal(int(self._unattributed[i])).scaleb(exp),
+            partners=int(self._count[i]),
             ok=not problem,
             problem=problem,
         )
@@ -217,81 +220,100 @@ def _within(value: int, amount: int) -> bool:
     return 0 <= value <= amount if amount >= 0 else amount <= value <= 0
 
 
+def _within_all(values: npt.NDArray[Any], amounts: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Vectorised ``_within``."""
+    pos = amounts >= 0
+    out: npt.NDArray[np.bool_] = np.where(
+        pos, (values >= 0) & (values <= amounts), (values <= 0) & (values >= amounts)
+    ).astype(bool)
+    return out
+
+
+class _Rows(Sequence[Usage]):
+    """The usage rows in scope, as records made on access."""
+
+    __slots__ = ("_r", "_rows")
+
+    def __init__(self, r: Result, rows: npt.NDArray[np.int64]) -> None:
+        self._r = r
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Usage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Usage]: ...
+
+    def __getitem__(self, index: int | slice) -> Usage | Sequence[Usage]:
+        if isinstance(index, slice):
+            return [self._r.usage(int(i)) for i in self._rows[index].tolist()]
+        return self._r.usage(int(self._rows[index]))
+
+
+def _per_row(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Exact sums of ``values`` per row position ``where``."""
+    if values.dtype != object and len(values):
+        if int(np.abs(values).max()) * len(values) >= 1 << 63:
+            values = values.astype(object)
+    out = np.zeros(n, dtype=values.dtype if len(values) else np.int64)
+    np.add.at(out, where, values)
+    return out
+
+
 def reconcile(
-    store: Store,
-    cidx: Sequence[int],
-    uidx: Sequence[int],
-    rows: Sequence[int],
+    store: Result,
+    cidx: npt.NDArray[np.int64],
+    uidx: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],
     *,
     partial: bool,
 ) -> Reconciliation:
     """Reconcile the selected credits against the usage rows in scope (see ``Credits``).
 
-    Everything is checked with integers of minor units, per position ``i`` of a row in
-    ``rows``; the report's lines are made from these columns when read (``RowLines``).
+    Everything is checked with integers of minor units, as array operations over the rows in
+    scope; the report's lines are made from these columns when read (``RowLines``). The input
+    amounts come from the ledger's usage table, not from the credits.
     """
+    a = store.alloc
     n = len(rows)
-    everything = n == len(store.rows) and all(map(operator.eq, rows, range(n)))
-    position: dict[int, int] | None = None if everything else {r: i for i, r in enumerate(rows)}
-    credited = [0] * n
-    largest = [0] * n
-    count = [0] * n
-    left = [0] * n
-    issues: dict[int, list[str]] = {}
-    seen: set[int] = set()
-    stray = 0
-    c_row, c_minor, c_partner = store.c_row, store.c_minor, store.c_partner
-    minors = store.minors()  # each row's amount in minor units
-    amount = minors if everything else [minors[r] for r in rows]
+    position = np.full(store.n_rows, -1, dtype=np.int64)
+    position[rows] = np.arange(n, dtype=np.int64)
+    amount = store.minors()[rows]
+    c_pos = _positions(position, a.c_row[cidx])
+    c_ok = c_pos >= 0
+    stray = int((~c_ok).sum())
+    c_sel = cidx[c_ok]
+    c_pos = c_pos[c_ok]
+    minor = a.c_minor[c_sel]
+    partner = a.c_partner[c_sel]
+    credited = _per_row(n, c_pos, minor)
+    count = np.bincount(c_pos, minlength=n).astype(np.int64)
+    largest = _largest(n, c_pos, minor)
+    u_pos = _positions(position, a.u_row[uidx])
+    u_ok = u_pos >= 0
+    stray += int((~u_ok).sum())
+    left = _per_row(n, u_pos[u_ok], a.u_minor[uidx[u_ok]])
+    width = len(a.partners) + 1
+    key = c_pos * width + partner
+    flagged = np.zeros(n, dtype=bool)
+    if len(key) > 1:
+        ks = np.sort(key)
+        dup = ks[1:][ks[1:] == ks[:-1]]
+        flagged[dup // width] = True
     split = store.split
-    width = len(store.partners) + 1
-    for c in cidx:
-        r = c_row[c]
-        i = r if position is None else position.get(r, -1)
-        if not 0 <= i < n:
-            stray += 1
-            continue
-        m = c_minor[c]
-        credited[i] += m
-        count[i] += 1
-        if abs(m) > abs(largest[i]):
-            largest[i] = m
-        p = c_partner[c]
-        key = r * width + p
-        if key in seen:
-            issues.setdefault(i, []).append(
-                f"partner {store.partners[p]} is credited more than once"
-            )
-        seen.add(key)
-        if not split and not _within(m, amount[i]):
-            issues.setdefault(i, []).append(
-                f"partner {store.partners[p]} is credited {m} minor units, outside [0, {amount[i]}]"
-            )
-    u_row, u_minor = store.u_row, store.u_minor
-    for j in uidx:
-        r = u_row[j]
-        i = r if position is None else position.get(r, -1)
-        if not 0 <= i < n:
-            stray += 1
-            continue
-        left[i] += u_minor[j]
+    if not split and len(c_pos):
+        flagged[c_pos[~_within_all(minor, amount[c_pos])]] = True
     if split:
         if not partial:
-            for i in [
-                i for i, a, g, x in zip(range(n), amount, credited, left, strict=True) if g + x != a
-            ]:
-                got, rest = credited[i], left[i]
-                issues.setdefault(i, []).append(
-                    f"credited {got} + unattributed {rest} = {got + rest} minor units, "
-                    f"not the input {amount[i]}"
-                )
+            flagged |= (credited + left) != amount
     else:
-        for i in [i for i, a, x in zip(range(n), amount, left, strict=True) if not _within(x, a)]:
-            issues.setdefault(i, []).append(
-                f"unattributed {left[i]} minor units, outside [0, {amount[i]}]"
-            )
-    usage = store.rows if everything else [store.rows[r] for r in rows]
-    currencies = _by_currency(store, usage, amount, credited, left, issues, partial=partial)
+        flagged |= ~_within_all(left, amount)
+    problems = _problems(store, np.flatnonzero(flagged), c_pos, c_sel, amount, credited, left, partial=partial)
+    usage = _Rows(store, rows)
+    currencies = _by_currency(store, rows, amount, credited, left, problems, partial=partial)
     note = ""
     if partial:
         note = (
@@ -299,7 +321,6 @@ def reconcile(
             "(credited + unattributed = input) was not applied"
         )
     all_ok = stray == 0 and all(c.ok for c in currencies)
-    problems = {i: "; ".join(found) for i, found in issues.items()}
     return Reconciliation(
         policy=store.policy_name,
         split=store.split,
@@ -311,48 +332,122 @@ def reconcile(
     )
 
 
+def _positions(position: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each row's position in scope, -1 for a row out of scope (or out of range)."""
+    inside = (rows >= 0) & (rows < len(position))
+    out = np.full(len(rows), -1, dtype=np.int64)
+    out[inside] = position[rows[inside]]
+    return out
+
+
+def _largest(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Per row, the first credit with the largest absolute value (0 for none)."""
+    out = np.zeros(n, dtype=values.dtype if len(values) else np.int64)
+    if not len(values):
+        return out
+    if values.dtype == object:
+        for i, v in zip(where.tolist(), values.tolist(), strict=True):
+            if abs(v) > abs(out[i]):
+                out[i] = v
+        return out
+    order = np.lexsort((np.arange(len(values)), -np.abs(values), where))
+    w = where[order]
+    first = np.r_[True, w[1:] != w[:-1]]
+    out[w[first]] = values[order][first]
+    return out
+
+
+def _problems(
+    store: Result,
+    failing: npt.NDArray[np.int64],
+    c_pos: npt.NDArray[np.int64],
+    c_sel: npt.NDArray[np.int64],
+    amount: npt.NDArray[Any],
+    credited: npt.NDArray[Any],
+    left: npt.NDArray[Any],
+    *,
+    partial: bool,
+) -> dict[int, str]:
+    """The problem text of each failing row position (the readable path, failing rows only)."""
+    if not len(failing):
+        return {}
+    a = store.alloc
+    wanted = set(failing.tolist())
+    issues: dict[int, list[str]] = {}
+    seen: set[tuple[int, int]] = set()
+    for i, c in zip(c_pos.tolist(), c_sel.tolist(), strict=True):
+        if i not in wanted:
+            continue
+        m = int(a.c_minor[c])
+        p = int(a.c_partner[c])
+        name = a.partners[p]
+        if (i, p) in seen:
+            issues.setdefault(i, []).append(f"partner {name} is credited more than once")
+        seen.add((i, p))
+        if not store.split and not _within(m, int(amount[i])):
+            issues.setdefault(i, []).append(
+                f"partner {name} is credited {m} minor units, outside [0, {int(amount[i])}]"
+            )
+    for i in failing.tolist():
+        got, rest, total = int(credited[i]), int(left[i]), int(amount[i])
+        if store.split:
+            if not partial and got + rest != total:
+                issues.setdefault(i, []).append(
+                    f"credited {got} + unattributed {rest} = {got + rest} minor units, "
+                    f"not the input {total}"
+                )
+        elif not _within(rest, total):
+            issues.setdefault(i, []).append(
+                f"unattributed {rest} minor units, outside [0, {total}]"
+            )
+    return {i: "; ".join(found) for i, found in sorted(issues.items())}
+
+
 def _by_currency(
-    store: Store,
-    usage: Sequence[Usage],
-    amount: list[int],
-    credited: list[int],
-    left: list[int],
-    issues: dict[int, list[str]],
+    store: Result,
+    rows: npt.NDArray[np.int64],
+    amount: npt.NDArray[Any],
+    credited: npt.NDArray[Any],
+    left: npt.NDArray[Any],
+    problems: dict[int, str],
     *,
     partial: bool,
 ) -> tuple[CurrencyReconciliation, ...]:
-    """The totals of each currency (one pass over the rows only when there are several)."""
-    codes = sorted(set(store.currencies))
-    groups: dict[str, Sequence[int]]
-    if len(codes) == 1:
-        groups = {codes[0]: range(len(usage))}
-    else:
-        found: dict[str, list[int]] = {}
-        for i, u in enumerate(usage):
-            found.setdefault(u.currency, []).append(i)
-        groups = {c: found[c] for c in sorted(found)}
+    """The totals of each currency, as group sums over the rows' currency codes."""
+    cur = store.cur[rows]
+    failed = np.zeros(len(rows), dtype=bool)
+    if problems:
+        failed[list(problems)] = True
     out = []
-    for cur, idx in groups.items():
-        if not idx:
+    names = store.currencies
+    for code in sorted(range(len(names)), key=names.__getitem__):
+        mask = cur == code
+        count = int(mask.sum())
+        if not count:
             continue
-        exp = minor_unit_exponent(cur)
-        if isinstance(idx, range):
-            total, got, rest = sum(amount), sum(credited), sum(left)
-        else:
-            total = sum(map(amount.__getitem__, idx))
-            got = sum(map(credited.__getitem__, idx))
-            rest = sum(map(left.__getitem__, idx))
-        failed = len(issues) if isinstance(idx, range) else sum(1 for i in idx if i in issues)
-        ok = failed == 0 and (not store.split or partial or got + rest == total)
+        exp = minor_unit_exponent(names[code])
+        total = _exact_sum(amount[mask])
+        got = _exact_sum(credited[mask])
+        rest = _exact_sum(left[mask])
+        bad = int(failed[mask].sum())
+        ok = bad == 0 and (not store.split or partial or got + rest == total)
         out.append(
             CurrencyReconciliation(
-                currency=cur,
+                currency=names[code],
                 amount=Decimal(total).scaleb(-exp),
                 credited=Decimal(got).scaleb(-exp),
                 unattributed=Decimal(rest).scaleb(-exp),
-                rows=len(idx),
-                failed_rows=failed,
+                rows=count,
+                failed_rows=bad,
                 ok=ok,
             )
         )
     return tuple(out)
+
+
+def _exact_sum(values: npt.NDArray[Any]) -> int:
+    if values.dtype == object or (
+        len(values) and int(np.abs(values).max()) * len(values) >= 1 << 63
+    ):
+        return int(sum(values.tolist()))
+    return int(values.sum())

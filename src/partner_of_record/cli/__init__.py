@@ -8,6 +8,9 @@ Commands:
     evaluate: does a partner meet a competency or designation as of a day? (what-if, earliest.)
     competencies: the catalog, with the source and the publication date of each entry.
     report: a partner's credited consumption per month, position against the catalog, a plot.
+    opportunities: consumption a partner drives but is not credited for, and how to claim it.
+    dashboard: a partner's dashboard as one self-contained HTML page.
+    incentives: what a partner's credited consumption earns under an incentive program.
 
 DATA is a folder of CSV files (see [`load_folder`][partner_of_record.io.csv_import.load_folder])
 or a ``.json`` document (see [`load_json`][partner_of_record.io.json_import.load_json]).
@@ -61,6 +64,7 @@ from partner_of_record.cli._common import (
     Streams,
 )
 from partner_of_record.cli._competencies import competencies_command
+from partner_of_record.cli._dashboard import dashboard_command
 from partner_of_record.cli._demo import (
     credit_summary,
     demo_command,
@@ -69,6 +73,8 @@ from partner_of_record.cli._demo import (
     render_summary,
 )
 from partner_of_record.cli._evaluate import evaluate_command
+from partner_of_record.cli._incentives import incentives_command
+from partner_of_record.cli._opportunities import opportunities_command
 from partner_of_record.cli._report import report_command
 from partner_of_record.cli._validate import validate_command
 from partner_of_record.errors import PartnerOfRecordError
@@ -85,10 +91,13 @@ __all__ = [
     "build_parser",
     "competencies_command",
     "credit_summary",
+    "dashboard_command",
     "demo_command",
     "evaluate_command",
+    "incentives_command",
     "ledger_summary",
     "main",
+    "opportunities_command",
     "render_positions",
     "render_summary",
     "report_command",
@@ -118,6 +127,9 @@ COMMAND_BUILDERS: tuple[Callable[[], Command], ...] = (
     evaluate_command,
     competencies_command,
     report_command,
+    incentives_command,
+    opportunities_command,
+    dashboard_command,
 )
 """One function per subcommand, in the order ``--help`` lists them. Add new commands here."""
 

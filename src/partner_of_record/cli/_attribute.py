@@ -85,6 +85,12 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
     from partner_of_record.attribution import attribute
 
     fields = _by_fields(args.by)
+    if args.start is not None and args.end is not None and args.start > args.end:
+        msg = (
+            f"--from {args.start:%Y-%m} is after --to {args.end:%Y-%m}: give the earlier "
+            "month first (--to is included)"
+        )
+        raise CommandError(msg)
     ledger = _ledger(args, streams, "attribute")
     policy = _policy(args)
     end = _month_end(args.end) if args.end is not None else None
@@ -99,10 +105,15 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
             keys = [k if isinstance(k, tuple) else (k,) for k in totals]
             if args.format == "json":
                 _dump_json(
-                    [
-                        {**dict(zip(fields, key, strict=True)), "amount": amount}
-                        for key, amount in zip(keys, totals.values(), strict=True)
-                    ],
+                    {
+                        "policy": _policy_name(credits),
+                        "by": list(fields),
+                        "totals": [
+                            {**dict(zip(fields, key, strict=True)), "amount": amount}
+                            for key, amount in zip(keys, totals.values(), strict=True)
+                        ],
+                        "unattributed_total": _unattributed_totals(credits),
+                    },
                     out,
                 )
             elif args.format == "csv":
@@ -125,9 +136,17 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
 
             write_credits_csv(credits, out)
         elif args.format == "json":
-            from partner_of_record.io.export import write_credits_json
+            from partner_of_record.io.export import credit_row, unattributed_row
 
-            write_credits_json(credits, out)
+            _dump_json(
+                {
+                    "policy": _policy_name(credits),
+                    "credits": [credit_row(c) for c in credits],
+                    "unattributed": [unattributed_row(u) for u in credits.unattributed],
+                    "unattributed_total": _unattributed_totals(credits),
+                },
+                out,
+            )
         else:
             out.write(_render_partner_totals(ledger, credits))
         if args.reconcile:
@@ -140,6 +159,12 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
             if not reconciliation.ok:
                 status = EXIT_NOT_MET
     return status
+
+
+def _unattributed_totals(credits: Any) -> dict[str, Any]:
+    """Currency -> the amount nobody was credited with (every currency of the usage)."""
+    currencies = sorted({u.currency for u in credits.ledger.usage})
+    return {cur: credits.unattributed_total(currency=cur) for cur in currencies}
 
 
 def _policy_name(credits: Any) -> str:
@@ -178,7 +203,10 @@ def attribute_command() -> Command:
             "partner and currency, and what nobody was credited with. --by groups the totals "
             "by other credit fields; --explain shows one partner's credits down to the usage "
             "rows, spans and associations; --reconcile checks that every input amount is "
-            "accounted for. --format csv or json writes one line per credit."
+            "accounted for. --format csv writes one line per credit; --format json writes an "
+            "object with the credits (or the --by totals) and the unattributed amounts "
+            '("unattributed": the parts of usage rows nobody was credited with, '
+            '"unattributed_total": per currency). --from after --to is a usage error.'
         ),
         examples=(
             "attribute sample-data",

@@ -134,6 +134,38 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
         metavar="DATA",
         help="a folder of CSV files (partners.csv, usage.csv ...) or a .json document",
     )
+    loading = parser.add_argument_group("reading DATA")
+    loading.add_argument(
+        "--allow-rejects",
+        action="store_true",
+        help="go on with the accepted rows when some are rejected (default: print the load"
+        " report and exit 2)",
+    )
+    loading.add_argument(
+        "--date-order",
+        choices=("mdy", "dmy"),
+        default=None,
+        help="order of slash dates such as 01/02/2024 (default: read a slash date only when"
+        " its column proves the order, reject it as ambiguous otherwise)",
+    )
+    loading.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=None,
+        help="decimal mark of amounts (default: '.', and also ',' in ;-delimited files)",
+    )
+    loading.add_argument(
+        "--inclusive-end",
+        action="store_true",
+        help="association end dates are the last day in effect (default: the first day no"
+        " longer in effect)",
+    )
+    loading.add_argument(
+        "--multiline",
+        action="store_true",
+        help="accept quoted cells whose line breaks hold text shaped like rows (default:"
+        " reject them: a stray quote would swallow the rows between)",
+    )
 
 
 def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
@@ -195,8 +227,19 @@ def _add_evaluation_inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_json(path: str, what: str) -> Any:
-    """Read a small JSON file; numbers with a fraction become ``Decimal``."""
-    text = Path(path).read_text(encoding="utf-8")
+    """Read a small JSON file; numbers with a fraction become ``Decimal``.
+
+    Every way the file can be wrong (not UTF-8, not JSON, ``NaN``, nested too deeply) is a
+    ``CommandError`` naming the file: exit 2, no traceback.
+    """
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start]
+        msg = f"{what} {path}: line {line}: not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
+        raise CommandError(msg) from None
 
     def refuse(name: str) -> Any:
         msg = f"{what} {path}: {name} is not a number JSON allows"
@@ -206,6 +249,9 @@ def _read_json(path: str, what: str) -> Any:
         return json.loads(text, parse_float=Decimal, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         msg = f"{what} {path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        raise CommandError(msg) from None
+    except RecursionError:
+        msg = f"{what} {path}: nested too deeply to be a {what}"
         raise CommandError(msg) from None
 
 
@@ -295,12 +341,20 @@ def _policy(args: argparse.Namespace) -> Any:
 
 
 def _load(args: argparse.Namespace, *, strict: bool = False) -> Any:
-    """Load DATA (a folder or a .json file); returns the ``LoadResult``."""
+    """Load DATA (a folder or a .json file) with the reading options; returns the ``LoadResult``."""
     path = Path(args.data)
     if path.is_dir():
         from partner_of_record.io.csv_import import load_folder
 
-        return load_folder(path, strict=strict, progress=False)
+        return load_folder(
+            path,
+            strict=strict,
+            progress=False,
+            date_order=getattr(args, "date_order", None),
+            decimal=getattr(args, "decimal", None),
+            inclusive_end=getattr(args, "inclusive_end", False),
+            multiline=getattr(args, "multiline", False),
+        )
     if path.suffix.lower() == ".json" and path.is_file():
         from partner_of_record.io.json_import import load_json
 
@@ -313,12 +367,22 @@ def _load(args: argparse.Namespace, *, strict: bool = False) -> Any:
 
 
 def _ledger(args: argparse.Namespace, streams: Streams, command: str) -> Ledger:
-    """Load DATA leniently; one warning line on stderr when rows were rejected."""
+    """Load DATA; when anything was rejected, print the load report on stderr and stop (exit 2)
+    unless ``--allow-rejects``, which goes on with one warning line."""
     loaded = _load(args)
-    rejected = loaded.report.rejected
-    if rejected:
+    report = loaded.report
+    if not report.ok:
+        rejected = report.rejected
+        what = f"{rejected:,} row(s)" if rejected else "a file"
+        if not getattr(args, "allow_rejects", False):
+            streams.err.write(f"{report}\n")
+            msg = (
+                f"{what} of {args.data} rejected ({len(report.rejects):,} problem(s) above);"
+                " fix the data, or pass --allow-rejects to go on without them"
+            )
+            raise CommandError(msg)
         streams.err.write(
-            f"{PROG} {command}: warning: {rejected:,} row(s) of {args.data} rejected and left out"
+            f"{PROG} {command}: warning: {what} of {args.data} rejected and left out"
             f" (see: {PROG} validate {args.data})\n"
         )
     ledger: Ledger = loaded.ledger
@@ -363,10 +427,13 @@ def _dump_json(document: Any, out: IO[str]) -> None:
 
 
 def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]) -> None:
+    """Write CSV with formula-like cells escaped (``'=...``), as the library's writers do."""
+    from partner_of_record.io.export import escape_formula
+
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
+        writer.writerow(["" if v is None else escape_formula(_csv_cell(v)) for v in row])
 
 
 def _csv_cell(value: Any) -> str:

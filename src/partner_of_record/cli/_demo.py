@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from partner_of_record._text import clip as _clip
 from partner_of_record._text import money as _money
 from partner_of_record._text import table as _table
 from partner_of_record.cli._common import (
@@ -219,6 +218,15 @@ def render_summary(
         )
         lines.extend(_table(rows, right=(3, 4)))
         lines.append(credits["reconciliation"])
+        if credits["policy"] == "recognize_all":
+            lines.extend(
+                textwrap.wrap(
+                    "Credited + unattributed can exceed the input: under recognize_all every "
+                    "partner associated with a row is credited its full amount, so a row "
+                    "shared by two partners counts once for each.",
+                    width=_WIDTH,
+                )
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -279,16 +287,45 @@ def render_positions(
                 p.competency + (f" ({p.score:.2f})" if p.score is not None else "") for p in met
             ]
             lines.extend(_wrapped("    met: ", labels, indent="      "))
-        closest = sorted((p for p in found if not p.met), key=lambda p: -p.progress)[:misses]
+        unmet = [p for p in found if not p.met]
+        closest = sorted(unmet, key=lambda p: -p.progress)[:misses]
+        if closest:
+            shown = (
+                "nearest miss"
+                if len(closest) == 1 and len(unmet) == 1
+                else f"nearest misses ({len(closest)} of {len(unmet)} not met)"
+                if len(closest) < len(unmet)
+                else "not met"
+            )
+            lines.append(f"    {shown}:")
         for p in closest:
             where = (
                 f"score {p.score:.2f}"
                 if p.score is not None
                 else f"{min(p.progress, Decimal('9.99')) * 100:.0f} % of the threshold"
             )
-            lines.append(f"    not met: {p.competency} ({where})")
-            lines.append(_clip(f"      {p.shortfall}", _WIDTH))
+            lines.append(f"    - {p.competency} ({where})")
+            lines.extend(
+                textwrap.wrap(
+                    p.shortfall,
+                    width=_WIDTH,
+                    initial_indent="      ",
+                    subsequent_indent="        ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
+    if any("MCV" in p.shortfall for found in positions.values() for p in found):
+        lines.append(_MCV_NOTE)
     return "\n".join(lines) + "\n"
+
+
+_MCV_NOTE = (
+    "MCV: monthly consumption value, Business Applications' measure of usage (monthly\n"
+    "active users or capacity times a rate per product, e.g. 1,000 per Business\n"
+    "Central user)."
+)
+"""Printed once under the positions when a reason mentions MCV."""
 
 
 def _export_sample(directory: str, streams: Streams) -> int:
@@ -355,6 +392,13 @@ def _run_demo(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write("\n" + render_positions(ledger, positions, SAMPLE_AS_OF))
     if args.story:
         streams.out.write("\n" + describe() + "\n")
+    streams.out.write(
+        "\nNext: one partner's dashboard, an HTML page with the consumption it drives\n"
+        "but is not credited for yet, and the actions that claim it:\n"
+        "  partner-of-record demo --export sample-data\n"
+        "  partner-of-record dashboard sample-data --partner 4100231 --output contoso.html\n"
+        "  partner-of-record opportunities sample-data --partner 4500168\n"
+    )
     return EXIT_OK
 
 

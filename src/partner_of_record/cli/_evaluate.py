@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -69,6 +70,14 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="scan the months up to --as-of for the first day the competency is met",
     )
+    mode.add_argument(
+        "--project",
+        metavar="MONTHS",
+        type=int,
+        help="project forward from --as-of: the first of the next MONTHS months at which the "
+        "entry would be met if each usage line continued the straight-line trend of its last "
+        "12 months (a projection under that assumption, not a forecast)",
+    )
     _add_format(parser, ("text", "json", "csv"))
     _add_output(parser)
 
@@ -108,6 +117,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         earliest_qualification,
         evaluate_all,
         evaluate_competency,
+        project_qualification,
         resolve_competency,
         what_if,
     )
@@ -116,8 +126,14 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     skills = _skills_table(args)
     rates = _rates(args)
     policy = _policy(args)
-    if args.all_partners and (args.what_if or args.earliest):
-        msg = "--what-if and --earliest evaluate one partner: use --partner, not --all-partners"
+    if args.all_partners and (args.what_if or args.earliest or args.project is not None):
+        msg = (
+            "--what-if, --earliest and --project evaluate one partner: use --partner, not "
+            "--all-partners"
+        )
+        raise CommandError(msg)
+    if args.project is not None and args.project < 1:
+        msg = f"--project {args.project}: give at least 1 month"
         raise CommandError(msg)
     extra: tuple[list[Any], dict[str, Decimal]] | None = None
     if args.what_if:
@@ -154,6 +170,19 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         )
         _write_diff(args, streams, diff)
         return EXIT_OK if diff.after.met else EXIT_NOT_MET
+    if args.project is not None:
+        projection = project_qualification(
+            ledger,
+            partner_id,
+            competency,
+            as_of=args.as_of,
+            horizon=args.project,
+            policy=policy,
+            skills=own,
+            rates=rates,
+        )
+        _write_projection(args, streams, projection)
+        return EXIT_OK if projection.met else EXIT_NOT_MET
     if args.earliest:
         qualification = earliest_qualification(
             ledger,
@@ -181,10 +210,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _explain_evaluation(evaluation: Any) -> str:
-    text: str = evaluation.explain()
-    loose = [f for f in evaluation.findings if f not in evaluation.result.all_findings()]
-    if loose:
-        text += "\n" + "\n".join(f"  ! {f}" for f in loose)
+    text: str = evaluation.explain()  # includes the findings about the whole evaluation
     return text + "\n"
 
 
@@ -208,8 +234,29 @@ def _write_evaluations(args: argparse.Namespace, streams: Streams, evaluations: 
             title = evaluations[0].title if evaluations else args.competency
             out.write(f"{title} as of {args.as_of.isoformat()}\n")
             out.write("\n".join(_table(rows, right=(2,))) + "\n")
+            out.write(_overall_findings(evaluations))
         else:
             out.write(_explain_evaluation(evaluations[0]))
+
+
+def _overall_findings(evaluations: list[Any]) -> str:
+    """The findings about whole evaluations (stale data ...), once each, as ``!`` lines."""
+    seen: dict[str, list[str]] = {}
+    for e in evaluations:
+        in_tree = set(e.result.all_findings())
+        for f in e.findings:
+            if f not in in_tree:
+                ids = seen.setdefault(f"[{f.code}] {_without_partner(f.message)}", [])
+                if e.partner_id not in ids:
+                    ids.append(e.partner_id)
+    return "".join(
+        f"! {text} ({'partners' if len(ids) > 1 else 'partner'} {', '.join(ids)})\n"
+        for text, ids in seen.items()
+    )
+
+
+def _without_partner(message: str) -> str:
+    return re.sub(r"^partner [^:]+: ", "", message)
 
 
 def _write_diff(args: argparse.Namespace, streams: Streams, diff: Any) -> None:
@@ -258,6 +305,34 @@ def _write_qualification(args: argparse.Namespace, streams: Streams, found: Any)
                 out.write(_explain_evaluation(found.evaluation))
 
 
+def _write_projection(args: argparse.Namespace, streams: Streams, found: Any) -> None:
+    with _output(args, streams) as out:
+        if args.format == "json":
+            document = {
+                "competency": found.competency,
+                "partner_id": found.partner_id,
+                "projection": True,
+                "from_as_of": found.from_as_of,
+                "already_met": found.already_met,
+                "as_of": found.as_of,
+                "scanned_to": found.scanned_to,
+                "assumption": found.assumption,
+                "evaluation": (
+                    None if found.evaluation is None else _evaluation_document(found.evaluation)
+                ),
+            }
+            _dump_json(document, out)
+        elif args.format == "csv":
+            from partner_of_record.io.export import write_evaluations_csv
+
+            write_evaluations_csv([found.evaluation] if found.evaluation else [], out)
+        else:
+            out.write(found.describe() + "\n")
+            if found.evaluation is not None and not found.already_met:
+                out.write("Projected evaluation (on projected records):\n")
+                out.write(_explain_evaluation(found.evaluation))
+
+
 def evaluate_command() -> Command:
     """Build the ``evaluate`` command: does a partner meet a competency as of a day?
 
@@ -272,7 +347,9 @@ def evaluate_command() -> Command:
             "requirement by requirement, with the reasons and shortfalls. Skilling counts come "
             "from --skills / --skill; credits in other currencies need --rates. --what-if adds "
             "hypothetical records and prints the difference; --earliest finds the first month "
-            "the entry is met. Exits 0 when met, 1 when not met."
+            "the entry is met; --project N projects the first of the next N months at which "
+            "it would be met if usage kept its trend. Exits 0 when met (or projected met), 1 "
+            "when not."
         ),
         examples=(
             "evaluate sample-data --partner 4100231 --competency CLOUD_PLATFORM_GOLD "
@@ -286,6 +363,8 @@ def evaluate_command() -> Command:
             "--as-of 2025-01-01 --earliest",
             "evaluate sample-data --partner 4200517 --competency CLOUD_PLATFORM_GOLD "
             "--as-of 2025-01-01 --what-if extra.json",
+            "evaluate sample-data --partner 4200517 --competency CLOUD_PLATFORM_GOLD "
+            "--as-of 2025-01-01 --project 24",
         ),
         add_arguments=_evaluate_arguments,
         run=_run_evaluate,

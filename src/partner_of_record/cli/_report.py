@@ -26,6 +26,7 @@ from partner_of_record.cli._common import (
     _skills_table,
     _write_csv,
 )
+from partner_of_record.cli._evaluate import _overall_findings
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +54,8 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         "--plot",
         metavar="FILE",
         help="write a PNG of the entry's score or trailing consumption over time against its "
-        "threshold (needs matplotlib: pip install 'partner-of-record[plot]')",
+        "threshold (needs matplotlib: pip install 'matplotlib>=3.7', or in a clone "
+        "pip install -e '.[plot]')",
     )
     _add_evaluation_inputs(parser)
     _add_policy(parser, None)
@@ -155,6 +157,7 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
                             "max_score": p.max_score,
                             "progress": p.progress,
                             "shortfall": p.shortfall,
+                            "findings": list(p.evaluation.findings),
                         }
                         for p in positions
                     ],
@@ -168,6 +171,7 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
                 + render_monthly(rows, names)
                 + "\n"
                 + render_position(positions)
+                + _overall_findings([p.evaluation for p in positions])
             )
             if plot is not None:
                 out.write(f"\nPlot of {chosen.name} written to {plot}\n")

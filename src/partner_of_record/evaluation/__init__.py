@@ -30,7 +30,9 @@ from partner_of_record.evaluation.evaluator import (
     evaluate_all,
     evaluate_competency,
     evaluate_context,
+    project_qualification,
     resolve_competency,
+    trend_projection,
     what_if,
 )
 from partner_of_record.evaluation.measures import (
@@ -50,7 +52,7 @@ from partner_of_record.evaluation.measures import (
     Shifted,
     SkillCount,
 )
-from partner_of_record.evaluation.rates import MissingRateError, RateTable
+from partner_of_record.evaluation.rates import MissingRateError, RateTable, as_rate_table
 from partner_of_record.evaluation.requirements import (
     AllOf,
     AnyOf,
@@ -66,6 +68,7 @@ from partner_of_record.evaluation.results import (
     FINDING_CODES,
     Evaluation,
     EvaluationDiff,
+    Projection,
     Qualification,
     RequirementChange,
     RequirementResult,
@@ -106,6 +109,7 @@ __all__ = [
     "MissingRateError",
     "NetCustomerAdds",
     "PointsSum",
+    "Projection",
     "Qualification",
     "RateTable",
     "Requirement",
@@ -127,6 +131,7 @@ __all__ = [
     "UnknownRequirementError",
     "Window",
     "add_months",
+    "as_rate_table",
     "dump_competency",
     "dump_requirement",
     "earliest_qualification",
@@ -138,7 +143,9 @@ __all__ = [
     "load_requirement",
     "loads_competency",
     "measurement_month",
+    "project_qualification",
     "qualification_window",
     "resolve_competency",
+    "trend_projection",
     "what_if",
 ]

@@ -15,12 +15,17 @@ from decimal import Decimal
 import attrs
 
 from partner_of_record.attribution.policies import Policy
-from partner_of_record.errors import Finding
+from partner_of_record.errors import Finding, ValidationError
 from partner_of_record.evaluation.competency import Competency
-from partner_of_record.evaluation.context import MeasurementContext, Skills
-from partner_of_record.evaluation.rates import RateTable
+from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
+from partner_of_record.evaluation.rates import RateTable, as_rate_table
 from partner_of_record.evaluation.requirements import counted_kinds
-from partner_of_record.evaluation.results import Evaluation, EvaluationDiff, Qualification
+from partner_of_record.evaluation.results import (
+    Evaluation,
+    EvaluationDiff,
+    Projection,
+    Qualification,
+)
 from partner_of_record.evaluation.sources import LedgerFacts
 from partner_of_record.evaluation.time import add_months
 from partner_of_record.ledger import Ledger
@@ -31,7 +36,9 @@ __all__ = [
     "evaluate_all",
     "evaluate_competency",
     "evaluate_context",
+    "project_qualification",
     "resolve_competency",
+    "trend_projection",
     "what_if",
 ]
 
@@ -117,6 +124,39 @@ def _evidence_kinds(comp: Competency, evidence: bool) -> frozenset[AssociationKi
     return counted_kinds(comp.requirement, consumption_only=True) if evidence else frozenset()
 
 
+def _partner_skills(
+    ledger: Ledger, skills: Mapping[PartnerId, Skills] | Skills | None
+) -> Callable[[PartnerId], Skills | None]:
+    """How ``evaluate_all`` finds each partner's skills.
+
+    ``{partner_id: {metric: people}}`` gives each partner its own counts (a partner left out
+    has none); a flat ``{metric: people}`` gives every partner the same counts. A mix of the
+    two, or a partner id that is not in the ledger, raises: a skills input is never ignored.
+    """
+    if not skills:
+        return lambda _pid: None
+    nested = {key: isinstance(value, Mapping) for key, value in skills.items()}
+    if not any(nested.values()):
+        flat: Skills = normalize_skills(skills)  # type: ignore[arg-type]  # checked: flat
+        return lambda _pid: flat
+    if not all(nested.values()):
+        key = next(k for k, is_map in nested.items() if not is_map)
+        raise ValidationError(
+            "skills",
+            str(key),
+            skills[key],
+            "is a count among per-partner mappings",
+            "give {partner_id: {metric: people}} for each partner, or one flat "
+            "{metric: people} for every partner",
+        )
+    per_partner: Mapping[PartnerId, Skills] = skills  # type: ignore[assignment]  # checked
+    known = {p.id for p in ledger.partners}
+    for pid in per_partner:
+        if pid not in known:
+            ledger.partner(pid)  # raises UnknownRecordError naming the partner (and close ids)
+    return per_partner.get
+
+
 def evaluate_competency(
     ledger: Ledger,
     partner_id: PartnerId,
@@ -125,7 +165,7 @@ def evaluate_competency(
     as_of: dt.date,
     policy: Policy | None = None,
     skills: Skills | None = None,
-    rates: RateTable | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
     evidence: bool = True,
 ) -> Evaluation:
     """Evaluate whether a partner meets a competency or designation as of a day.
@@ -141,7 +181,10 @@ def evaluate_competency(
             (credits then count for a requirement when earned through one of its kinds).
         skills: metric name -> number of qualifying people
             (``{"intermediate_certifications": 5}``); a count means prerequisites are met.
-        rates: US dollar rates for credits in other currencies.
+        rates: US dollar rates for credits in other currencies: a
+            [`RateTable`][partner_of_record.evaluation.RateTable], or a mapping currency ->
+            US dollars per unit (``{"EUR": "1.08"}``, the same rate every month, as
+            ``RateTable.constant``).
         evidence: attach the partner's credits under the counted kinds as ``credits`` (only
             for competencies that count consumption; seat-based ones get ``None``).
 
@@ -152,9 +195,10 @@ def evaluate_competency(
         UnknownRecordError: the partner is not in the ledger.
         MissingRateError: a credit's currency has no rate for its month.
         UnknownCompetencyError: a competency name is not in the catalog.
+        TypeError: ``rates`` is neither a ``RateTable`` nor a mapping.
     """
     comp = resolve_competency(competency)
-    facts = LedgerFacts(ledger, rates, policy)
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
     return _evaluate(facts, partner_id, comp, as_of, skills, _evidence_kinds(comp, evidence))
 
 
@@ -164,8 +208,8 @@ def evaluate_all(
     *,
     as_of: dt.date,
     policy: Policy | None = None,
-    skills: Mapping[PartnerId, Skills] | None = None,
-    rates: RateTable | None = None,
+    skills: Mapping[PartnerId, Skills] | Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
     partners: Iterable[PartnerId] | None = None,
     evidence: bool = True,
 ) -> dict[PartnerId, Evaluation]:
@@ -176,20 +220,29 @@ def evaluate_all(
         competency: the competency, or its catalog name.
         as_of: the day of the evaluation.
         policy: see ``evaluate_competency``.
-        skills: partner id -> that partner's skills mapping.
-        rates: US dollar rates for credits in other currencies.
+        skills: either partner id -> that partner's skills
+            (``{"P1": {"intermediate_certifications": 3}}``; a partner left out has no skills
+            counts), or one flat skills mapping (``{"intermediate_certifications": 3}``) that
+            gives every partner the same counts.
+        rates: see ``evaluate_competency``.
         partners: the partners to evaluate (default: every partner of the ledger).
         evidence: attach each partner's credits.
 
     Returns:
         Partner id -> evaluation, in the ledger's partner order.
+
+    Raises:
+        UnknownRecordError: a partner (in ``partners`` or a key of ``skills``) is not in the
+            ledger.
+        ValidationError: ``skills`` mixes per-partner mappings with counts, or a count is not
+            a whole number of people.
     """
     comp = resolve_competency(competency)
-    facts = LedgerFacts(ledger, rates, policy)
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
     ids = [p.id for p in ledger.partners] if partners is None else list(partners)
-    per_partner = skills or {}
+    skills_of = _partner_skills(ledger, skills)
     kinds = _evidence_kinds(comp, evidence)
-    return {pid: _evaluate(facts, pid, comp, as_of, per_partner.get(pid), kinds) for pid in ids}
+    return {pid: _evaluate(facts, pid, comp, as_of, skills_of(pid), kinds) for pid in ids}
 
 
 def what_if(
@@ -203,7 +256,7 @@ def what_if(
     skills: Skills | None = None,
     extra_skills: Skills | None = None,
     policy: Policy | None = None,
-    rates: RateTable | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
 ) -> EvaluationDiff:
     """Evaluate with hypothetical records and report the difference, requirement by requirement.
 
@@ -230,6 +283,7 @@ def what_if(
         LedgerError: the hypothetical records break a ledger check.
     """
     comp = resolve_competency(competency)
+    rates = as_rate_table(rates)
     before = evaluate_competency(
         ledger, partner_id, comp, as_of=as_of, policy=policy, skills=skills, rates=rates
     )
@@ -261,7 +315,7 @@ def earliest_qualification(
     end: dt.date | None = None,
     policy: Policy | None = None,
     skills: Skills | None = None,
-    rates: RateTable | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
 ) -> Qualification:
     """Scan ``as_of`` days (the first of each month) and report the first at which it is met.
 
@@ -287,7 +341,7 @@ def earliest_qualification(
     if end is None:
         end = add_months(span[1], 1) if span else start
     first = start.replace(day=1)
-    facts = LedgerFacts(ledger, rates, policy)
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
     day = first
     while day <= end:
         evaluation = _evaluate(facts, partner_id, comp, day, skills, frozenset())
@@ -298,3 +352,169 @@ def earliest_qualification(
             return Qualification(comp.name, partner_id, day, evaluation, first, end)
         day = add_months(day, 1)
     return Qualification(comp.name, partner_id, None, None, first, end)
+
+
+ProjectionFn = Callable[[Ledger, dt.date, dt.date], Iterable[Record]]
+"""A user-supplied projection: ``(ledger, first month, last month) -> hypothetical records``.
+
+It returns the usage rows (and seat records, associations ...) assumed for the months from
+``first`` to ``last`` included (first days of months), after the ledger's last data month.
+"""
+
+_CENT = Decimal("0.01")
+
+TREND_ASSUMPTION = (
+    "each usage line (subscription, service, currency) continues the straight-line trend of "
+    "its last {months} months of data (least squares, never below 0), seat records stay at "
+    "their last month, and associations and skills stay as they are"
+)
+"""The assumption of the default projection (``{months}``: the months the trend is fitted on)."""
+
+
+def trend_projection(
+    ledger: Ledger, first: dt.date, last: dt.date, *, months: int = 12
+) -> tuple[Record, ...]:
+    """Project usage and seats from ``first`` to ``last`` (months) by each line's trend.
+
+    Each usage line (subscription, service, currency, offer) with usage in the last ``months``
+    data months gets a least-squares straight line over those months (a month without a row
+    counts as 0), extended month by month, never below 0, rounded to the cent (half to
+    even). Seat records of the last data month are repeated unchanged.
+
+    Args:
+        ledger: the facts.
+        first: the first projected month (a first of month after the last data month).
+        last: the last projected month, included.
+        months: how many data months the trend is fitted on.
+
+    Returns:
+        The projected usage rows and seat records.
+
+    Raises:
+        ValueError: ``months`` is below 2.
+    """
+    from partner_of_record.model import SeatUsage, Usage
+
+    if months < 2:  # a straight line needs two points
+        msg = f"months: {months} is below 2; a trend needs at least two months"
+        raise ValueError(msg)
+    span = ledger.months
+    if span is None or first > last:
+        return ()
+    window = [add_months(span[1], -i) for i in range(months - 1, -1, -1)]
+    index = {month: i for i, month in enumerate(window)}
+    lines: dict[tuple[str, str | None, str, object], list[Decimal]] = {}
+    for u in ledger.usage:
+        if u.month not in index:
+            continue
+        key = (u.subscription_id, u.service, u.currency, u.offer)
+        series = lines.setdefault(key, [Decimal(0)] * months)
+        series[index[u.month]] += u.amount
+    out: list[Record] = []
+    n = Decimal(months)
+    x_mean = (n - 1) / 2
+    sxx = sum(((Decimal(i) - x_mean) ** 2 for i in range(months)), Decimal(0))
+    future = []
+    day = first
+    while day <= last:
+        future.append(day)
+        day = add_months(day, 1)
+    for (sub, service, currency, offer), series in lines.items():
+        y_mean = sum(series, Decimal(0)) / n
+        sxy = sum(((Decimal(i) - x_mean) * (y - y_mean) for i, y in enumerate(series)), Decimal(0))
+        slope = sxy / sxx
+        for month in future:
+            x = Decimal(months - 1 + _months_between(span[1], month))
+            value = max(Decimal(0), y_mean + slope * (x - x_mean)).quantize(_CENT)
+            if value > 0:
+                out.append(
+                    Usage(sub, month, value, currency=currency, service=service, offer=offer)  # type: ignore[arg-type]
+                )
+    last_seats = [s for s in ledger.seats if s.month == span[1]]
+    for month in future:
+        out.extend(
+            SeatUsage(s.subscription_id, month, s.paid_seats, s.active_users) for s in last_seats
+        )
+    return tuple(out)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def project_qualification(
+    ledger: Ledger,
+    partner_id: PartnerId,
+    competency: Competency | str,
+    *,
+    as_of: dt.date,
+    horizon: int = 24,
+    projection: ProjectionFn | None = None,
+    assumption: str | None = None,
+    trend_months: int = 12,
+    policy: Policy | None = None,
+    skills: Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+) -> Projection:
+    """Project the first future month a competency would be met (a forward view).
+
+    ``earliest_qualification`` looks back at the data; this looks forward. The months after
+    the ledger's last data month get hypothetical records: by default each usage line's
+    straight-line trend (see ``trend_projection``), or the records your ``projection``
+    returns. Then ``as_of`` days after ``as_of`` (firsts of months, up to ``horizon`` months)
+    are evaluated on the data plus those records. The answer is a projection that holds
+    only under its ``assumption``, which it states.
+
+    Args:
+        ledger: the facts as they are.
+        partner_id: the partner.
+        competency: the competency, or its catalog name.
+        as_of: the day to project from.
+        horizon: how many months after ``as_of`` are scanned.
+        projection: your projection, ``(ledger, first month, last month) -> records`` (for
+            example a growth rate you expect, or a deal you expect to sign); default: the
+            trend of each usage line.
+        assumption: your projection's assumption in words (required with ``projection``).
+        trend_months: the data months the default trend is fitted on.
+        policy: see ``evaluate_competency``.
+        skills: the skills (the same for every month).
+        rates: see ``evaluate_competency``.
+
+    Returns:
+        The first projected ``as_of`` at which the competency would be met (or none by the
+        horizon), with the assumption; ``already_met`` when it is met today.
+
+    Raises:
+        ValueError: ``horizon`` is below 1, or ``projection`` is given without ``assumption``.
+    """
+    if horizon < 1:
+        msg = f"horizon: {horizon} is below 1 month"
+        raise ValueError(msg)
+    if projection is not None and not assumption:
+        msg = "assumption: say in words what your projection assumes (it is shown with the result)"
+        raise ValueError(msg)
+    comp = resolve_competency(competency)
+    table = as_rate_table(rates)
+    today = evaluate_competency(
+        ledger, partner_id, comp, as_of=as_of, policy=policy, skills=skills, rates=table,
+        evidence=False,
+    )  # fmt: skip
+    start = add_months(as_of.replace(day=1), 1)
+    end = add_months(as_of.replace(day=1), horizon)
+    if today.met:
+        return Projection(comp.name, partner_id, as_of, None, today, end, "", already_met=True)
+    span = ledger.months
+    first = add_months(span[1], 1) if span else as_of.replace(day=1)
+    last = add_months(end, -1)  # the measurement month of the last as_of scanned
+    if projection is None:
+        records = trend_projection(ledger, first, last, months=trend_months)
+        stated = TREND_ASSUMPTION.format(months=trend_months)
+    else:
+        records = tuple(projection(ledger, first, last))
+        stated = str(assumption)
+    projected = ledger.add(*records) if records else ledger
+    found = earliest_qualification(
+        projected, partner_id, comp, start=start, end=end, policy=policy, skills=skills,
+        rates=table,
+    )  # fmt: skip
+    return Projection(comp.name, partner_id, as_of, found.as_of, found.evaluation, end, stated)

@@ -47,6 +47,7 @@ __all__ = [
     "SeatTotal",
     "Shifted",
     "SkillCount",
+    "service_key",
 ]
 
 STANDARD_OFFERS: frozenset[OfferCategory] = frozenset({OfferCategory.STANDARD})
@@ -134,20 +135,41 @@ def to_offers(value: Iterable[OfferCategory | str] | None) -> frozenset[OfferCat
     return None if value is None else _enum_set(OfferCategory, "offers", value)
 
 
+def service_key(name: str) -> str:
+    """The key service names are matched on: case- and plural-insensitive.
+
+    Lower-cased, whitespace collapsed, and a plural ``s`` dropped from each word (not from
+    ``ss``, ``us``, ``is`` or ``os``: "DDoS" stays), so "Virtual Machines Licenses", "Virtual
+    Machine Licenses" and "virtual machine license" all give ``"virtual machine license"``. Both
+    sides of a match use it.
+
+    Args:
+        name: a service name as an export writes it.
+
+    Returns:
+        The matching key.
+    """
+    keep = ("ss", "us", "is", "os")
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(keep) else w
+        for w in str(name).lower().split()
+    )
+
+
 def to_services(value: Iterable[str] | None) -> frozenset[str] | None:
-    """Lower-case service names for case-insensitive matching (``None`` stays ``None``).
+    """Service names as matching keys (``None`` stays ``None``): see `service_key`.
 
     Args:
         value: service names (one name alone is accepted too), or ``None``.
 
     Returns:
-        The stripped, lower-cased names, or ``None``.
+        The names' keys (case- and plural-insensitive), or ``None``.
     """
     if value is None:
         return None
     if isinstance(value, str):
         value = [value]
-    return frozenset(str(v).strip().lower() for v in value)
+    return frozenset(service_key(v) for v in value)
 
 
 def _to_services_required(value: Iterable[str]) -> frozenset[str]:
@@ -327,8 +349,8 @@ class AcrScope:
     Attributes:
         kinds: the association kinds whose credits count.
         workloads: the workloads that count (``None``: all); default Azure only.
-        services: only these services count, case-insensitive (``None``: all).
-        exclude_services: these services never count, case-insensitive.
+        services: only these services count, case- and plural-insensitive (``None``: all).
+        exclude_services: these services never count, case- and plural-insensitive.
         offers: the offer categories that count (``None``: all); default standard offers only.
     """
 
@@ -362,7 +384,7 @@ class AcrScope:
             if offers is not None and row.offer not in offers:
                 continue
             if services is not None or excluded:
-                service = row.service.lower() if row.service else None
+                service = service_key(row.service) if row.service else None
                 if services is not None and service not in services:
                     continue
                 if service is not None and service in excluded:
@@ -437,7 +459,7 @@ class CreditedAcr:
             total,
             "USD",
             f"credited ACR {window.describe()}, {self.scope.describe()}, "
-            f"{len(by_customer)} customers",
+            f"{format_quantity(Decimal(len(by_customer)), 'customers')}",
             tuple(sorted(c for c, v in by_customer.items() if v != 0)),
         )
 
@@ -451,14 +473,15 @@ class AcrCustomers:
         window: the months looked at, relative to the reference month.
         min_usd: the amount a customer needs.
         basis: ``"total"``: the window's total reaches ``min_usd``; ``"any_month"``: some single
-            month of the window does.
+            month of the window does; ``"average"``: the window's monthly average (its total
+            divided by its number of months) does.
         strict: need strictly more than ``min_usd`` (default: at least).
     """
 
     scope: AcrScope
     window: Trailing = _TRAILING_1
     min_usd: Decimal = attrs.field(default=Decimal(0), converter=to_decimal)
-    basis: Literal["total", "any_month"] = "total"
+    basis: Literal["total", "any_month", "average"] = "total"
     strict: bool = False
 
     @property
@@ -481,9 +504,10 @@ class AcrCustomers:
         """
         months = self.window.at(month).months
         rows = self.scope._rows(ctx)
-        if self.basis == "total":
+        if self.basis in ("total", "average"):
             sums = _sum_by_customer(rows, months)
-            return frozenset((c, "") for c, v in sums.items() if self._ok(v))
+            count = Decimal(len(months)) if self.basis == "average" else Decimal(1)
+            return frozenset((c, "") for c, v in sums.items() if self._ok(v / count))
         per_month: dict[tuple[str, dt.date], Decimal] = defaultdict(Decimal)
         wanted = set(months)
         for row in rows:
@@ -494,7 +518,9 @@ class AcrCustomers:
     def describe(self) -> str:
         """A short readable condition."""
         op = ">" if self.strict else ">="
-        where = "in one month of" if self.basis == "any_month" else "over"
+        where = {"any_month": "in one month of", "average": "a month on average over"}.get(
+            self.basis, "over"
+        )
         return (
             f"{op} {format_quantity(self.min_usd, 'USD')} credited {where} "
             f"{self.window.describe()} ({self.scope.describe()})"
@@ -1227,8 +1253,9 @@ class SeatGrowth:
             findings.append(
                 _finding(
                     "BELOW_MINIMUM_BASELINE",
-                    f"partner {ctx.partner_id}: baseline {format_quantity(base, unit)} is below "
-                    f"the {format_quantity(self.minimum_baseline, unit)} usage growth needs",
+                    f"partner {ctx.partner_id}: the baseline of {format_quantity(base, unit)} in "
+                    f"{base_month:%Y-%m} is below the "
+                    f"{format_quantity(self.minimum_baseline, unit)} usage growth needs",
                     ctx,
                 )
             )

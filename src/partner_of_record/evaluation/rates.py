@@ -17,7 +17,7 @@ from partner_of_record.currency import CURRENCIES
 from partner_of_record.errors import PartnerOfRecordError, ValidationError
 from partner_of_record.model import month_start
 
-__all__ = ["USD", "MissingRateError", "RateTable"]
+__all__ = ["USD", "MissingRateError", "RateTable", "as_rate_table"]
 
 _EMPTY: Mapping[tuple[str, dt.date | None], Decimal] = MappingProxyType({})
 
@@ -37,8 +37,11 @@ class MissingRateError(PartnerOfRecordError, LookupError):
         self.currency = currency
         self.month = month
         super().__init__(
-            f"no USD rate for {currency} in {month:%Y-%m}: add one to the RateTable "
-            f"(RateTable({{({currency!r}, date({month.year}, {month.month}, 1)): Decimal(...)}}))"
+            f"no USD rate for {currency} in {month:%Y-%m}: pass rates={{{currency!r}: "
+            f"'1.08'}} (US dollars per {currency}, every month; the same as "
+            f"RateTable.constant({{{currency!r}: '1.08'}})), or a RateTable with a rate for "
+            f"that month (RateTable({{({currency!r}, date({month.year}, {month.month}, 1)): "
+            f"Decimal(...)}}))"
         )
 
 
@@ -166,3 +169,33 @@ class RateTable:
 
     def __repr__(self) -> str:
         return f"RateTable({dict(self._rates)!r})"
+
+
+def as_rate_table(rates: RateTable | Mapping[str, Decimal | int | str] | None) -> RateTable:
+    """Return ``rates`` as a ``RateTable``: the evaluation functions' ``rates=`` argument.
+
+    Args:
+        rates: a ``RateTable``; a mapping currency -> US dollars per unit
+            (``{"EUR": "1.08"}``, the shape of the command line's rates file), which becomes
+            ``RateTable.constant(rates)``; or ``None`` (no rates: only US dollars convert).
+
+    Returns:
+        The rate table.
+
+    Raises:
+        TypeError: ``rates`` is something else (the message names ``RateTable.constant``).
+        ValidationError: a currency or rate is malformed.
+    """
+    if rates is None:
+        return RateTable()
+    if isinstance(rates, RateTable):
+        return rates
+    if isinstance(rates, Mapping):
+        if all(isinstance(key, tuple) for key in rates):
+            return RateTable(rates)  # type: ignore[arg-type]  # (currency, month) keys
+        return RateTable.constant(rates)
+    msg = (
+        f"rates: {rates!r} is not a RateTable or a mapping currency -> US dollars per unit; "
+        "pass {'EUR': '1.08'} or RateTable.constant({'EUR': '1.08'})"
+    )
+    raise TypeError(msg)

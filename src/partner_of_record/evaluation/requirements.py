@@ -20,6 +20,7 @@ Users compose them freely with the measures of ``partner_of_record.evaluation.me
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
@@ -29,7 +30,12 @@ import attrs
 from partner_of_record.errors import Finding, ValidationError
 from partner_of_record.evaluation.context import MeasurementContext
 from partner_of_record.evaluation.measures import AcrScope, Measure, SeatScope, to_decimal
-from partner_of_record.evaluation.results import RequirementResult, format_quantity, round_points
+from partner_of_record.evaluation.results import (
+    RequirementResult,
+    format_quantity,
+    round_points,
+    score_need,
+)
 from partner_of_record.model import AssociationKind
 
 __all__ = [
@@ -46,6 +52,18 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+
+
+def _messages(findings: Iterable[Finding], partner_id: str) -> str:
+    """The findings' messages joined, without the ``partner X:`` prefix the subject repeats."""
+    prefix = f"partner {partner_id}: "
+    return "; ".join(f.message.removeprefix(prefix) for f in findings)
+
+
+def _measured(value: Decimal | None, unit: str, detail: str) -> str:
+    """``"12.5 % (ACR 2024-06 ... vs 2023-06 ...)"``: the value and how (and when) it was had."""
+    text = format_quantity(value, unit)
+    return f"{text} ({detail})" if detail else text
 
 
 @runtime_checkable
@@ -165,17 +183,16 @@ class AtLeast:
         value = m.value
         met = value is not None and m.eligible and value >= self.threshold
         shortfall = max(_ZERO, self.threshold - (value if value is not None else _ZERO))
+        need = format_quantity(self.threshold, m.unit)
         if met:
-            reason = (
-                f"{format_quantity(value, m.unit)} reaches "
-                f"{format_quantity(self.threshold, m.unit)}"
-            )
+            reason = f"{_measured(value, m.unit, m.detail)} reaches the {need} needed"
         elif value is None or not m.eligible:
-            reason = "not measurable: " + "; ".join(f.message for f in m.findings)
+            why = _messages(m.findings, ctx.partner_id) or "no value"
+            reason = f"not met: {why} (needs {need}; {m.detail or 'nothing measured'})"
         else:
             reason = (
-                f"{format_quantity(value, m.unit)} is {format_quantity(shortfall, m.unit)} "
-                f"short of {format_quantity(self.threshold, m.unit)}"
+                f"{_measured(value, m.unit, m.detail)} is "
+                f"{format_quantity(shortfall, m.unit)} short of the {need} needed"
             )
         return RequirementResult(
             name=self.name,
@@ -270,35 +287,54 @@ class Scored:
         points = self.points_for(m.value if m.eligible else None)
         threshold = self.threshold
         value = m.value if m.value is not None else _ZERO
-        shortfall = max(_ZERO, threshold - value) if m.eligible else threshold
+        to_full = max(_ZERO, threshold - value) if m.eligible else threshold
+        met = points > 0
+        full = format_quantity(threshold, m.unit)
+        need = f"needs {score_need(m.unit)} to score (full points at {full})"
         if not m.eligible or m.value is None:
-            reason = "scores 0: " + "; ".join(f.message for f in m.findings)
+            why = _messages(m.findings, ctx.partner_id) or "no value"
+            reason = f"scores 0: {why}; {need}"
         elif points >= self.cap:
-            reason = f"full points (reached at {format_quantity(threshold, m.unit)})"
+            reason = f"full points: {_measured(m.value, m.unit, m.detail)}; full points need {full}"
         elif points == 0:
-            reason = f"scores 0: {format_quantity(m.value, m.unit)} is not above 0"
+            reason = f"scores 0: {format_quantity(m.value, m.unit)}, {need}" + (
+                f"; {m.detail}" if m.detail else ""
+            )
         else:
             rate = (
-                f"{format_quantity(self.per_unit, 'points')} per unit"
+                f"{format_quantity(self.per_unit, 'points')} points per {_unit_one(m.unit)}"
                 if self.per_unit is not None
-                else f"full at {format_quantity(self.full_at, m.unit)}"
+                else f"full points at {full}"
             )
-            reason = f"pro rata, {rate}, cap {format_quantity(self.cap, 'points')}"
+            reason = (
+                f"scores {points} of {format_quantity(self.cap, 'points')} points pro rata "
+                f"({rate}): {_measured(m.value, m.unit, m.detail)}; "
+                f"{format_quantity(to_full, m.unit)} more earns full points"
+            )
         return RequirementResult(
             name=self.name,
             kind="scored",
             measured=m.value,
             unit=m.unit,
             threshold=threshold,
-            met=points > 0,
-            shortfall=shortfall,
+            met=met,
+            shortfall=_ZERO if met else to_full,
             points=points,
             max_points=self.cap,
             reason=reason,
             detail=m.detail,
             customers=m.customers,
             findings=m.findings,
+            to_full_points=to_full,
         )
+
+
+def _unit_one(unit: str) -> str:
+    """``"customer"`` for ``"customers"``, ``"percentage point"`` for ``"percent"``."""
+    words = {"percent": "percentage point", "USD": "US dollar", "points": "point"}
+    if unit in words:
+        return words[unit]
+    return format_quantity(Decimal(1), unit).removeprefix("1 ")
 
 
 def _sum_points(results: tuple[RequirementResult, ...]) -> Decimal | None:
@@ -351,16 +387,22 @@ class Scorecard:
         enough = total >= self.minimum_total
         met = enough and (not self.every_metric_positive or not zero)
         reasons = []
+        needed = format_quantity(self.minimum_total, "points")
         if enough:
-            reasons.append(f"{total} points reach {format_quantity(self.minimum_total, 'points')}")
+            reasons.append(f"the score of {total} points reaches the {needed} needed")
         else:
             reasons.append(
-                f"{total} points, {format_quantity(self.minimum_total - total, 'points')} short "
-                f"of {format_quantity(self.minimum_total, 'points')}"
+                f"the score of {total} points is "
+                f"{format_quantity(self.minimum_total - total, 'points')} short of the "
+                f"{needed} needed"
             )
         findings: tuple[Finding, ...] = ()
         if self.every_metric_positive and zero:
-            reasons.append(f"every metric must score above 0: {', '.join(zero)} at 0")
+            at_zero = [r for r in results if r.name in zero]
+            reasons.append(
+                "every metric must score above 0, and "
+                + ", ".join(f"{r.name} scores 0 ({_brief(r)})" for r in at_zero)
+            )
             findings = tuple(
                 Finding(
                     "METRIC_AT_ZERO",
@@ -383,6 +425,30 @@ class Scorecard:
             findings=findings,
             children=results,
         )
+
+
+_PARTNER_PREFIX = re.compile(r"^partner [^:]+: ")
+"""The ``partner X:`` prefix of finding messages, left out where the partner is known."""
+
+
+def _brief(result: RequirementResult) -> str:
+    """``"0 customers (...), needs at least 1 customer"``: a part's value against its need."""
+    if result.unit == "requirements":
+        return (
+            f"{format_quantity(result.measured, 'requirements')} of "
+            f"{len(result.children)} parts met, needs "
+            f"{format_quantity(result.threshold, 'requirements')}"
+        )
+    if result.measured is None:
+        why = "; ".join(_PARTNER_PREFIX.sub("", f.message) for f in result.all_findings())
+        measured = f"not measurable: {why or 'no value'}"
+    else:
+        measured = format_quantity(result.measured, result.unit)
+        if result.detail:
+            measured += f": {result.detail}"
+    if result.kind in {"scored", "points_sum"} or result.to_full_points is not None:
+        return f"{measured}; needs {score_need(result.unit)} to score"
+    return f"{measured}; needs {format_quantity(result.threshold, result.unit)}"
 
 
 def _composite(
@@ -434,8 +500,12 @@ class AllOf:
             The requirement's result.
         """
         results = tuple(p.evaluate(ctx) for p in self.parts)
-        missing = [r.name for r in results if not r.met]
-        reason = "every part met" if not missing else f"not met: {', '.join(missing)}"
+        missing = [r for r in results if not r.met]
+        reason = (
+            "every part is met"
+            if not missing
+            else "not met: " + "; ".join(f"{r.name} ({_brief(r)})" for r in missing)
+        )
         # every part counts, so scored parts' points add up (``None`` if any part is unscored)
         return _composite(
             self.name, "all_of", results, not missing, len(results), reason, scored=True
@@ -465,7 +535,11 @@ class AnyOf:
         """
         results = tuple(p.evaluate(ctx) for p in self.parts)
         met = [r.name for r in results if r.met]
-        reason = f"met by {', '.join(met)}" if met else "no part met"
+        reason = (
+            f"met by {', '.join(met)}"
+            if met
+            else "no part is met: " + "; ".join(f"{r.name} ({_brief(r)})" for r in results)
+        )
         return _composite(self.name, "any_of", results, bool(met), 1, reason, scored=False)
 
 
@@ -508,7 +582,8 @@ class BestOf:
         if all(r.max_points is not None for r in results):
             max_points = max(r.max_points or _ZERO for r in results)
         others = ", ".join(
-            f"{r.name} {r.points if r.points is not None else ('met' if r.met else 'not met')}"
+            f"{r.name} "
+            + (f"{r.points} points" if r.points is not None else ("met" if r.met else "not met"))
             for r in results
             if r is not best
         )
@@ -522,11 +597,13 @@ class BestOf:
             shortfall=best.shortfall,
             points=best.points,
             max_points=max_points,
-            reason=f"{best.name} counts" + (f" (vs {others})" if others else ""),
+            reason=f"{best.name} counts, the better of the alternatives"
+            + (f" (vs {others})" if others else ""),
             detail=best.detail,
             customers=best.customers,
             children=results,
             chosen=best.name,
+            to_full_points=best.to_full_points,
         )
 
 
@@ -595,6 +672,7 @@ class PointsSum:
         results = tuple(p.evaluate(ctx) for p in self.parts)
         summed = _sum_points(results)
         total = round_points(min(self.cap, summed if summed is not None else _ZERO))
+        to_full = max(_ZERO, self.cap - total)
         return RequirementResult(
             name=self.name,
             kind="points_sum",
@@ -602,11 +680,13 @@ class PointsSum:
             unit="points",
             threshold=self.cap,
             met=total > 0,
-            shortfall=max(_ZERO, self.cap - total),
+            shortfall=_ZERO if total > 0 else to_full,
             points=total,
             max_points=self.cap,
-            reason=" + ".join(f"{r.name} {r.points}" for r in results)
-            + f", cap {format_quantity(self.cap, 'points')}",
+            reason="scores "
+            + " + ".join(f"{r.name} {r.points}" for r in results)
+            + f" = {total} points, capped at {format_quantity(self.cap, 'points')}",
+            to_full_points=to_full,
             customers=tuple(sorted({c for r in results for c in r.customers})),
             children=results,
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import html
+import math
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import MappingProxyType
@@ -30,12 +31,14 @@ __all__ = [
     "FINDING_CODES",
     "Evaluation",
     "EvaluationDiff",
+    "Projection",
     "Qualification",
     "RequirementChange",
     "RequirementResult",
     "UnknownRequirementError",
     "format_quantity",
     "round_points",
+    "score_need",
 ]
 
 FINDING_CODES: MappingProxyType[str, str] = MappingProxyType(
@@ -108,9 +111,30 @@ _SINGULAR: Mapping[str, str] = MappingProxyType(
         "users": "user",
         "workloads": "workload",
         "tenants": "tenant",
+        "deployments": "deployment",
     }
 )
 """Singular forms of the plural units, for a quantity of exactly one."""
+
+
+_COUNT_UNITS = frozenset(
+    {"customers", "people", "services", "seats", "users", "tenants", "workloads", "deployments"}
+)
+"""Units counted in whole numbers: "above 0" reads "at least 1" in them."""
+
+
+def score_need(unit: str) -> str:
+    """What a scored metric needs to score at all, in ``unit``: ``"at least 1 customer"``.
+
+    Args:
+        unit: the metric's unit.
+
+    Returns:
+        ``"at least 1 <unit>"`` for whole-number units, else ``"above 0 <unit>"``.
+    """
+    if unit in _COUNT_UNITS:
+        return f"at least {format_quantity(Decimal(1), unit)}"
+    return f"above {format_quantity(Decimal(0), unit)}"
 
 
 class UnknownRequirementError(PartnerOfRecordError, KeyError):
@@ -145,9 +169,12 @@ class RequirementResult:
         unit: the unit of ``measured``, ``threshold`` and ``shortfall``: ``"USD"``,
             ``"percent"``, ``"customers"``, ``"people"``, ``"services"``, ``"seats"``,
             ``"users"``, ``"tenants"``, ``"MCV"``, ``"points"`` or ``"requirements"``.
-        threshold: the value needed (for scored metrics: the value that earns the full points).
+        threshold: the value needed (for scored metrics: the value that earns the full points;
+            scoring at all needs only a value above 0).
         met: whether the requirement is met (a scored metric is met when it scores above 0).
-        shortfall: what is still missing to reach ``threshold``, in ``unit`` (0 when reached).
+        shortfall: what is still missing to meet the requirement, in ``unit``; always 0 when
+            ``met`` (a met requirement has no shortfall). For a scored metric that scores 0,
+            the distance to ``threshold`` (its full points).
         points: the points scored (rounded to 2 decimals), ``None`` for unscored requirements.
         max_points: the cap, ``None`` for unscored requirements.
         reason: one readable sentence saying why.
@@ -156,6 +183,10 @@ class RequirementResult:
         findings: the domain problems met while measuring.
         children: the results of the parts of a composite requirement.
         chosen: for a best-of or gate, the name of the part that counts ("" otherwise).
+        to_full_points: for a scored metric, what is still missing to earn its full points,
+            in ``unit`` (0 at full points); ``None`` for unscored requirements and composites.
+            Distinct from ``shortfall``: a metric can be met (it scores) and still be short
+            of its full points.
     """
 
     name: str
@@ -173,6 +204,7 @@ class RequirementResult:
     findings: tuple[Finding, ...] = ()
     children: tuple[RequirementResult, ...] = ()
     chosen: str = ""
+    to_full_points: Decimal | None = None
 
     @property
     def scored(self) -> bool:
@@ -201,7 +233,12 @@ class RequirementResult:
         return tuple(seen)
 
     def summary(self) -> str:
-        """Return one readable line, e.g. ``usage_growth: 12.5 % (...) -> 12.50 of 20 points``."""
+        """Return one readable line, e.g. ``usage_growth: 12.5 % (...) -> 12.50 of 20 points``.
+
+        A scored metric names its two distances apart: what it needs to score at all (a
+        value above 0) and what it still misses to earn its full points, e.g.
+        ``...; to score: above 0 %, met; to full points: 7.5 % more``.
+        """
         measured = format_quantity(self.measured, self.unit)
         detail = f" ({self.detail})" if self.detail and self.kind != "best_of" else ""
         verdict = "met" if self.met else "NOT met"
@@ -210,7 +247,9 @@ class RequirementResult:
             head = f"{self.name}: {self.points} of {cap} points"
             if self.kind in {"scorecard", "gate", "best_of"}:
                 head += f", needs {format_quantity(self.threshold, 'points')} -> {verdict}"
-            return head + (f"; shortfall {self.shortfall}" if self.shortfall > 0 else "")
+            if self.shortfall > 0:
+                head += f"; shortfall {self.shortfall}"
+            return head + self._to_full_points_text()
         if self.unit == "requirements":
             return (
                 f"{self.name}: {_trim(self.measured or Decimal(0))} of "
@@ -219,12 +258,23 @@ class RequirementResult:
         if self.points is not None:
             cap = _trim(self.max_points) if self.max_points is not None else "?"
             head = f"{self.name}: {measured}{detail} -> {self.points} of {cap} points"
+            if self.kind in {"scored", "points_sum"} or self.to_full_points is not None:
+                need = score_need(self.unit)
+                return head + f"; to score: {need}, {verdict}" + self._to_full_points_text()
         else:
             need = format_quantity(self.threshold, self.unit)
             head = f"{self.name}: {measured}{detail}; needs {need} -> {verdict}"
         if self.shortfall > 0:
             head += f"; shortfall {format_quantity(self.shortfall, self.unit)}"
         return head
+
+    def _to_full_points_text(self) -> str:
+        """``"; to full points: 7.5 % more"`` or ``"; full points reached"`` (scored metrics)."""
+        if self.to_full_points is None:
+            return ""
+        if self.to_full_points <= 0:
+            return "; full points reached"
+        return f"; to full points: {format_quantity(self.to_full_points, self.unit)} more"
 
     def chosen_child(self) -> RequirementResult:
         """Return the part that counts: for a best-of or gate, the child named by ``chosen``.
@@ -391,14 +441,21 @@ class Evaluation:
         raise UnknownRequirementError(name, known)
 
     def explain(self) -> str:
-        """Return a readable account of the evaluation, requirement by requirement."""
+        """Return a readable account of the evaluation, requirement by requirement.
+
+        Findings about the evaluation as a whole (``NO_USAGE_IN_MONTH``: is the data
+        refreshed?) come right under the verdict, marked ``!``; the findings of each
+        requirement come under it.
+        """
         verdict = "MET" if self.met else "NOT met"
         score = ""
         if self.score is not None:
             score = f", score {self.score} of {_trim(self.max_score or Decimal(0))}"
+        in_tree = set(self.result.all_findings())
         lines = [
             f"{self.title} ({self.competency}) for partner {self.partner_id} as of "
             f"{self.as_of.isoformat()} (measurement month {self.month:%Y-%m}): {verdict}{score}",
+            *(f"  ! {finding}" for finding in self.findings if finding not in in_tree),
             self.result.explain(1),
         ]
         return "\n".join(lines)
@@ -411,46 +468,67 @@ class Evaluation:
         rows = []
         for r in self.requirements:
             points = "" if r.points is None else f"{r.points} / {r.max_points}"
+            if r.to_full_points is not None:
+                need = (
+                    f"{score_need(r.unit)} to score; full points at "
+                    f"{format_quantity(r.threshold, r.unit)}"
+                )
+                to_full = format_quantity(r.to_full_points, r.unit)
+            else:
+                need, to_full = format_quantity(r.threshold, r.unit), ""
+            short = format_quantity(r.shortfall, r.unit) if r.shortfall > 0 else ""
             rows.append(
                 "<tr>"
                 f"<td>{esc(r.name)}</td><td>{esc(format_quantity(r.measured, r.unit))}</td>"
-                f"<td>{esc(format_quantity(r.threshold, r.unit))}</td><td>{esc(points)}</td>"
+                f"<td>{esc(need)}</td><td>{esc(points)}</td>"
                 f"<td>{'✔' if r.met else '✘'}</td>"
-                f"<td>{esc(format_quantity(r.shortfall, r.unit))}</td><td>{esc(r.reason)}</td>"
+                f"<td>{esc(short)}</td><td>{esc(to_full)}</td><td>{esc(r.reason)}</td>"
                 "</tr>"
             )
-        findings = "".join(f"<li>{esc(str(f))}</li>" for f in self.findings)
+        findings = "".join(f"<li>{esc(f.severity)}: {esc(str(f))}</li>" for f in self.findings)
         return (
             f"<div><strong>{esc(self.title)}</strong> for {esc(self.partner_id)} as of "
-            f"{self.as_of.isoformat()}: {verdict}{esc(score)}"
-            "<table><thead><tr><th>requirement</th><th>measured</th><th>threshold</th>"
-            "<th>points</th><th>met</th><th>shortfall</th><th>reason</th></tr></thead>"
+            f"{self.as_of.isoformat()} (measurement month {self.month:%Y-%m}): "
+            f"{verdict}{esc(score)}"
+            + (f"<p>Findings:</p><ul>{findings}</ul>" if findings else "")
+            + "<table><thead><tr><th>requirement</th><th>measured</th><th>needs</th>"
+            "<th>points</th><th>met</th><th>short by</th><th>to full points</th>"
+            "<th>reason</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
-            + (f"<ul>{findings}</ul>" if findings else "")
-            + "</div>"
+            "</div>"
         )
 
-    def to_pandas(self) -> pd.DataFrame:
+    def to_pandas(self, *, numeric: bool = False) -> pd.DataFrame:
         """Return one row per requirement (needs the ``pandas`` extra).
 
+        The values are exact by default: ``Decimal`` quantities and ``datetime.date`` days.
+        With ``numeric=True`` the quantities are floats (``NaN`` where there is none) and
+        ``as_of`` and ``month`` are ``pandas.Timestamp``, ready for ``.plot()``, sums and
+        ``resample``; floats are for charts, not for checking a threshold to the cent.
+
+        Args:
+            numeric: convert quantities to float and days to ``Timestamp``.
+
         Returns:
-            A DataFrame with one row per entry of ``requirements``.
+            A DataFrame with one row per entry of ``requirements``: ``competency``,
+            ``partner_id``, ``as_of``, ``month``, ``requirement``, ``measured``, ``unit``,
+            ``threshold``, ``points``, ``max_points``, ``met``, ``shortfall``,
+            ``to_full_points`` and ``reason``.
 
         Raises:
-            ImportError: pandas is not installed (``pip install 'partner-of-record[pandas]'``).
+            ImportError: pandas is not installed (the message says how to add the extra).
         """
         try:
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Evaluation.to_pandas needs pandas: pip install 'partner-of-record[pandas]'"
-            ) from exc
-        return pd.DataFrame(
+            raise ImportError(f"Evaluation.to_pandas needs pandas: {PANDAS_EXTRA_HINT}") from exc
+        frame = pd.DataFrame(
             [
                 {
                     "competency": self.competency,
                     "partner_id": self.partner_id,
                     "as_of": self.as_of,
+                    "month": self.month,
                     "requirement": r.name,
                     "measured": r.measured,
                     "unit": r.unit,
@@ -459,11 +537,30 @@ class Evaluation:
                     "max_points": r.max_points,
                     "met": r.met,
                     "shortfall": r.shortfall,
+                    "to_full_points": r.to_full_points,
                     "reason": r.reason,
                 }
                 for r in self.requirements
             ]
         )
+        if numeric:
+            for column in _NUMERIC_COLUMNS:
+                frame[column] = pd.to_numeric(
+                    frame[column].map(lambda v: math.nan if v is None else float(v)),
+                )
+            for column in ("as_of", "month"):
+                frame[column] = pd.to_datetime(frame[column])
+        return frame
+
+
+_NUMERIC_COLUMNS = ("measured", "threshold", "points", "max_points", "shortfall", "to_full_points")
+"""The ``Decimal`` columns of ``Evaluation.to_pandas`` that ``numeric=True`` makes float."""
+
+PANDAS_EXTRA_HINT = (
+    "pip install 'pandas>=2.0' (the pandas extra; in a clone of partner_of_record: "
+    "pip install -e '.[pandas]')"
+)
+"""How to add pandas (the package is not on PyPI yet, so not ``partner-of-record[pandas]``)."""
 
 
 @attrs.frozen
@@ -616,3 +713,55 @@ class Qualification:
                 f"(as of {self.scanned_from.isoformat()} .. {self.scanned_to.isoformat()})"
             )
         return f"{self.partner_id} first meets {self.competency} as of {self.as_of.isoformat()}"
+
+
+@attrs.frozen
+class Projection:
+    """The first future month a competency would be met, if the data went on as assumed.
+
+    A projection, not a forecast: it holds only under ``assumption`` (see
+    ``project_qualification``).
+
+    Attributes:
+        competency: the competency's name.
+        partner_id: the partner.
+        from_as_of: the day the projection starts from (the ``as_of`` given).
+        as_of: the first ``as_of`` day (a first of month) at which it would be met, or ``None``
+            when it would not be met by ``scanned_to``.
+        evaluation: the projected evaluation at that day (built on projected records), or
+            ``None``.
+        scanned_to: the last ``as_of`` scanned.
+        assumption: what the projected records assume, in words.
+        already_met: whether the competency is met on ``from_as_of`` on the data as it is.
+    """
+
+    competency: str
+    partner_id: str
+    from_as_of: dt.date
+    as_of: dt.date | None
+    evaluation: Evaluation | None
+    scanned_to: dt.date
+    assumption: str
+    already_met: bool = False
+
+    @property
+    def met(self) -> bool:
+        """Whether the competency would be met by ``scanned_to`` (or is met already)."""
+        return self.already_met or self.as_of is not None
+
+    def describe(self) -> str:
+        """Return a readable sentence that states the projection and its assumption."""
+        if self.already_met:
+            return (
+                f"{self.partner_id} already meets {self.competency} as of "
+                f"{self.from_as_of.isoformat()}: nothing to project"
+            )
+        if self.as_of is None:
+            return (
+                f"Projection: {self.partner_id} would not meet {self.competency} by "
+                f"{self.scanned_to.isoformat()}, assuming {self.assumption}"
+            )
+        return (
+            f"Projection: {self.partner_id} would first meet {self.competency} as of "
+            f"{self.as_of.isoformat()}, assuming {self.assumption}"
+        )

@@ -28,6 +28,7 @@ from partner_of_record.model import (
     Association,
     AssociationKind,
     CustomerId,
+    OfferCategory,
     PartnerId,
     SubscriptionId,
     Workload,
@@ -64,6 +65,7 @@ class LedgerFacts:
         "_by_partner",
         "_credits",
         "_months",
+        "_row_offers",
         "_seats",
         "ledger",
         "policy",
@@ -85,6 +87,13 @@ class LedgerFacts:
         months = {u.month for u in ledger.usage}
         months.update(s.month for s in ledger.seats)
         self._months = frozenset(months)
+        self._row_offers: dict[tuple[str, dt.date, str | None, str], OfferCategory] | None = None
+
+    def _offers(self) -> dict[tuple[str, dt.date, str | None, str], OfferCategory]:
+        """Usage rows that carry their own offer, by usage key (built once, on first use)."""
+        if self._row_offers is None:
+            self._row_offers = {u.key: u.offer for u in self.ledger.usage if u.offer is not None}
+        return self._row_offers
 
     def credits(self, kinds: frozenset[AssociationKind]) -> Credits:
         """Return the ledger's credits counted through ``kinds`` (cached).
@@ -151,7 +160,10 @@ class LedgerFacts:
             totals = self.partner_credits(partner_id, kinds).totals(
                 by=("subscription_id", "month", "service", "currency")
             )
-            for (sub_id, month, service, currency), amount in totals.items():
+            # a usage row's own offer overrides its subscription's (rows are keyed like usage)
+            row_offers = self._offers()
+            for key, amount in totals.items():
+                sub_id, month, service, currency = key
                 sub = ledger.subscription(sub_id)
                 out.append(
                     AcrRow(
@@ -161,7 +173,7 @@ class LedgerFacts:
                         month=month,
                         service=service,
                         usd=self.rates.to_usd(amount, currency, month),
-                        offer=sub.offer,
+                        offer=row_offers.get(key, sub.offer),
                     )
                 )
             rows = tuple(out)

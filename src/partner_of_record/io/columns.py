@@ -10,16 +10,27 @@ applies to enumerated values: ``"CSP Tier 1"``, ``"csp_tier1"`` and ``"CSP-T1"``
 
 Cell formats (decisions, documented for users):
 
-* **Dates**: ISO ``YYYY-MM-DD`` or US ``M/D/YYYY``. A time of exactly midnight may follow an
-  ISO date (``2024-01-01T00:00:00Z``, as some exports write); any other time is refused rather
-  than silently dropped. Day-first dates (``25/1/2024``) are refused.
-* **Months** (usage and seat rows): any date form above on the first of the month, or ``YYYY-MM``.
+* **Dates**: ISO ``YYYY-MM-DD`` (always accepted), or a slash date ``N/N/YYYY`` read in the
+  file's date order: declared (``load_folder(..., date_order="dmy")``, ``--date-order dmy``), or
+  proven by the column (another row's ``25/1/2024`` proves day-first), or needless (``1/25/2024``
+  and ``3/3/2024`` read the same either way). A slash date that two orders read as different
+  days (``01/02/2024``) with nothing to decide is **refused**, never guessed; a column that
+  mixes both orders has its slash dates refused. A time of exactly midnight may follow an ISO
+  date (``2024-01-01T00:00:00Z``, as some exports write); any other time is refused rather
+  than silently dropped. Only ASCII digits are read (``٢٠٢٤-٠١-٠١`` is refused).
+* **Months** (usage and seat rows): any date form above on the first of the month, or ``YYYY-MM``;
+  an ambiguous slash date of which exactly one reading is a first of month is read that way.
+  December 9999 is refused (a month needs a next month).
 * **Amounts**: a plain decimal with ``.`` as the decimal point, optionally with ``,`` thousands
   separators in groups of three (``1,234.50``), a sign or accounting parentheses
   (``(12.00)`` is ``-12.00``), and a currency symbol or ISO code before or after
   (``$1,234.50``, ``1,234.50 EUR``). ``€`` means EUR and ``£`` GBP; ``$`` and ``¥`` are ambiguous
-  and only stripped. The European decimal comma (``1.234,50`` or ``12,5``) is **not supported**
-  and is refused with a message saying so, because ``1,234`` would otherwise be ambiguous.
+  and only stripped. The European decimal comma (``1.234,50`` or ``12,5``) is read when the
+  file is ``;``-delimited (then a text that reads as two amounts, ``1,234`` or ``1.234``, is
+  refused as ambiguous) or when the decimal mark ``,`` is declared (``decimal=","``,
+  ``--decimal ,``); in a ``,``- or tab-delimited file it is refused with a message saying so,
+  never guessed. At most 30 digits before the decimal point and 30 after (the model's range);
+  only ASCII digits.
 * **Counts** (seats, users): a non-negative whole number, with optional ``,`` thousands
   separators; ``12.0`` is accepted as ``12``.
 * **Identifiers** are stripped of surrounding spaces; names and roles are kept verbatim.
@@ -36,12 +47,14 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from partner_of_record.currency import CURRENCIES
 from partner_of_record.model import (
+    AMOUNT_MAX_DECIMALS,
+    AMOUNT_MAX_INTEGER_DIGITS,
     Actor,
     Association,
     AssociationKind,
@@ -58,13 +71,17 @@ from partner_of_record.model import (
 __all__ = [
     "ACTOR_ALIASES",
     "ASSOCIATION_KIND_ALIASES",
+    "DATE_ORDERS",
     "LAYOUTS",
     "OFFER_ALIASES",
     "PARSERS",
     "WORKLOAD_ALIASES",
+    "AmbiguousDateError",
     "CellError",
     "Column",
     "ColumnKind",
+    "DateOrder",
+    "DecimalMark",
     "RecordLayout",
     "layout_for",
     "markdown_reference",
@@ -78,6 +95,7 @@ __all__ = [
     "parse_month",
     "parse_offer",
     "parse_workload",
+    "slash_readings",
 ]
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -403,6 +421,14 @@ LAYOUTS: tuple[RecordLayout, ...] = (
                 ("service name", "service level 2", "meter category", "service category"),
                 "Service consumed; empty when not known.",
             ),
+            Column(
+                "offer",
+                ColumnKind.OFFER,
+                False,
+                ("offer category", "offer type"),
+                "Offer category the row was billed under (a value of OFFER_ALIASES); empty"
+                " means the subscription's offer applies.",
+            ),
         ),
     ),
     RecordLayout(
@@ -641,12 +667,33 @@ parse_offer: Callable[[str], OfferCategory] = _enum_parser(
 # --------------------------------------------------------------------------------------------
 # dates
 
+# re.ASCII everywhere: ``\d`` would otherwise match any Unicode digit (Arabic-Indic ones, say).
 _ISO_DATE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?)?"
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?)?", re.ASCII
 )
-_ISO_WITH_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ]\d")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_ISO_WITH_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[T ]\d", re.ASCII)
+_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+
+DateOrder = Literal["mdy", "dmy"]
+"""The order of a slash date's parts: ``"mdy"`` (US, ``M/D/YYYY``) or ``"dmy"`` (``D/M/YYYY``)."""
+
+DATE_ORDERS: tuple[DateOrder, ...] = ("mdy", "dmy")
+"""The accepted values of a declared date order."""
+
+_ORDER_FORM = {"mdy": "M/D/YYYY", "dmy": "D/M/YYYY"}
+
+
+class AmbiguousDateError(CellError):
+    """A slash date reads as two different days (``01/02/2024``) and no order says which.
+
+    Attributes:
+        readings: the day each order gives, by order (``{"mdy": ..., "dmy": ...}``).
+    """
+
+    def __init__(self, reason: str, readings: Mapping[str, dt.date]) -> None:
+        super().__init__(reason)
+        self.readings = readings
 
 
 def _make_date(year: str, month: str, day: str) -> dt.date:
@@ -656,53 +703,123 @@ def _make_date(year: str, month: str, day: str) -> dt.date:
         raise CellError(f"is not a valid date ({exc})") from None
 
 
-def parse_date(text: str) -> dt.date:
-    """Read a day written as ISO ``YYYY-MM-DD`` or US ``M/D/YYYY``.
+def slash_readings(text: str) -> dict[str, dt.date] | None:
+    """Return the days a slash date can be, by order, or ``None`` when it is not a slash date.
 
     Args:
         text: the cell's text; surrounding spaces are ignored.
 
     Returns:
+        ``{"mdy": day, "dmy": day}`` with only the orders that give a real day (an empty dict
+        when neither does), or ``None`` for text that is not ``N/N/YYYY``.
+    """
+    m = _SLASH_DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    out: dict[str, dt.date] = {}
+    for order, (month, day) in (("mdy", (m[1], m[2])), ("dmy", (m[2], m[1]))):
+        try:
+            out[order] = dt.date(int(m[3]), int(month), int(day))
+        except ValueError:
+            continue
+    return out
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def parse_date(text: str, *, date_order: DateOrder | None = None) -> dt.date:
+    """Read a day written as ISO ``YYYY-MM-DD`` or as a slash date ``N/N/YYYY``.
+
+    ISO dates are always accepted. A slash date is read in the declared ``date_order``; without
+    one, it is read only when a single order gives a real day (``1/25/2024`` is 25 January,
+    ``25/1/2024`` too) or both give the same day (``3/3/2024``). ``01/02/2024`` is ambiguous
+    (1 February or 2 January) and raises ``AmbiguousDateError``: the loaders then look at the
+    other rows of the column for a date that proves the order.
+
+    Args:
+        text: the cell's text; surrounding spaces are ignored.
+        date_order: ``"mdy"`` or ``"dmy"``, when the file's order is known.
+
+    Returns:
         The date.
 
     Raises:
+        AmbiguousDateError: a slash date that two orders read as different days, no order given.
         CellError: the text is not a date in one of those forms, or names a day that does not
             exist, or carries a time other than midnight.
     """
     s = text.strip()
     if m := _ISO_DATE.fullmatch(s):
         return _make_date(m[1], m[2], m[3])
-    if m := _US_DATE.fullmatch(s):
-        if int(m[1]) > 12 and int(m[2]) <= 12:
-            raise CellError(
-                "is not a valid M/D/YYYY date (month > 12); day-first dates are not supported,"
-                " write YYYY-MM-DD"
-            )
-        return _make_date(m[3], m[1], m[2])
+    readings = slash_readings(s)
+    if readings is not None:
+        if date_order is not None:
+            if date_order not in _ORDER_FORM:
+                msg = f"date_order must be one of {', '.join(DATE_ORDERS)}, not {date_order!r}"
+                raise ValueError(msg)
+            if date_order not in readings:
+                raise CellError(
+                    f"is not a valid {_ORDER_FORM[date_order]} date (the declared date order)"
+                )
+            return readings[date_order]
+        days = set(readings.values())
+        if len(days) == 1:
+            return days.pop()
+        if not days:
+            raise CellError("is not a valid date in M/D/YYYY nor in D/M/YYYY order")
+        raise AmbiguousDateError(
+            f"is ambiguous: {_day_text(readings['mdy'])} in M/D/YYYY order or"
+            f" {_day_text(readings['dmy'])} in D/M/YYYY order; declare the date order"
+            " (date_order='mdy' or 'dmy', --date-order on the command line) or write YYYY-MM-DD",
+            readings,
+        )
     if _ISO_WITH_TIME.match(s):
         raise CellError("has a time of day other than midnight; write the date alone (YYYY-MM-DD)")
-    raise CellError("is not a date (expected YYYY-MM-DD or M/D/YYYY)")
+    raise CellError("is not a date (expected YYYY-MM-DD, M/D/YYYY or D/M/YYYY)")
 
 
-def parse_month(text: str) -> dt.date:
+def _check_next_month(day: dt.date) -> dt.date:
+    if (day.year, day.month) == (dt.MAXYEAR, 12):
+        raise CellError(
+            "is the last month of the calendar, whose end cannot be represented;"
+            " the last supported month is 9999-11"
+        )
+    return day
+
+
+def parse_month(text: str, *, date_order: DateOrder | None = None) -> dt.date:
     """Read a month: a date (as ``parse_date`` reads it) or ``YYYY-MM``.
 
     The result is not moved to the first of the month: a date on another day is kept, so the
-    model refuses it with a suggestion rather than the importer guessing.
+    model refuses it with a suggestion rather than the importer guessing. An ambiguous slash
+    date of which exactly one reading is the first of a month is read that way (``3/1/2024``
+    is 1 March: 3 January is not a month).
 
     Args:
         text: the cell's text; surrounding spaces are ignored.
+        date_order: ``"mdy"`` or ``"dmy"``, when the file's order is known.
 
     Returns:
         The date (the first of the month for ``YYYY-MM``).
 
     Raises:
-        CellError: the text is not a date nor ``YYYY-MM``.
+        AmbiguousDateError: as ``parse_date``, when neither or both readings are firsts of
+            months.
+        CellError: the text is not a date nor ``YYYY-MM``, or is December 9999 (a month must
+            have a next month).
     """
     s = text.strip()
     if m := _ISO_MONTH.fullmatch(s):
-        return _make_date(m[1], m[2], "1")
-    return parse_date(s)
+        return _check_next_month(_make_date(m[1], m[2], "1"))
+    try:
+        return _check_next_month(parse_date(s, date_order=date_order))
+    except AmbiguousDateError as exc:
+        firsts = [day for day in exc.readings.values() if day.day == 1]
+        if len(firsts) == 1:
+            return _check_next_month(firsts[0])
+        raise
 
 
 # --------------------------------------------------------------------------------------------
@@ -713,11 +830,51 @@ _SYMBOLS: Mapping[str, str | None] = MappingProxyType(
 )
 _AMOUNT = re.compile(
     r"(?P<sign1>[-+]?)\s*(?P<pre>US\$|[$€£¥]|[A-Za-z]{3}(?=[\s\d.,+-]))?\s*(?P<sign2>[-+]?)\s*"
-    r"(?P<num>[0-9][0-9.,]*(?:[eE][-+]?\d+)?|\.\d+)\s*(?P<post>US\$|[$€£¥]|[A-Za-z]{3})?"
+    r"(?P<num>[0-9][0-9.,]*(?:[eE][-+]?\d+)?|[.,]\d+)\s*(?P<post>US\$|[$€£¥]|[A-Za-z]{3})?",
+    re.ASCII,
 )
-_PLAIN = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+")
-_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?")
-_DECIMAL_COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?|\d+,\d{1,2}|\d+,\d{4,}|\d*,\d+")
+# with '.' as the decimal point
+_PLAIN = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+", re.ASCII)
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d*)?", re.ASCII)
+# with ',' as the decimal point
+_PLAIN_COMMA = re.compile(r"\d+(?:,\d*)?(?:[eE][-+]?\d+)?|,\d+", re.ASCII)
+_GROUPED_COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d*)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(
+    r"\d{1,3}(?:\.\d{3})+(?:,\d*)?|\d+,\d{1,2}|\d+,\d{4,}|\d*,\d+", re.ASCII
+)
+
+DecimalMark = Literal[".", ","]
+"""The decimal separator of a file's amounts."""
+
+
+def _amount_range(value: Decimal) -> None:
+    """Refuse amounts outside the model's range before any arithmetic touches them."""
+    if value and value.adjusted() >= AMOUNT_MAX_INTEGER_DIGITS:
+        raise CellError(
+            f"is too large: an amount has at most {AMOUNT_MAX_INTEGER_DIGITS} digits before the"
+            " decimal point"
+        )
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -AMOUNT_MAX_DECIMALS:
+        raise CellError(
+            f"has too many decimals: an amount has at most {AMOUNT_MAX_DECIMALS} digits after"
+            " the decimal point"
+        )
+
+
+def _digits(num: str, decimal: str) -> str | None:
+    """The plain decimal text of ``num`` read with ``decimal`` as the decimal mark, or None."""
+    if decimal == ".":
+        if _PLAIN.fullmatch(num):
+            return num
+        if _GROUPED.fullmatch(num):
+            return num.replace(",", "")
+        return None
+    if _PLAIN_COMMA.fullmatch(num):
+        return num.replace(",", ".")
+    if _GROUPED_COMMA.fullmatch(num):
+        return num.replace(".", "").replace(",", ".")
+    return None
 
 
 def _currency_of(token: str | None) -> str | None:
@@ -731,20 +888,30 @@ def _currency_of(token: str | None) -> str | None:
     return code
 
 
-def parse_amount(text: str) -> tuple[Decimal, str | None]:
+def parse_amount(text: str, *, decimal: DecimalMark | None = ".") -> tuple[Decimal, str | None]:
     """Read an amount of money, as accounting exports write it.
+
+    Only ASCII digits are read. The amount must be within the model's range
+    ([`AMOUNT_MAX_INTEGER_DIGITS`][partner_of_record.model.AMOUNT_MAX_INTEGER_DIGITS] digits
+    before the decimal point, [`AMOUNT_MAX_DECIMALS`][partner_of_record.model.AMOUNT_MAX_DECIMALS]
+    after).
 
     Args:
         text: the cell's text, such as ``"1234.5"``, ``"$1,234.50"``, ``"(12.00)"`` or
-            ``"1,234.50 EUR"``.
+            ``"1,234.50 EUR"`` (or ``"1.234,50"`` with ``decimal=","``).
+        decimal: the decimal mark: ``"."`` (the default; ``,`` only between groups of three
+            digits), ``","`` (European: ``.`` only between groups of three digits), or
+            ``None`` to accept either where the text is unambiguous (``12,50`` and ``12.50``
+            both read; ``1,234`` and ``1.234`` are refused as ambiguous). The CSV loader uses
+            ``None`` for ``;``-delimited files and ``"."`` otherwise, unless told.
 
     Returns:
         The exact amount, and the currency the text names (``None`` when it names none or an
         ambiguous symbol such as ``$``).
 
     Raises:
-        CellError: the text is not an amount in a supported form; a European decimal comma gets
-            its own message.
+        CellError: the text is not an amount in a supported form (a decimal comma where the
+            decimal mark is ``.`` gets its own message), is ambiguous, or is out of range.
     """
     s = text.strip()
     negative = False
@@ -762,29 +929,49 @@ def parse_amount(text: str) -> tuple[Decimal, str | None]:
     if negative and sign:
         raise CellError("has both a sign and accounting parentheses")
     num = m["num"]
-    if _PLAIN.fullmatch(num):
-        digits = num
-    elif _GROUPED.fullmatch(num):
-        digits = num.replace(",", "")
-    elif _DECIMAL_COMMA.fullmatch(num):
-        raise CellError(
-            "uses a decimal comma, which is not supported; write '.' as the decimal point"
-            " and ',' only between groups of three digits (1,234.50)"
-        )
+    if decimal is None:
+        dot, comma = _digits(num, "."), _digits(num, ",")
+        if dot is not None and comma is not None and Decimal(dot) != Decimal(comma):
+            raise CellError(
+                f"is ambiguous: {dot} with '.' as the decimal point or {comma} with ',';"
+                " declare the decimal mark (decimal='.' or ',', --decimal on the command line)"
+            )
+        digits = dot if dot is not None else comma
+        if digits is None:
+            raise CellError("is not an amount (misplaced ',' or '.')")
+    elif decimal == ".":
+        digits = _digits(num, ".")
+        if digits is None:
+            if _DECIMAL_COMMA.fullmatch(num):
+                raise CellError(
+                    "uses a decimal comma, but the file's decimal mark is '.'; write '.' as the"
+                    " decimal point and ',' only between groups of three digits (1,234.50), or"
+                    " declare the decimal mark ',' (decimal=',', --decimal , on the command line)"
+                )
+            raise CellError("is not an amount (misplaced ',' or '.')")
+    elif decimal == ",":
+        digits = _digits(num, ",")
+        if digits is None:
+            raise CellError(
+                "is not an amount with ',' as the decimal point (the declared decimal mark);"
+                " '.' may only separate groups of three digits (1.234,50)"
+            )
     else:
-        raise CellError("is not an amount (misplaced ',' or '.')")
+        msg = f"decimal must be '.', ',' or None, not {decimal!r}"
+        raise ValueError(msg)
     try:
         value = Decimal(digits)
     except InvalidOperation:  # pragma: no cover - the patterns above only let decimals through
         raise CellError("is not an amount") from None
     if not value.is_finite():  # pragma: no cover - idem
         raise CellError("is not a finite amount")
+    _amount_range(value)
     if negative or sign == "-":
-        value = -value
+        value = value.copy_negate()
     return value, _currency_of(m["pre"] or m["post"])
 
 
-_COUNT = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?")
+_COUNT = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.0*)?", re.ASCII)
 
 
 def parse_count(text: str) -> int:

@@ -48,25 +48,38 @@ memory can be validated.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
+import datetime as dt
+import functools
+import itertools
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, TypeVar, cast, overload
+from typing import Any, TypeVar, cast, overload
 
 import attrs
 
 from partner_of_record.errors import Finding, PartnerOfRecordError, ValidationError
 from partner_of_record.io.columns import (
+    DATE_ORDERS,
     LAYOUTS,
     PARSERS,
+    AmbiguousDateError,
     CellError,
     ColumnKind,
+    DateOrder,
+    DecimalMark,
     RecordLayout,
     layout_for,
     normalize,
+    parse_amount,
+    parse_date,
+    parse_month,
+    slash_readings,
 )
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import (
@@ -159,6 +172,10 @@ class FileSummary:
         accepted: rows that became records (and, for ``load_folder``, entered the ledger).
         rejected: rows rejected; ``read == accepted + rejected``.
         blank: blank lines skipped.
+        lines: physical lines in the file (header and blank lines included; a row whose
+            quoted cell holds line breaks covers several), or ``None`` where lines do not apply
+            (a JSON list). A gap between ``lines`` and ``read`` that blank lines and multi-line
+            cells do not explain is visible here.
     """
 
     file: str
@@ -167,6 +184,7 @@ class FileSummary:
     accepted: int = 0
     rejected: int = 0
     blank: int = 0
+    lines: int | None = None
 
 
 @attrs.frozen
@@ -205,13 +223,17 @@ class LoadReport:
 
     def __str__(self) -> str:
         width = max([len(f.file) for f in self.files] + [4])
-        lines = [f"{'file':<{width}}  {'read':>9}  {'accepted':>9}  {'rejected':>9}"]
+        lines = [f"{'file':<{width}}  {'lines':>9}  {'read':>9}  {'accepted':>9}  {'rejected':>9}"]
         lines.extend(
-            f"{f.file:<{width}}  {f.read:>9,}  {f.accepted:>9,}  {f.rejected:>9,}"
+            f"{f.file:<{width}}  {'' if f.lines is None else format(f.lines, ','):>9}"
+            f"  {f.read:>9,}  {f.accepted:>9,}  {f.rejected:>9,}"
             for f in self.files
         )
+        counted = [f.lines for f in self.files if f.lines is not None]
+        total_lines = format(sum(counted), ",") if counted else ""
         lines.append(
-            f"{'total':<{width}}  {self.read:>9,}  {self.accepted:>9,}  {self.rejected:>9,}"
+            f"{'total':<{width}}  {total_lines:>9}  {self.read:>9,}  {self.accepted:>9,}"
+            f"  {self.rejected:>9,}"
         )
         if self.rejects:
             lines.append(f"{len(self.rejects)} problem(s):")
@@ -248,10 +270,17 @@ class _Tally:
     accepted: int = 0
     rejected: int = 0
     blank: int = 0
+    lines: int | None = None
 
     def freeze(self) -> FileSummary:
         return FileSummary(
-            self.file, self.record_type, self.read, self.accepted, self.rejected, self.blank
+            self.file,
+            self.record_type,
+            self.read,
+            self.accepted,
+            self.rejected,
+            self.blank,
+            self.lines,
         )
 
 
@@ -402,14 +431,27 @@ class _References:
 # --------------------------------------------------------------------------------------------
 # reading one file
 
-_UNDECODED = re.compile("[\udc80-\udcff]")
+_UNDECODED = re.compile("[\udc00-\udcff]")
+_ESCAPE_ERRORS = "partner_of_record.escape"
+
+
+def _escape_undecodable(exc: UnicodeError) -> tuple[str, int]:
+    """Like ``surrogateescape`` (each bad byte b becomes U+DC00 + b), for every byte and codec:
+    ``surrogateescape`` itself refuses bytes below 0x80, which a broken UTF-16 file holds."""
+    if not isinstance(exc, UnicodeDecodeError):  # pragma: no cover - only used to decode
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(chr(0xDC00 + b) for b in bad), exc.end
+
+
+codecs.register_error(_ESCAPE_ERRORS, _escape_undecodable)
 _BOM = b"\xef\xbb\xbf"
 _DELIMITERS = (",", ";", "\t")
 
 
 def _shown(text: str) -> str:
     """Return ``text`` with undecodable bytes written as ``\\xe9`` escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _UNDECODED.sub(lambda m: f"\\x{ord(m[0]) - 0xDC00:02x}", text)
 
 
 def _sniff(header_line: str, layout: RecordLayout) -> str:
@@ -523,22 +565,154 @@ class _Cell:
     amount: bool
 
 
-def _plan(header: _Header, layout: RecordLayout) -> tuple[_Cell, ...]:
+class _FileContext:
+    """What the cell readers of one file need: the options, and a way to re-read a column."""
+
+    def __init__(self, source: _Source, layout: RecordLayout, offset: int, options: _Options):
+        self.source = source
+        self.layout = layout
+        self.offset = offset
+        self.options = options
+
+    def decimal(self) -> DecimalMark | None:
+        """The declared decimal mark; else ``None`` (either, when unambiguous) for ``;`` files."""
+        if self.options.decimal is not None:
+            return self.options.decimal
+        return None if self.source.delimiter == ";" else "."
+
+    def proof(self, pos: int) -> dict[str, tuple[int, str]]:
+        """Per date order, the first row of column ``pos`` whose slash date only it can read."""
+        found: dict[str, tuple[int, str]] = {}
+        with self.source.rows(self.layout) as opened:
+            if opened is None:  # pragma: no cover - the file was read once already
+                return found
+            offset, reader = opened
+            previous = 0
+            while len(found) < len(DATE_ORDERS):
+                line = previous + 1 + offset
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error:
+                    previous = reader.line_num
+                    continue
+                previous = reader.line_num
+                if line == 1 + offset or pos >= len(row):
+                    continue
+                cell = row[pos]
+                if cell[:1] == "'" and _ESCAPED.match(cell):
+                    cell = cell[1:]
+                readings = slash_readings(cell)
+                if readings is not None and len(readings) == 1:
+                    found.setdefault(next(iter(readings)), (line, cell.strip()))
+        return found
+
+
+class _DateCell:
+    """Reads one date or month column, resolving ambiguous slash dates by the column's proof."""
+
+    def __init__(self, context: _FileContext, pos: int, *, month: bool, shift: bool) -> None:
+        self.context = context
+        self.pos = pos
+        self.month = month
+        self.shift = shift
+        self.order = context.options.date_order
+        self._proof: dict[str, tuple[int, str]] | None = None
+
+    def proof(self) -> dict[str, tuple[int, str]]:
+        if self._proof is None:
+            self._proof = self.context.proof(self.pos)
+        return self._proof
+
+    def __call__(self, raw: str) -> dt.date:
+        day = self._read(raw)
+        if self.shift:  # an inclusive end date: the model's end is the day after
+            try:
+                return day + dt.timedelta(days=1)
+            except OverflowError:
+                raise CellError(
+                    "is the last day of the calendar; it cannot end an association"
+                ) from None
+        return day
+
+    def _read(self, raw: str) -> dt.date:
+        parse = parse_month if self.month else parse_date
+        if self.order is not None:
+            return parse(raw, date_order=self.order)
+        try:
+            day = parse(raw)
+        except AmbiguousDateError as exc:
+            proof = self.proof()
+            if len(proof) == 1:
+                order = next(iter(proof))
+                day = exc.readings[order]
+                return parse(day.isoformat()) if self.month else day
+            raise (self._mixed(proof) if proof else exc) from None
+        readings = slash_readings(raw)
+        if readings is not None and len(readings) == 1 and not self.month:
+            proof = self.proof()
+            if len(proof) > 1:
+                raise self._mixed(proof)
+        return day
+
+    @staticmethod
+    def _mixed(proof: dict[str, tuple[int, str]]) -> CellError:
+        (mdy_line, mdy), (dmy_line, dmy) = proof["mdy"], proof["dmy"]
+        return CellError(
+            f"is in a column that mixes M/D/YYYY dates (line {mdy_line}: {mdy!r}) and D/M/YYYY"
+            f" dates (line {dmy_line}: {dmy!r}); declare the date order (date_order='mdy' or"
+            " 'dmy', --date-order on the command line) or write YYYY-MM-DD"
+        )
+
+
+def _plan(header: _Header, layout: RecordLayout, context: _FileContext) -> tuple[_Cell, ...]:
     cells = []
     for column in layout.columns:
         pos = header.positions.get(column.field)
+        parse: Callable[[str], Any] = PARSERS[column.kind]
+        if pos is not None and column.kind in (ColumnKind.DATE, ColumnKind.MONTH):
+            parse = _DateCell(
+                context,
+                pos,
+                month=column.kind is ColumnKind.MONTH,
+                shift=context.options.inclusive_end
+                and layout.record_type is Association
+                and column.field == "end",
+            )
+        elif column.kind is ColumnKind.AMOUNT:
+            parse = functools.partial(parse_amount, decimal=context.decimal())
         cells.append(
             _Cell(
                 column.field,
                 pos,
                 header.cells[pos] if pos is not None else column.field,
-                PARSERS[column.kind],
+                parse,
                 column.kind in (ColumnKind.TEXT, ColumnKind.OPTIONAL_TEXT),
                 column.required,
                 column.kind is ColumnKind.AMOUNT,
             )
         )
     return tuple(cells)
+
+
+def _field_errors(record_type: type[Record], kwargs: dict[str, Any]) -> list[ValidationError]:
+    """Every field of ``kwargs`` the model refuses, each on its own (one reject per bad cell)."""
+    errors: list[ValidationError] = []
+    probe = object.__new__(record_type)
+    for attribute in attrs.fields(record_type):
+        if attribute.name not in kwargs or attribute.validator is None:
+            continue
+        try:
+            value = kwargs[attribute.name]
+            if attribute.converter is not None:
+                value = attribute.converter(value)
+            attribute.validator(probe, attribute, value)
+        except ValidationError as exc:
+            errors.append(exc)
+        except Exception:  # a validator that reads other fields: the whole record checks it
+            continue
+    return errors
 
 
 def _build(
@@ -549,7 +723,9 @@ def _build(
     hint: str | None = None
     undecoded = _UNDECODED.search("".join(row)) is not None
     for cell in plan:
-        raw = row[cell.pos] if cell.pos is not None else ""
+        written = raw = row[cell.pos] if cell.pos is not None else ""
+        if raw[:1] == "'" and _ESCAPED.match(raw):  # a formula escaped by an exporter
+            raw = raw[1:]
         if undecoded and _UNDECODED.search(raw):
             problems.append(
                 Reject(
@@ -564,7 +740,7 @@ def _build(
                         label,
                         line,
                         cell.shown,
-                        raw,
+                        written,
                         "is empty; a value is required",
                         "MISSING_VALUE",
                     )
@@ -573,13 +749,14 @@ def _build(
         try:
             value = cell.parse(raw)
         except CellError as exc:
-            problems.append(Reject(label, line, cell.shown, raw, exc.reason))
+            problems.append(Reject(label, line, cell.shown, written, exc.reason))
             continue
         if cell.amount:
             value, hint = value
+            amount_cell = (cell.shown, written)
         kwargs[cell.field] = value
-    if problems:
-        return problems
+
+    order = {cell.shown: i for i, cell in enumerate(plan)}
 
     def raw_of(field: str) -> tuple[str, str]:
         for cell in plan:
@@ -590,17 +767,27 @@ def _build(
     if hint is not None:
         given = kwargs.get("currency")
         if given is None:
-            kwargs["currency"] = hint
+            if not any(p.column == raw_of("currency")[0] for p in problems):
+                kwargs["currency"] = hint
         elif given != hint:
-            shown, raw = raw_of("amount")
+            shown, raw = amount_cell
             reason = f"is in {hint} but the currency column says {given}"
-            return [Reject(label, line, shown, raw, reason)]
-    try:
-        return layout.record_type(**kwargs)
-    except ValidationError as exc:
-        shown, raw = raw_of(exc.field)
-        reason = exc.reason + (f" ({exc.suggestion})" if exc.suggestion else "")
-        return [Reject(label, line, shown, raw, reason)]
+            problems.append(Reject(label, line, shown, raw, reason))
+    if not problems:
+        try:
+            return layout.record_type(**kwargs)
+        except ValidationError as exc:
+            errors = _field_errors(layout.record_type, kwargs)
+            if all(e.field != exc.field for e in errors):
+                errors.insert(0, exc)
+    else:  # the cells that did parse may still be refused by the model: say so too
+        errors = _field_errors(layout.record_type, kwargs)
+    for error in errors:
+        shown, raw = raw_of(error.field)
+        reason = error.reason + (f" ({error.suggestion})" if error.suggestion else "")
+        problems.append(Reject(label, line, shown, raw, reason))
+    problems.sort(key=lambda r: order.get(r.column or "", len(order)))
+    return problems
 
 
 @attrs.frozen
@@ -638,10 +825,107 @@ def _admit(
     return True
 
 
-def _decoded_lines(fh: IO[bytes], first: bytes) -> Iterator[str]:
-    yield first.decode("utf-8", "surrogateescape")
-    for raw in fh:
-        yield raw.decode("utf-8", "surrogateescape")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def _encoding(head: bytes) -> str:
+    """The codec of a file from its first bytes: UTF-8 (with or without BOM) or UTF-16."""
+    if head.startswith(_BOM):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if len(head) >= 2 and head[0] and not head[1]:  # "p\0a\0": UTF-16 without a BOM
+        return "utf-16-le"
+    if len(head) >= 2 and not head[0] and head[1]:
+        return "utf-16-be"
+    return "utf-8"
+
+
+@attrs.frozen
+class _Options:
+    """How to read cells, as the caller declared (``None``: decide from the file)."""
+
+    date_order: DateOrder | None = None
+    decimal: DecimalMark | None = None
+    inclusive_end: bool = False
+    multiline: bool = False
+
+    def check(self) -> _Options:
+        if self.date_order is not None and self.date_order not in DATE_ORDERS:
+            orders = ", ".join(DATE_ORDERS)
+            msg = f"date_order must be one of {orders} or None, not {self.date_order!r}"
+            raise ValueError(msg)
+        if self.decimal not in (".", ",", None):
+            msg = f"decimal must be '.', ',' or None, not {self.decimal!r}"
+            raise ValueError(msg)
+        return self
+
+
+_DEFAULT_OPTIONS = _Options()
+
+
+class _Source:
+    """One CSV file opened as text: the codec found, the header line, the delimiter."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with path.open("rb") as fh:
+            self.encoding = _encoding(fh.read(4))
+        self.delimiter = ","
+
+    @contextlib.contextmanager
+    def rows(self, layout: RecordLayout) -> Iterator[tuple[int, Any] | None]:
+        """Yield ``(blank lines before the header, csv reader)``, or ``None`` for a blank file.
+
+        Lines may end in ``\\n``, ``\\r\\n`` or a lone ``\\r`` (Excel for Mac): the text layer
+        splits on all three, and the reader's ``line_num`` counts physical lines.
+        """
+        with self.path.open(encoding=self.encoding, errors=_ESCAPE_ERRORS, newline="") as text:
+            offset = 0
+            for first in text:
+                if first.strip(" \t\r\n\ufeff"):
+                    break
+                offset += 1
+            else:
+                yield None
+                return
+            self.delimiter = _sniff(first.lstrip("\ufeff"), layout)
+            yield (
+                offset,
+                csv.reader(
+                    itertools.chain((first.lstrip("\ufeff"),), text),
+                    delimiter=self.delimiter,
+                    strict=True,
+                ),
+            )
+
+
+def _swallowed(row: list[str], delimiter: str, width: int) -> int | None:
+    """The index of a cell spanning lines whose text is shaped like rows of the file, or None.
+
+    A piece of the cell between line breaks is row-shaped when it has at least ``width - 1``
+    (and at least 3) fields. Two-column files (partners, customers) are not checked: any text
+    with a comma would look like one of their rows, and a partner or customer row lost there
+    surfaces anyway, as the references to it that other files make (``UNKNOWN_PARTNER`` ...)
+    and as the gap between the file's lines and rows.
+    """
+    if width < 3:
+        return None
+    need = max(3, width - 1)
+    for i, cell in enumerate(row):
+        if ("\n" in cell or "\r" in cell) and any(
+            piece.count(delimiter) + 1 >= need for piece in _LINE_BREAK.split(cell)
+        ):
+            return i
+    return None
+
+
+def _spanning(rejects: list[Reject], first: int, last: int) -> list[Reject]:
+    if last <= first:
+        return rejects
+    note = f" (the row spans lines {first}-{last})"
+    return [attrs.evolve(r, reason=r.reason + note) for r in rejects]
 
 
 def _read_file(
@@ -650,38 +934,29 @@ def _read_file(
     session: _Session,
     seen: _Seen | None,
     references: _References | None,
+    options: _Options = _DEFAULT_OPTIONS,
 ) -> Iterator[tuple[int, Record]]:
     """Yield ``(line, record)`` for each accepted row; report the rest to ``session``."""
     label = str(path)
     tally = session.tally(label, layout.name)
-    with path.open("rb") as fh:
-        first = fh.readline()
-        offset = 0  # blank lines before the header
-        while first and not first.strip(b"\r\n\t "):
-            first = fh.readline()
-            offset += 1
-        if first.startswith((b"\xff\xfe", b"\xfe\xff")):
-            session.reject(
-                Reject(
-                    label,
-                    1,
-                    None,
-                    "",
-                    f"is not UTF-8: {label} is UTF-16 encoded; save it as UTF-8",
-                    "BAD_ENCODING",
-                )
-            )
-            return
-        first = first.removeprefix(_BOM)
-        if not first.strip():
+    source = _Source(path)
+    with source.rows(layout) as opened:
+        if opened is None:
+            tally.lines = _count_lines(path, source.encoding)
             session.reject(
                 Reject(label, 1, None, "", "is empty: a header row is required", "EMPTY_FILE")
             )
             return
-        header_text = first.decode("utf-8", "surrogateescape")
-        reader = csv.reader(
-            _decoded_lines(fh, first), delimiter=_sniff(header_text, layout), strict=True
-        )
+        offset, reader = opened
+        if source.encoding.startswith("utf-16"):
+            session.warn(
+                Finding(
+                    "FILE_ENCODING",
+                    f"{label}: read as UTF-16 (Excel's Unicode Text); UTF-8 is preferred",
+                    (label,),
+                    "warning",
+                )
+            )
         try:
             header = _read_header(next(reader), layout, label, 1 + offset, session)
         except csv.Error as exc:
@@ -693,7 +968,8 @@ def _read_file(
         def column_of(field: str) -> str:
             return header.cells[header.positions[field]]
 
-        plan = _plan(header, layout)
+        plan = _plan(header, layout, _FileContext(source, layout, offset, options))
+        width = len(header.cells)
 
         previous = reader.line_num
         while True:
@@ -706,10 +982,10 @@ def _read_file(
                 previous = reader.line_num
                 tally.read += 1
                 session.progress.tick(label, tally.read)
-                session.reject_row(
-                    tally, [Reject(label, line, None, "", _malformed_reason(exc), "MALFORMED_ROW")]
-                )
+                rejects = [Reject(label, line, None, "", _malformed_reason(exc), "MALFORMED_ROW")]
+                session.reject_row(tally, _spanning(rejects, line, previous + offset))
                 continue
+            last = reader.line_num + offset
             previous = reader.line_num
             if not "".join(row).strip():
                 tally.blank += 1
@@ -719,26 +995,47 @@ def _read_file(
             if not header.usable:
                 tally.rejected += 1
                 continue
-            if len(row) != len(header.cells):
-                column = header.cells[len(row)] if len(row) < len(header.cells) else None
-                extra = row[len(header.cells) :]
-                session.reject_row(
-                    tally,
-                    [
-                        Reject(
-                            label,
-                            line,
-                            column,
-                            _shown(",".join(extra)),
-                            f"row has {len(row)} fields but the header has {len(header.cells)}",
-                            "WRONG_FIELD_COUNT",
-                        )
-                    ],
-                )
+            if last > line and not options.multiline:
+                swallowed = _swallowed(row, source.delimiter, width)
+                if swallowed is not None:
+                    cell = row[swallowed]
+                    column = header.cells[swallowed] if swallowed < width else None
+                    shown = _shown(cell if len(cell) <= 200 else cell[:200] + "...")
+                    session.reject_row(
+                        tally,
+                        [
+                            Reject(
+                                label,
+                                line,
+                                column,
+                                shown,
+                                f"is a quoted cell that spans lines {line}-{last} and holds text"
+                                " shaped like rows of this file: probably a stray quote, and"
+                                " the rows inside it would be lost; fix the quotes, or load"
+                                " with multiline=True (--multiline) if the line breaks are real",
+                                "MULTILINE_CELL",
+                            )
+                        ],
+                    )
+                    continue
+            if len(row) != width:
+                column = header.cells[len(row)] if len(row) < width else None
+                extra = row[width:]
+                rejects = [
+                    Reject(
+                        label,
+                        line,
+                        column,
+                        _shown(",".join(extra)),
+                        f"row has {len(row)} fields but the header has {width}",
+                        "WRONG_FIELD_COUNT",
+                    )
+                ]
+                session.reject_row(tally, _spanning(rejects, line, last))
                 continue
             built = _build(row, plan, layout, label, line)
             if isinstance(built, list):
-                session.reject_row(tally, built)
+                session.reject_row(tally, _spanning(built, line, last))
                 continue
             if _admit(
                 built,
@@ -749,7 +1046,13 @@ def _read_file(
                 references,
             ):
                 yield line, built
+        tally.lines = reader.line_num + offset
     session.progress.done(label, tally.read)
+
+
+def _count_lines(path: Path, encoding: str) -> int:
+    with path.open(encoding=encoding, errors=_ESCAPE_ERRORS, newline="") as text:
+        return sum(1 for _ in text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -763,6 +1066,10 @@ def read_records(
     *,
     on_reject: Callable[[Reject], None] | None = None,
     duplicates: bool = True,
+    date_order: DateOrder | None = None,
+    decimal: DecimalMark | None = None,
+    inclusive_end: bool = False,
+    multiline: bool = False,
 ) -> Iterator[_R]: ...
 
 
@@ -773,6 +1080,10 @@ def read_records(
     *,
     on_reject: Callable[[Reject], None] | None = None,
     duplicates: bool = True,
+    date_order: DateOrder | None = None,
+    decimal: DecimalMark | None = None,
+    inclusive_end: bool = False,
+    multiline: bool = False,
 ) -> Iterator[Record]: ...
 
 
@@ -782,6 +1093,10 @@ def read_records(
     *,
     on_reject: Callable[[Reject], None] | None = None,
     duplicates: bool = True,
+    date_order: DateOrder | None = None,
+    decimal: DecimalMark | None = None,
+    inclusive_end: bool = False,
+    multiline: bool = False,
 ) -> Iterator[Record]:
     """Stream the records of one CSV file, one row at a time.
 
@@ -793,6 +1108,18 @@ def read_records(
         on_reject: called with each reject; when ``None`` the first reject raises.
         duplicates: whether to detect duplicate rows (costs one small entry per row; turn it
             off to read in constant memory).
+        date_order: the order of slash dates (``"mdy"`` or ``"dmy"``); ``None`` reads a slash
+            date only when one order can read it, or another row of its column proves the
+            order, and rejects ``01/02/2024`` as ambiguous otherwise. ISO dates always read.
+        decimal: the decimal mark of amounts (``"."`` or ``","``); ``None`` accepts a decimal
+            comma in ``;``-delimited files only (where an amount that reads two ways is
+            rejected) and ``.`` elsewhere.
+        inclusive_end: read association end dates as the **last day in effect** (as some
+            exports write them) rather than the first day no longer in effect: one day is
+            added to each.
+        multiline: accept quoted cells whose line breaks hold text shaped like rows of the
+            file; by default such a row is rejected (``MULTILINE_CELL``), because a stray quote
+            would otherwise swallow the rows between it and the next quote.
 
     Returns:
         An iterator of model records, in file order.
@@ -803,9 +1130,10 @@ def read_records(
         OSError: the file cannot be opened.
     """
     layout = layout_for(record_type)
+    options = _Options(date_order, decimal, inclusive_end, multiline).check()
     session = _Session(strict=on_reject is None, progress=False)
     seen = _Seen(exact=False) if duplicates else None
-    for _line, record in _read_file(Path(path), layout, session, seen, None):
+    for _line, record in _read_file(Path(path), layout, session, seen, None, options):
         for reject in session.rejects:
             assert on_reject is not None  # strict sessions raise instead of collecting
             on_reject(reject)
@@ -850,6 +1178,10 @@ def validate_folder(
     strict: bool = False,
     progress: bool | ProgressCallback | None = None,
     duplicates: bool = True,
+    date_order: DateOrder | None = None,
+    decimal: DecimalMark | None = None,
+    inclusive_end: bool = False,
+    multiline: bool = False,
 ) -> LoadReport:
     """Check a folder of CSV files without keeping its rows.
 
@@ -866,6 +1198,18 @@ def validate_folder(
         progress: ``None`` shows a row counter on stderr when it is a terminal; ``False``
             never; ``True`` always; or a callback ``(file, rows_read)``.
         duplicates: whether to detect duplicate rows and keys.
+        date_order: the order of slash dates (``"mdy"`` or ``"dmy"``); ``None`` reads a slash
+            date only when one order can read it, or another row of its column proves the
+            order, and rejects ``01/02/2024`` as ambiguous otherwise. ISO dates always read.
+        decimal: the decimal mark of amounts (``"."`` or ``","``); ``None`` accepts a decimal
+            comma in ``;``-delimited files only (where an amount that reads two ways is
+            rejected) and ``.`` elsewhere.
+        inclusive_end: read association end dates as the **last day in effect** (as some
+            exports write them) rather than the first day no longer in effect: one day is
+            added to each.
+        multiline: accept quoted cells whose line breaks hold text shaped like rows of the
+            file; by default such a row is rejected (``MULTILINE_CELL``), because a stray quote
+            would otherwise swallow the rows between it and the next quote.
 
     Returns:
         The report: counts per file, rejects, warnings.
@@ -873,11 +1217,12 @@ def validate_folder(
     Raises:
         DataFileError: the folder holds no record file, or (strict) a row was rejected.
     """
+    options = _Options(date_order, decimal, inclusive_end, multiline).check()
     session = _Session(strict=strict, progress=progress)
     references = _References()
     for layout, file in _folder_files(Path(path), session):
         seen = _Seen(exact=False) if duplicates else None
-        for _ in _read_file(file, layout, session, seen, references):
+        for _ in _read_file(file, layout, session, seen, references, options):
             pass
     return session.report()
 
@@ -888,6 +1233,10 @@ def load_folder(
     strict: bool = False,
     progress: bool | ProgressCallback | None = None,
     rules: RuleSet = DEFAULT_RULES,
+    date_order: DateOrder | None = None,
+    decimal: DecimalMark | None = None,
+    inclusive_end: bool = False,
+    multiline: bool = False,
 ) -> LoadResult:
     """Load a folder of CSV files into a ledger, reporting every rejected row.
 
@@ -903,6 +1252,18 @@ def load_folder(
             never; ``True`` always; or a callback ``(file, rows_read)``.
         rules: the program rules the ledger checks; records that break one are rejected
             with the finding's code and message, at their file and line.
+        date_order: the order of slash dates (``"mdy"`` or ``"dmy"``); ``None`` reads a slash
+            date only when one order can read it, or another row of its column proves the
+            order, and rejects ``01/02/2024`` as ambiguous otherwise. ISO dates always read.
+        decimal: the decimal mark of amounts (``"."`` or ``","``); ``None`` accepts a decimal
+            comma in ``;``-delimited files only (where an amount that reads two ways is
+            rejected) and ``.`` elsewhere.
+        inclusive_end: read association end dates as the **last day in effect** (as some
+            exports write them) rather than the first day no longer in effect: one day is
+            added to each.
+        multiline: accept quoted cells whose line breaks hold text shaped like rows of the
+            file; by default such a row is rejected (``MULTILINE_CELL``), because a stray quote
+            would otherwise swallow the rows between it and the next quote.
 
     Returns:
         The ledger of accepted records and the load report.
@@ -910,6 +1271,7 @@ def load_folder(
     Raises:
         DataFileError: the folder holds no record file, or (strict) a row was rejected.
     """
+    options = _Options(date_order, decimal, inclusive_end, multiline).check()
     session = _Session(strict=strict, progress=progress)
     references = _References()
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
@@ -917,7 +1279,8 @@ def load_folder(
     tallies: dict[str, _Tally] = {}
     for layout, file in _folder_files(Path(path), session):
         bucket = records[layout.name]
-        for line, record in _read_file(file, layout, session, _Seen(exact=True), references):
+        reader = _read_file(file, layout, session, _Seen(exact=True), references, options)
+        for line, record in reader:
             bucket.append(record)
             where[id(record)] = (str(file), line)
         tallies[str(file)] = session.tallies[-1]

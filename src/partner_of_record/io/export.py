@@ -11,6 +11,15 @@ empty cell. One representation limit, by design of CSV: an empty cell reads back
 given", so an association whose ``role`` is the empty string ``""`` comes back with
 ``role=None``.
 
+**Formulas.** A spreadsheet runs a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return as a formula (CSV injection). Every CSV writer here therefore prefixes such a
+cell with a single quote ``'`` (the usual escape; spreadsheets show the text, not a formula),
+except cells that are plain numbers (``-12.50`` stays a negative amount). A cell that already
+begins with quotes followed by one of those characters gets one more quote, so the escape is
+reversible: the CSV importer removes one leading quote from exactly those cells, and
+export-then-import round-trips exactly. Pass ``escape_formulas=False`` to write raw cells
+(for a program, not a person, reading the file; the importer then reads ``'=x`` as ``=x``).
+
 **Results.** Credits, unattributed parts, reconciliations, findings, evaluations and load
 rejects are written by ``write_<table>_csv`` / ``write_<table>_json``; each table's columns are
 documented in a ``<TABLE>_COLUMNS`` tuple of ``(column, description)`` pairs. ``credits_to_pandas``
@@ -25,6 +34,7 @@ import datetime as dt
 import enum
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -65,6 +75,7 @@ __all__ = [
     "Columns",
     "credit_row",
     "credits_to_pandas",
+    "escape_formula",
     "evaluation_rows",
     "evaluations_to_pandas",
     "export_folder",
@@ -85,6 +96,26 @@ __all__ = [
     "write_rejects_csv",
     "write_unattributed_csv",
 ]
+
+
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+
+
+def escape_formula(text: str) -> str:
+    """Return ``text`` safe to open in a spreadsheet: ``'`` before a cell a spreadsheet would run.
+
+    Args:
+        text: a CSV cell's text.
+
+    Returns:
+        ``text`` with one ``'`` prefixed when it begins (after any quotes) with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return and is not a plain number; else ``text``.
+        The CSV importer reverses it.
+    """
+    if _FORMULA.match(text) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def format_cell(value: object) -> str:
@@ -125,7 +156,9 @@ def _opened(file: str | os.PathLike[str] | IO[str]) -> Iterator[IO[str]]:
         yield file
 
 
-def _write(records: Iterable[Record], layout: RecordLayout, out: IO[str]) -> int:
+def _write(
+    records: Iterable[Record], layout: RecordLayout, out: IO[str], *, escape_formulas: bool
+) -> int:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.field for column in layout.columns])
     count = 0
@@ -133,7 +166,8 @@ def _write(records: Iterable[Record], layout: RecordLayout, out: IO[str]) -> int
         if not isinstance(record, layout.record_type):
             msg = f"{record!r} is not a {layout.record_type.__name__} ({layout.name})"
             raise TypeError(msg)
-        writer.writerow([format_cell(getattr(record, c.field)) for c in layout.columns])
+        cells = [format_cell(getattr(record, c.field)) for c in layout.columns]
+        writer.writerow(map(escape_formula, cells) if escape_formulas else cells)
         count += 1
     return count
 
@@ -142,6 +176,8 @@ def write_records_csv(
     records: Iterable[Record],
     file: str | os.PathLike[str] | IO[str],
     record_type: type[Record] | str,
+    *,
+    escape_formulas: bool = True,
 ) -> int:
     """Write records of one type as CSV, with the canonical header.
 
@@ -149,6 +185,8 @@ def write_records_csv(
         records: records of ``record_type`` (streamed: any iterable).
         file: a path, or a text file opened with ``newline=""``.
         record_type: the model class or layout name (``"usage"``).
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas (see the
+            module documentation); ``False`` writes raw cells.
 
     Returns:
         The number of records written.
@@ -159,10 +197,12 @@ def write_records_csv(
     """
     layout = layout_for(record_type)
     with _opened(file) as out:
-        return _write(records, layout, out)
+        return _write(records, layout, out, escape_formulas=escape_formulas)
 
 
-def export_folder(ledger: Ledger, path: str | os.PathLike[str]) -> dict[str, int]:
+def export_folder(
+    ledger: Ledger, path: str | os.PathLike[str], *, escape_formulas: bool = True
+) -> dict[str, int]:
     """Write a ledger as a folder of CSV files that ``load_folder`` reads back unchanged.
 
     All six files are written, with a header even when they hold no record. Existing files of
@@ -171,6 +211,8 @@ def export_folder(ledger: Ledger, path: str | os.PathLike[str]) -> dict[str, int
     Args:
         ledger: the ledger to write.
         path: the folder; created (with its parents) when missing.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas (the
+            importer removes it again); ``False`` writes raw cells.
 
     Returns:
         The number of records written, by file name.
@@ -187,7 +229,10 @@ def export_folder(ledger: Ledger, path: str | os.PathLike[str]) -> dict[str, int
     }
     return {
         layout.file_name: write_records_csv(
-            sources[layout.name], folder / layout.file_name, layout.name
+            sources[layout.name],
+            folder / layout.file_name,
+            layout.name,
+            escape_formulas=escape_formulas,
         )
         for layout in LAYOUTS
     }
@@ -458,14 +503,30 @@ def evaluation_rows(evaluation: Evaluation) -> Iterator[dict[str, object]]:
 
 
 def _write_csv(rows: Iterable[dict[str, object]], columns: Columns, out: IO[str]) -> int:
+    return _write_cells(rows, columns, out, escape=escape_formula)
+
+
+def _write_raw_csv(rows: Iterable[dict[str, object]], columns: Columns, out: IO[str]) -> int:
+    return _write_cells(rows, columns, out, escape=str)
+
+
+def _write_cells(
+    rows: Iterable[dict[str, object]], columns: Columns, out: IO[str], escape: Callable[[str], str]
+) -> int:
     writer = csv.writer(out, lineterminator="\r\n")
     names = [name for name, _ in columns]
     writer.writerow(names)
     count = 0
     for row in rows:
-        writer.writerow([_cell(row[name]) for name in names])
+        writer.writerow([escape(_cell(row[name])) for name in names])
         count += 1
     return count
+
+
+def _csv_writer(
+    escape_formulas: bool,
+) -> Callable[[Iterable[dict[str, object]], Columns, IO[str]], int]:
+    return _write_csv if escape_formulas else _write_raw_csv
 
 
 def _write_json(rows: Iterable[dict[str, object]], columns: Columns, out: IO[str]) -> int:
@@ -486,17 +547,24 @@ def _to_file(
         return writer(rows, columns, out)
 
 
-def write_credits_csv(credits: Iterable[Credit], file: str | os.PathLike[str] | IO[str]) -> int:
+def write_credits_csv(
+    credits: Iterable[Credit],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
+) -> int:
     """Write credits as CSV with the ``CREDIT_COLUMNS`` header.
 
     Args:
         credits: a [`Credits`][partner_of_record.Credits] (or any credits), streamed.
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of credits written.
     """
-    return _to_file(map(credit_row, credits), CREDIT_COLUMNS, file, _write_csv)
+    return _to_file(map(credit_row, credits), CREDIT_COLUMNS, file, _csv_writer(escape_formulas))
 
 
 def write_credits_json(credits: Iterable[Credit], file: str | os.PathLike[str] | IO[str]) -> int:
@@ -513,34 +581,46 @@ def write_credits_json(credits: Iterable[Credit], file: str | os.PathLike[str] |
 
 
 def write_unattributed_csv(
-    parts: Iterable[Unattributed], file: str | os.PathLike[str] | IO[str]
+    parts: Iterable[Unattributed],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
 ) -> int:
     """Write ``Credits.unattributed`` as CSV with the ``UNATTRIBUTED_COLUMNS`` header.
 
     Args:
         parts: the unattributed parts.
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of rows written.
     """
-    return _to_file(map(unattributed_row, parts), UNATTRIBUTED_COLUMNS, file, _write_csv)
+    return _to_file(
+        map(unattributed_row, parts), UNATTRIBUTED_COLUMNS, file, _csv_writer(escape_formulas)
+    )
 
 
 def write_reconciliation_csv(
-    reconciliation: Reconciliation, file: str | os.PathLike[str] | IO[str]
+    reconciliation: Reconciliation,
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
 ) -> int:
     """Write a reconciliation, one line per usage row, with ``RECONCILIATION_COLUMNS``.
 
     Args:
         reconciliation: the result of ``Credits.reconcile()``.
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of rows written.
     """
     rows = map(reconciliation_row, reconciliation.rows)
-    return _to_file(rows, RECONCILIATION_COLUMNS, file, _write_csv)
+    return _to_file(rows, RECONCILIATION_COLUMNS, file, _csv_writer(escape_formulas))
 
 
 def write_reconciliation_json(
@@ -559,17 +639,24 @@ def write_reconciliation_json(
     return _to_file(rows, RECONCILIATION_COLUMNS, file, _write_json)
 
 
-def write_findings_csv(findings: Iterable[Finding], file: str | os.PathLike[str] | IO[str]) -> int:
+def write_findings_csv(
+    findings: Iterable[Finding],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
+) -> int:
     """Write findings as CSV with the ``FINDING_COLUMNS`` header.
 
     Args:
         findings: any findings (a ledger's, an evaluation's, a load report's warnings).
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of findings written.
     """
-    return _to_file(map(finding_row, findings), FINDING_COLUMNS, file, _write_csv)
+    return _to_file(map(finding_row, findings), FINDING_COLUMNS, file, _csv_writer(escape_formulas))
 
 
 def write_findings_json(findings: Iterable[Finding], file: str | os.PathLike[str] | IO[str]) -> int:
@@ -585,18 +672,25 @@ def write_findings_json(findings: Iterable[Finding], file: str | os.PathLike[str
     return _to_file(map(finding_row, findings), FINDING_COLUMNS, file, _write_json)
 
 
-def write_rejects_csv(rejects: Iterable[Reject], file: str | os.PathLike[str] | IO[str]) -> int:
+def write_rejects_csv(
+    rejects: Iterable[Reject],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
+) -> int:
     """Write a load's rejects as CSV with the ``REJECT_COLUMNS`` header.
 
     Args:
         rejects: ``LoadReport.rejects`` (or any rejects).
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of rejects written.
     """
     rows = (attrs.asdict(r) for r in rejects)
-    return _to_file(rows, REJECT_COLUMNS, file, _write_csv)
+    return _to_file(rows, REJECT_COLUMNS, file, _csv_writer(escape_formulas))
 
 
 def _all_evaluation_rows(evaluations: Iterable[Evaluation]) -> Iterator[dict[str, object]]:
@@ -605,18 +699,25 @@ def _all_evaluation_rows(evaluations: Iterable[Evaluation]) -> Iterator[dict[str
 
 
 def write_evaluations_csv(
-    evaluations: Iterable[Evaluation], file: str | os.PathLike[str] | IO[str]
+    evaluations: Iterable[Evaluation],
+    file: str | os.PathLike[str] | IO[str],
+    *,
+    escape_formulas: bool = True,
 ) -> int:
     """Write evaluations as CSV, one line per requirement, with ``EVALUATION_COLUMNS``.
 
     Args:
         evaluations: evaluation results (one per partner and competency, say).
         file: a path, or a text file opened with ``newline=""``.
+        escape_formulas: prefix ``'`` to cells a spreadsheet would run as formulas;
+            ``False`` writes raw cells.
 
     Returns:
         The number of lines written (requirements, over all evaluations).
     """
-    return _to_file(_all_evaluation_rows(evaluations), EVALUATION_COLUMNS, file, _write_csv)
+    return _to_file(
+        _all_evaluation_rows(evaluations), EVALUATION_COLUMNS, file, _csv_writer(escape_formulas)
+    )
 
 
 def write_evaluations_json(
@@ -642,7 +743,7 @@ def _pandas() -> Any:
     try:
         import pandas as pd
     except ImportError as exc:
-        msg = "this needs pandas: install the extra with  pip install 'partner-of-record[pandas]'"
+        msg = "this needs pandas: install the extra with  pip install pandas (the [pandas] extra)"
         raise ImportError(msg) from exc
     return pd
 

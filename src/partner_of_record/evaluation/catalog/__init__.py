@@ -22,6 +22,7 @@ from partner_of_record.evaluation.catalog.competencies_2016 import (
     cloud_productivity,
     small_midmarket_cloud,
 )
+from partner_of_record.evaluation.catalog.eras import ERAS
 from partner_of_record.evaluation.catalog.solutions_partner_2023 import (
     SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS,
     SOLUTIONS_PARTNER_DATA_AI_AZURE,
@@ -42,6 +43,7 @@ __all__ = [
     "CLOUD_PLATFORM_SILVER",
     "CLOUD_PRODUCTIVITY_GOLD",
     "CLOUD_PRODUCTIVITY_SILVER",
+    "ERAS",
     "SMALL_MIDMARKET_CLOUD_GOLD",
     "SMALL_MIDMARKET_CLOUD_SILVER",
     "SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS",

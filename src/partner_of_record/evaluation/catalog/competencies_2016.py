@@ -19,6 +19,7 @@ from typing import Literal
 
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.measures import (
+    STANDARD_OFFERS,
     AcrScope,
     CreditedAcr,
     DistinctCustomers,
@@ -28,7 +29,7 @@ from partner_of_record.evaluation.measures import (
 )
 from partner_of_record.evaluation.requirements import AllOf, AtLeast
 from partner_of_record.evaluation.time import Trailing
-from partner_of_record.model import AssociationKind, Workload
+from partner_of_record.model import AssociationKind, OfferCategory, Workload
 
 __all__ = [
     "CLOUD_PLATFORM_GOLD",
@@ -38,6 +39,7 @@ __all__ = [
     "CLOUD_PRODUCTIVITY_SILVER",
     "PRODUCTIVITY_WORKLOADS",
     "SEAT_KINDS",
+    "SEED_SEAT_WORKLOADS",
     "SMALL_MIDMARKET_CLOUD_GOLD",
     "SMALL_MIDMARKET_CLOUD_SILVER",
     "SMALL_MIDMARKET_WORKLOADS",
@@ -61,16 +63,34 @@ SEAT_KINDS: frozenset[AssociationKind] = frozenset(
 """The seed's kinds for seat-based workloads: DPOR, transacting partner (CSP too) and DAP."""
 
 SMALL_MIDMARKET_WORKLOADS: frozenset[Workload] = frozenset(
+    {Workload.OFFICE_365, Workload.MICROSOFT_365}
+)
+"""Office 365 (and its later Microsoft 365 bundle): the seats Small and Midmarket Cloud
+Solutions counts.
+
+Source: rcpmag, September 2015 ("Microsoft Lowers Thresholds on Cloud Competencies",
+https://rcpmag.com/blogs/scott-bekker/2015/09/ms-cuts-cloud-competency-requirements.aspx):
+"partners aiming for the silver level in the Small and Midmarket Cloud Solutions (SMCS)
+competency will now only need to sell 40 seats of Office 365 to four new Office 365 customers
+... To get gold, partners must now sell 250 seats at 25 customers". Dynamics 365, CRM Online,
+Intune and EMS seats do not count; the broader reading (every seat-based workload the 2017 seed
+lists for DPOR) is ``SEED_SEAT_WORKLOADS``, to pass as
+``small_midmarket_cloud(level, workloads=SEED_SEAT_WORKLOADS)``."""
+
+SEED_SEAT_WORKLOADS: frozenset[Workload] = frozenset(
     {
         Workload.OFFICE_365,
         Workload.MICROSOFT_365,
         Workload.DYNAMICS_CRM_ONLINE,
         Workload.DYNAMICS_365,
+        Workload.DYNAMICS_AX7,
         Workload.INTUNE,
         Workload.EMS,
     }
 )
-"""The seat-based workloads the seed lists for DPOR (Office 365, CRM, D365, Intune, EMS)."""
+"""Every seat-based workload the 2017 seed lists for DPOR (Office 365, CRM Online, Dynamics
+365, AX7, Intune, EMS) and Microsoft 365: the broader, alternative reading of Small and
+Midmarket Cloud Solutions (the library's default before 0.x)."""
 
 PRODUCTIVITY_WORKLOADS: frozenset[Workload] = frozenset(
     {Workload.OFFICE_365, Workload.MICROSOFT_365}
@@ -98,8 +118,16 @@ def cloud_platform(
     threshold_usd: Decimal | int | None = None,
     kinds: Iterable[AssociationKind] = CLOUD_PLATFORM_KINDS,
     window: Trailing = _T12,
+    offers: Iterable[OfferCategory] | None = STANDARD_OFFERS,
 ) -> Competency:
     """Build the Cloud Platform competency (one requirement, ``azure_consumption``).
+
+    Consumption under trial, benefit (partner-program internal use, sponsorship), support-only
+    and Microsoft-internal offers does not count toward the sales-performance threshold (issue
+    #12.7's reading of the competency rules; the same four categories as the Solutions Partner
+    rule "Offers excluded from all Azure metrics: Support, Internal, Benefit Program, Trial",
+    ``PC23:partner-capability-score``). A usage row's own ``offer`` overrides its
+    subscription's; rows without one count as the subscription says (standard, unless set).
 
     Args:
         level: ``"silver"`` (US$15,000) or ``"gold"`` (US$100,000).
@@ -108,6 +136,8 @@ def cloud_platform(
             tier 1 and 2 count as the seed's "transacting partners"; leave them out to count
             only the partners recorded as ``TRANSACTING``).
         window: the window summed (default the trailing 12 months).
+        offers: the offer categories that count (default standard offers only; ``None``:
+            every offer, the library's reading before 0.x).
 
     Returns:
         The competency.
@@ -120,7 +150,7 @@ def cloud_platform(
     threshold = Decimal(threshold_usd) if threshold_usd is not None else default
     requirement = AtLeast(
         "azure_consumption",
-        CreditedAcr(AcrScope(kinds, workloads=[Workload.AZURE], offers=None), window),
+        CreditedAcr(AcrScope(kinds, workloads=[Workload.AZURE], offers=offers), window),
         threshold,
     )
     return Competency(
@@ -128,17 +158,20 @@ def cloud_platform(
         title=f"Cloud Platform ({level.title()})",
         requirement=requirement,
         source=(
-            "rcpmag 2015-09 (silver cut from US$25,000 to US$15,000)"
+            "rcpmag 2015-09 (silver cut from US$25,000 to US$15,000; "
+            "https://rcpmag.com/blogs/scott-bekker/2015/09/ms-cuts-cloud-competency-requirements.aspx)"
             if level == "silver"
-            else "channelweb (gold US$100,000)"
+            else "channelweb 2015-09 (gold US$100,000; "
+            "https://www.channelweb.co.uk/news/2427047/microsoft-makes-cloudy-changes-channel)"
         ),
         published=_RCPMAG_PUBLISHED,
         notes=(
             "Counted kinds as in the 2017 seed: DPOR, transacting partner, DAP (no effect on "
             "Azure) and PAL (added later). A CSP reseller (tier 1 or 2) is the transacting "
             "partner of a CSP subscription, so CSP tiers count too (parameter kinds).",
-            "Every offer category counts: the 2023 exclusion of trial, internal, support and "
-            "benefit offers is not part of the 2016 rules.",
+            "Trial, benefit program, support and internal offers do not count (a usage row's "
+            "own offer overrides its subscription's; parameter offers=None counts every "
+            "offer).",
             _RCPMAG_PUBLISHED_NOTE,
         ),
         program=_PROGRAM,
@@ -168,7 +201,8 @@ def small_midmarket_cloud(
         new_customers_only: count only new customers (default: silver yes, gold no, as the
             source words it).
         kinds: the association kinds counted.
-        workloads: the seat-based workloads counted.
+        workloads: the seat-based workloads counted (default Office 365 and Microsoft 365;
+            ``SEED_SEAT_WORKLOADS`` is the broader reading).
 
     Returns:
         The competency (requirements ``customers`` and ``seats``).
@@ -202,9 +236,17 @@ def small_midmarket_cloud(
         name=f"SMALL_MIDMARKET_CLOUD_{level.upper()}",
         title=f"Small and Midmarket Cloud Solutions ({level.title()})",
         requirement=requirement,
-        source="rcpmag 2015-09",
+        source=(
+            "rcpmag 2015-09 (https://rcpmag.com/blogs/scott-bekker/2015/09/"
+            "ms-cuts-cloud-competency-requirements.aspx)"
+        ),
         published=_RCPMAG_PUBLISHED,
         notes=(
+            "Office 365 seats only (rcpmag 2015-09: 'sell 40 seats of Office 365 to four new "
+            "Office 365 customers'); Microsoft 365 counts as the later Office 365 bundle. "
+            "Dynamics 365, "
+            "CRM Online, Intune and EMS seats do not count (parameter workloads; "
+            "SEED_SEAT_WORKLOADS is the broader reading).",
             "Seats are paid seats credited to the partner (SeatCrediting default: an association "
             "of a counted kind in effect on the month's last day).",
             "A customer's seats are its peak month in the trailing 12 months (the source says "
@@ -256,7 +298,10 @@ def cloud_productivity(
         name=f"CLOUD_PRODUCTIVITY_{level.upper()}",
         title=f"Cloud Productivity ({level.title()})",
         requirement=requirement,
-        source="channelweb (not confirmed officially)",
+        source=(
+            "channelweb 2015-09, not confirmed officially "
+            "(https://www.channelweb.co.uk/news/2427047/microsoft-makes-cloudy-changes-channel)"
+        ),
         published=dt.date(2016, 1, 1),
         notes=(
             "Thresholds from channelweb, not confirmed by Microsoft.",

@@ -49,11 +49,13 @@ from partner_of_record.model import AssociationKind, Workload
 __all__ = [
     "AZURE_KINDS",
     "BUSINESS_APPLICATIONS_KINDS",
+    "BUSINESS_APPLICATIONS_SKILLING",
     "MCV_RATES",
     "MODERN_WORK_WORKLOADS",
     "PASSING_SCORE",
     "SECURITY_AZURE_SERVICES",
     "SECURITY_M365_WORKLOADS",
+    "SECURITY_SOURCE",
     "SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS",
     "SOLUTIONS_PARTNER_DATA_AI_AZURE",
     "SOLUTIONS_PARTNER_DIGITAL_APP_INNOVATION_AZURE",
@@ -89,14 +91,27 @@ AZURE_KINDS: frozenset[AssociationKind] = frozenset({_K.CSP_TIER1, _K.CSP_TIER2,
 """The associations that count for the Azure designations: CSP tier 1 and 2, DPOR and PAL."""
 
 VIRTUAL_MACHINE_SERVICES: frozenset[str] = frozenset(
-    {"Virtual Machines", "Virtual Machines Licenses"}
+    {"Virtual Machines", "Virtual Machine Licenses"}
 )
-"""Services that never count as Azure deployments (compared case-insensitively)."""
+"""Services that never count as Azure deployments: the one table of the exclusion.
+
+Source: Partner Center, Solutions Partner qualification criteria (``PC23:solutions-partner-azure``
+and the Insights page of the criteria, October 2023): "Count of distinct workloads except
+Virtual Machines, Virtual Machine Licenses". Service names are matched case- and
+plural-insensitively (``partner_of_record.evaluation.measures.service_key``), so exports that
+write "Virtual Machines Licenses" or "virtual machine" are excluded too."""
 
 MODERN_WORK_WORKLOADS: frozenset[Workload] = frozenset(
-    {Workload.OFFICE_365, Workload.MICROSOFT_365, Workload.TEAMS}
+    {Workload.OFFICE_365, Workload.MICROSOFT_365, Workload.TEAMS, Workload.INTUNE, Workload.EMS}
 )
-"""The workloads whose seats Modern Work counts (a tenant is measured per workload)."""
+"""The workloads whose seats Modern Work counts (a tenant is measured per workload).
+
+Source: ``PC23:solutions-partner-modern-work`` (2022-2023 text, as reported by CRN on
+2022-04-08): "Eligible products for points for modern work partners include Intune, Exchange,
+ProPlus, Sharepoint, Teams, Teams Calling, Teams Meetings, Teams Phone, Teams Platform, and
+Yammer." Exchange, ProPlus and SharePoint are Office 365 / Microsoft 365 seats; Intune is sold
+alone or in Enterprise Mobility + Security (EMS E3/E5 include Intune Plan 1), so EMS
+subscriptions count as Intune seats (our reading; parameter ``workloads`` of ``modern_work``)."""
 
 SECURITY_AZURE_SERVICES: frozenset[str] = frozenset(
     {
@@ -397,6 +412,9 @@ def modern_work(
         published=_PUBLISHED,
         notes=(
             _COMMON_NOTE,
+            "Seat workloads: Office 365, Microsoft 365, Teams, Intune and EMS (the source: "
+            "'Eligible products ... include Intune, Exchange, ProPlus, Sharepoint, Teams ...'; "
+            "EMS carries Intune seats; parameter workloads).",
             "Tracks: the better track counts (a met one before an unmet one, then the higher "
             "score). A tenant is measured per workload: Enterprise with > 300 paid seats, SMB "
             "with 11-300, in the measurement month.",
@@ -426,22 +444,40 @@ SOLUTIONS_PARTNER_MODERN_WORK = modern_work()
 # Security
 
 
+SECURITY_SOURCE = "https://learn.microsoft.com/en-us/partner-center/solutions-partner-security"
+"""The Security designation page (2023 text)."""
+
+
 def security(
     *,
     azure_services: Iterable[str] = SECURITY_AZURE_SERVICES,
     m365_workloads: Iterable[Workload] = SECURITY_M365_WORKLOADS,
     deployment_azure_services: Iterable[str] | None = SECURITY_AZURE_SERVICES,
+    azure_customer_monthly_usd: Decimal | int = 100,
+    azure_customer_basis: Literal["average", "total"] = "average",
+    sides: Literal["separate", "union"] = "separate",
     crediting: SeatCrediting = _CREDITING,
 ) -> Competency:
     """Build Solutions Partner for Security (``PC23:solutions-partner-security``).
 
-    The Azure side counts PAL only; the Microsoft 365 side counts CPOR only.
+    The Azure side counts PAL only; the Microsoft 365 side counts CPOR only. "Calculations for
+    Azure and Microsoft 365 are completed individually and then totaled together for the final
+    four metric scores. One eligible customer may contribute points to both Azure and Microsoft
+    365 calculations." (the Security page, 2023): net customer adds and deployments are scored
+    per side, each within the metric's cap, then added and capped again.
 
     Args:
         azure_services: the Azure services whose consumption is security ACR.
         m365_workloads: the Microsoft 365 security workloads.
         deployment_azure_services: the services whose ACR makes an Azure deployment
             (default security services; ``None``: all Azure ACR).
+        azure_customer_monthly_usd: an Azure customer is eligible with this much security ACR
+            a month, on average over the trailing 12 months (US$100).
+        azure_customer_basis: ``"average"`` (default): the monthly average over 12 months
+            reaches ``azure_customer_monthly_usd``; ``"total"``: the 12-month total does (the
+            library's reading before 0.x, kept as an alternative).
+        sides: ``"separate"`` (default, the source): a customer served on both sides counts on
+            each; ``"union"``: a customer counts once (the earlier reading).
         crediting: when Microsoft 365 seats are credited to a partner.
 
     Returns:
@@ -452,26 +488,64 @@ def security(
     deploy_azure = AcrScope(pal, services=deployment_azure_services)
     paid = SeatScope({_K.CPOR}, m365_workloads, value="paid_seats", crediting=crediting)
     users = SeatScope({_K.CPOR}, m365_workloads, value="active_users", crediting=crediting)
-    metrics: list[Requirement] = [
-        Scored(
+    monthly = Decimal(azure_customer_monthly_usd)
+    azure_customer = (
+        AcrCustomers(azure, _T12, monthly, basis="average")
+        if azure_customer_basis == "average"
+        else AcrCustomers(azure, _T12, monthly, basis="total")
+    )
+    m365_customer = SeatCustomers(paid, _T1, 25)
+    azure_deployment = AcrCustomers(deploy_azure, _T12, 12_000)
+    m365_deployment = SeatCustomers(paid, _T1, 25, min_active_share=Decimal("0.15"))
+    adds: Requirement
+    deployments: Requirement
+    if sides == "separate":
+        adds = PointsSum(
             "net_customer_adds",
-            NetCustomerAdds((AcrCustomers(azure, _T12, 100), SeatCustomers(paid, _T1, 25))),
-            20,
-            per_unit=2,
-        ),
-        _skill("intermediate_certifications", 40, full_at=6),
-        Scored(
-            "deployments",
-            DistinctCustomers(
-                (
-                    AcrCustomers(deploy_azure, _T12, 12_000),
-                    SeatCustomers(paid, _T1, 25, min_active_share=Decimal("0.15")),
-                ),
-                unit_name="tenants",
+            (
+                Scored("azure", NetCustomerAdds((azure_customer,)), 20, per_unit=2),
+                Scored("microsoft_365", NetCustomerAdds((m365_customer,)), 20, per_unit=2),
             ),
             20,
+        )
+        deployments = PointsSum(
+            "deployments",
+            (
+                Scored(
+                    "azure",
+                    DistinctCustomers((azure_deployment,), unit_name="tenants"),
+                    20,
+                    full_at=6,
+                ),
+                Scored(
+                    "microsoft_365",
+                    DistinctCustomers((m365_deployment,), unit_name="tenants"),
+                    20,
+                    full_at=6,
+                ),
+            ),
+            20,
+        )
+    elif sides == "union":
+        adds = Scored(
+            "net_customer_adds",
+            NetCustomerAdds((azure_customer, m365_customer)),
+            20,
+            per_unit=2,
+        )
+        deployments = Scored(
+            "deployments",
+            DistinctCustomers((azure_deployment, m365_deployment), unit_name="tenants"),
+            20,
             full_at=6,
-        ),
+        )
+    else:
+        msg = f"sides {sides!r} is not 'separate' or 'union'"
+        raise ValueError(msg)
+    metrics: list[Requirement] = [
+        adds,
+        _skill("intermediate_certifications", 40, full_at=6),
+        deployments,
         PointsSum(
             "usage_growth",
             (
@@ -497,12 +571,19 @@ def security(
             "Doc inconsistency: '6.67 points per person, cap 40' and '3 people -> 20 points' "
             "disagree (3 x 6.67 = 20.01); we score 40 x people / 6 exactly, so 3 people earn "
             "20.00. Deployments likewise: 20 x tenants / 6 ('3.33 each').",
-            "Net customer adds: tenants eligible on either side (Azure: >= US$100 security ACR "
-            "via PAL over the 12 months ending at the month; Microsoft 365: >= 25 paid seats "
-            "via CPOR) at m, minus at m-12.",
+            "Azure and Microsoft 365 are scored separately and then added: 'Calculations for "
+            "Azure and Microsoft 365 are completed individually and then totaled ... One eligible "
+            "customer may contribute points to both'. Net customer adds and deployments score "
+            "each side within the metric's cap, then the sum is capped (parameter sides='union' "
+            "counts a customer once instead).",
+            "Net customer adds: Azure, tenants with a monthly average of >= US$100 security ACR "
+            "via PAL over the 12 months ending at the month (CRN, 2022-04-08: 'a monthly average "
+            "of at least US$100 in consumed revenue for the trailing 12 months'; parameters "
+            "azure_customer_monthly_usd, azure_customer_basis); Microsoft 365, tenants with "
+            ">= 25 paid seats via CPOR; each side at m minus at m-12, 2 points each.",
             "Deployments: Azure tenants with >= US$12,000 security ACR over the trailing 12 "
-            "months (parameter deployment_azure_services=None counts all Azure ACR), plus "
-            "Microsoft 365 tenants with >= 25 paid seats and >= 15 % active.",
+            "months (parameter deployment_azure_services=None counts all Azure ACR); Microsoft "
+            "365 tenants with >= 25 paid seats and >= 15 % active; each side 20 x tenants / 6.",
             "Usage growth: 1 point per US$1,250 of security ACR growth (m vs m-12) plus 1 point "
             "per 125 protected users gained, added, capped at 20.",
             "Security ACR is consumption of the services in SECURITY_AZURE_SERVICES (our list).",
@@ -529,8 +610,8 @@ def _ba_track(
     customer_mcv: Decimal,
     baseline_mcv: Decimal,
     deployment_mcv: Decimal,
-    intermediate: tuple[int, int],
-    advanced: tuple[int, int],
+    intermediate: Requirement,
+    advanced: Requirement,
 ) -> Scorecard:
     metrics: list[Requirement] = [
         Scored(
@@ -556,10 +637,46 @@ def _ba_track(
             20,
             per_unit=4,
         ),
-        _skill("intermediate_certifications", intermediate[1], per_unit=intermediate[0]),
-        _skill("advanced_certifications", advanced[1], per_unit=advanced[0]),
+        intermediate,
+        advanced,
     ]
     return Scorecard(track, metrics, PASSING_SCORE)
+
+
+BUSINESS_APPLICATIONS_SKILLING: Mapping[str, Mapping[str, tuple[str, Decimal, Decimal]]] = (
+    MappingProxyType(
+        {
+            "enterprise": MappingProxyType(
+                {
+                    "intermediate_certifications": ("per_unit", Decimal(1), Decimal(20)),
+                    "advanced_certifications": ("full_at", Decimal(7), Decimal(15)),
+                }
+            ),
+            "smb": MappingProxyType(
+                {
+                    "intermediate_certifications": ("per_unit", Decimal(4), Decimal(20)),
+                    "advanced_certifications": ("per_unit", Decimal("7.5"), Decimal(15)),
+                }
+            ),
+        }
+    )
+)
+"""Business Applications skilling by track: metric -> (``"per_unit"`` or ``"full_at"``, value,
+cap).
+
+Source: https://learn.microsoft.com/en-us/partner-center/membership/solutions-partner-business
+(2023-2024 text): intermediate certifications "1 pt per certified person; max 20 from 20
+people" (Enterprise), "4 pts per certified person; max 20 from 5 people" (SMB); advanced
+certifications "2.14 pts per certified person; max 15 from 7 people" (Enterprise), "7.5 pts per
+certified person; max 15 from 2 people" (SMB). 2.14 is 15 / 7 rounded: we score 15 x people / 7
+exactly, so 7 people earn the full 15 points (2.14 x 7 would give 14.98)."""
+
+
+def _ba_skill(name: str, rule: tuple[str, Decimal, Decimal]) -> Scored:
+    how, value, cap = rule
+    if how == "full_at":
+        return _skill(name, cap, full_at=value)
+    return _skill(name, cap, per_unit=value)
 
 
 def business_applications(
@@ -567,8 +684,9 @@ def business_applications(
     kinds: Iterable[AssociationKind] = BUSINESS_APPLICATIONS_KINDS,
     mcv_rates: Mapping[Workload, Decimal] = MCV_RATES,
     smb_customer_mcv: Decimal | int = 250,
-    intermediate: tuple[int, int] = (4, 20),
-    advanced: tuple[int, int] = (5, 15),
+    skilling: Mapping[str, Mapping[str, tuple[str, Decimal, Decimal]]] = (
+        BUSINESS_APPLICATIONS_SKILLING
+    ),
     crediting: SeatCrediting = _CREDITING_PER_SUBSCRIPTION,
 ) -> Competency:
     """Build Solutions Partner for Business Applications (``PC23:solutions-partner-business``).
@@ -580,8 +698,8 @@ def business_applications(
         kinds: the association kinds counted.
         mcv_rates: MCV per active user, per workload (workloads without a rate count 0).
         smb_customer_mcv: the SMB eligible-customer minimum (250; an older page says > 500).
-        intermediate: (points per person, cap) of intermediate certifications (assumed).
-        advanced: (points per person, cap) of advanced certifications (assumed).
+        skilling: per track (``"enterprise"``, ``"smb"``), per skilling metric, how people
+            score (default ``BUSINESS_APPLICATIONS_SKILLING``, from the source).
         crediting: when seats are credited (default: CPOR per subscription, as for Dynamics).
 
     Returns:
@@ -603,8 +721,12 @@ def business_applications(
         customer_mcv=Decimal(1_500),
         baseline_mcv=Decimal(50_000),
         deployment_mcv=Decimal(10_000),
-        intermediate=intermediate,
-        advanced=advanced,
+        intermediate=_ba_skill(
+            "intermediate_certifications", skilling["enterprise"]["intermediate_certifications"]
+        ),
+        advanced=_ba_skill(
+            "advanced_certifications", skilling["enterprise"]["advanced_certifications"]
+        ),
     )
     smb = _ba_track(
         "smb",
@@ -612,8 +734,10 @@ def business_applications(
         customer_mcv=Decimal(smb_customer_mcv),
         baseline_mcv=Decimal(25_000),
         deployment_mcv=Decimal(5_000),
-        intermediate=intermediate,
-        advanced=advanced,
+        intermediate=_ba_skill(
+            "intermediate_certifications", skilling["smb"]["intermediate_certifications"]
+        ),
+        advanced=_ba_skill("advanced_certifications", skilling["smb"]["advanced_certifications"]),
     )
     return Competency(
         name="SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS",
@@ -633,9 +757,11 @@ def business_applications(
             "Usage growth: credited MCV at m vs m-12 in percent, 1 point per percent, cap 30; "
             "scores 0 when the baseline is below 50,000 (Enterprise) / 25,000 (SMB).",
             "Deployments: tenant-workload pairs >= 10,000 / 5,000 MCV at m, 4 points each.",
-            "Skilling is not in the domain reference (performance alone is 65 points): we assume "
-            "intermediate certifications 4 per person cap 20 and advanced 5 per person cap 15 "
-            "(parameters intermediate, advanced).",
+            "Skilling by track (the solutions-partner-business page, 2023-2024 text; see "
+            "BUSINESS_APPLICATIONS_SKILLING): intermediate certifications 1 "
+            "point per person (Enterprise) or 4 (SMB), cap 20; advanced certifications 15/7 "
+            "(the page's 2.14) per person (Enterprise) or 7.5 (SMB), cap 15 (parameter "
+            "skilling).",
             "Associations counted: CPOR (per subscription, as for Dynamics), DPOR, CSP tier "
             "1/2 - the source lists none for 2023 (2021 counted CSP, CPOR or DPOR).",
             _SKILLS_NOTE,

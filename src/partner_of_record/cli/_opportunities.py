@@ -1,0 +1,198 @@
+"""The ``opportunities`` command: consumption a partner drives but is not credited for."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from partner_of_record.cli._common import (
+    EXIT_OK,
+    Command,
+    CommandError,
+    Streams,
+    _add_data,
+    _add_evaluation_inputs,
+    _add_format,
+    _add_output,
+    _add_policy,
+    _date_arg,
+    _ledger,
+    _month_arg,
+    _output,
+    _policy,
+    _rates,
+    _skills_for,
+    _skills_table,
+    _write_csv,
+)
+
+
+def _program_names() -> str:
+    from partner_of_record.opportunities import PROGRAMS
+
+    return ", ".join(repr(name) for name in PROGRAMS)
+
+
+def _period_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--partner", metavar="ID", required=True, help="the partner")
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_date_arg,
+        help="the day of the evaluations; the period ends at the first of its month "
+        "(default: the month after the last data month)",
+    )
+    parser.add_argument(
+        "--months",
+        metavar="N",
+        type=int,
+        default=12,
+        help="the period: the N full months before --as-of (default: 12)",
+    )
+
+
+def _opportunities_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_data(parser)
+    _period_arguments(parser)
+    parser.add_argument(
+        "--start",
+        metavar="YYYY-MM",
+        type=_month_arg,
+        help="the first month of the period (overrides --months)",
+    )
+    parser.add_argument(
+        "--program",
+        metavar="NAME",
+        default="Solutions Partner 2023",
+        help="the crediting program: which kinds it credits, under which rules "
+        "(default: 'Solutions Partner 2023'; also 'MPN competencies 2016')",
+    )
+    _add_evaluation_inputs(parser)
+    _add_policy(parser, None)
+    _add_format(parser, ("text", "json", "csv"))
+    _add_output(parser)
+
+
+def period(args: argparse.Namespace, ledger: object) -> tuple[dt.date, dt.date, dt.date]:
+    """The ``as_of`` day and the ``[start, end)`` period of ``--as-of``/``--months``/``--start``.
+
+    Args:
+        args: the parsed arguments.
+        ledger: the ledger (its months give the default ``as_of``).
+
+    Returns:
+        ``(as_of, start, end)``.
+
+    Raises:
+        CommandError: ``--months`` is below 1, or ``--start`` is not before the end.
+    """
+    from partner_of_record.evaluation import add_months
+
+    if args.months < 1:
+        msg = f"--months {args.months}: give at least 1"
+        raise CommandError(msg)
+    span = getattr(ledger, "months", None)
+    as_of: dt.date = args.as_of or (
+        add_months(span[1], 1) if span else dt.date.today().replace(day=1)
+    )
+    end = as_of.replace(day=1)
+    start = getattr(args, "start", None) or add_months(end, -args.months)
+    if start >= end:
+        msg = f"--start {start:%Y-%m}: the period must start before {end:%Y-%m}"
+        raise CommandError(msg)
+    return as_of, start, end
+
+
+def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
+    from partner_of_record.opportunities import PROGRAMS, unclaimed
+
+    if args.program not in PROGRAMS:
+        msg = f"--program {args.program!r}: not a program (one of {_program_names()})"
+        raise CommandError(msg)
+    skills_table = _skills_table(args)
+    rates = _rates(args)
+    policy = _policy(args)
+    ledger = _ledger(args, streams, "opportunities")
+    partner = ledger.partner(args.partner)
+    _as_of, start, end = period(args, ledger)
+    found = unclaimed(
+        ledger,
+        partner.id,
+        start=start,
+        end=end,
+        program=args.program,
+        skills=_skills_for(skills_table, args, partner.id),
+        rates=rates,
+        policy=policy,
+    )
+    with _output(args, streams) as out:
+        if args.format == "json":
+            out.write(found.to_json() + "\n")
+        elif args.format == "csv":
+            _write_csv(
+                [
+                    "rank",
+                    "subscription_id",
+                    "customer_id",
+                    "workload",
+                    "working",
+                    "kind",
+                    "currency",
+                    "amount",
+                    "seats",
+                    "active_users",
+                    "newly_met",
+                    "score_delta",
+                    "action",
+                ],
+                (
+                    [
+                        rank,
+                        o.subscription_id,
+                        o.customer_id,
+                        o.workload,
+                        [k.value for k in o.working],
+                        o.kind,
+                        currency,
+                        amount,
+                        o.seats,
+                        o.active_users,
+                        list(o.newly_met),
+                        o.score_delta,
+                        o.action,
+                    ]
+                    for rank, o in enumerate(found.opportunities, 1)
+                    for currency, amount in (o.amounts or (("", None),))
+                ),
+                out,
+            )
+        else:
+            out.write(found.explain() + "\n")
+    return EXIT_OK
+
+
+def opportunities_command() -> Command:
+    """Build the ``opportunities`` command: unclaimed consumption and the actions that claim it.
+
+    Returns:
+        The command.
+    """
+    return Command(
+        name="opportunities",
+        summary="consumption a partner drives but is not credited for, and how to claim it",
+        description=(
+            "For one partner: the subscriptions where it has a working relationship (CSP, "
+            "transacting, DAP, GDAP, Lighthouse) but not the association the program credits "
+            "(PAL or DPOR for Azure, CPOR for Modern Work, Security and Business "
+            "Applications), with the consumption and seats it would have been credited over "
+            "the period, the action that claims it, and the effect on every catalog entry of "
+            "the program, best first. No action the rules forbid is suggested."
+        ),
+        examples=(
+            "opportunities sample-data --partner 4500168",
+            "opportunities sample-data --partner 4300874 --format json",
+            "opportunities sample-data --partner 4200517 --program 'MPN competencies 2016'",
+        ),
+        add_arguments=_opportunities_arguments,
+        run=_run_opportunities,
+    )

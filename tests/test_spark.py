@@ -1,0 +1,577 @@
+"""Attribution on Spark gives the local engine's results, cent for cent.
+
+Runs a real local Spark session (``local[2]``, two shuffle partitions, no UI, bound to
+127.0.0.1). Spark needs Java: without it these tests are skipped, and the skip says so.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import os
+import pickle
+import shutil
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from partner_of_record import (
+    Association,
+    AssociationKind,
+    Ledger,
+    Usage,
+    attribute,
+)
+from partner_of_record.currency import quantize
+from partner_of_record.io import export_folder, load_folder
+from partner_of_record.model import PartnerId
+from partner_of_record.policies import (
+    DporOnly,
+    EqualSplit,
+    Priority,
+    RecognizeAll,
+    WeightedSplit,
+)
+from strategies import LedgerFacts, ledger_facts
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning"
+)
+
+TESTS = Path(__file__).resolve().parent
+
+# --------------------------------------------------------------------------------------------
+# the session
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and Path(home, "bin", "java").exists():
+        return str(Path(home, "bin", "java"))
+    return shutil.which("java")
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A local Spark session for the whole test run (skipped, loudly, when Java is missing)."""
+    if _java() is None:
+        msg = (
+            "SPARK TESTS SKIPPED: no Java runtime (java not on PATH, JAVA_HOME unset); install "
+            "a headless Java 17 (apt-get install openjdk-17-jre-headless) to run them"
+        )
+        print(f"\n*** {msg} ***", file=sys.stderr)
+        pytest.skip(msg)
+    from pyspark.sql import SparkSession
+
+    # the executors' Python workers import this module to unpickle the custom policies
+    root = str(TESTS)
+    paths = [root, *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("partner_of_record tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# custom policies (top level: picklable)
+
+
+class LowestIdTakesAll:
+    """A custom policy: the partner with the lowest id in effect gets the whole span."""
+
+    name = "lowest_id_takes_all"
+    usage_independent = True
+
+    def shares(self, usage: Usage, active: Sequence[Association]) -> Mapping[PartnerId, Fraction]:
+        """Return the lowest partner id in effect with share 1."""
+        if not active:
+            return {}
+        return {min(a.partner_id for a in active): Fraction(1)}
+
+
+class HoldsALock(LowestIdTakesAll):
+    """A policy that cannot be pickled (it holds a lock)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+POLICIES: tuple[Any, ...] = (
+    RecognizeAll(),
+    DporOnly(),
+    EqualSplit(),
+    Priority(Priority.AZURE_USAGE_REPORT),
+    WeightedSplit({AssociationKind.PAL: 2, AssociationKind.DPOR: 1, AssociationKind.CSP_TIER1: 1}),
+    LowestIdTakesAll(),
+)
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+USAGE_SCHEMA = (
+    "subscription_id string, month date, amount decimal(30,6), currency string, service string"
+)
+
+
+def usage_frame(spark: Any, rows: Iterable[Usage], partitions: int | None = None) -> Any:
+    """A typed DataFrame of usage records (in order; spread over ``partitions`` if given)."""
+    data = [(u.subscription_id, u.month, u.amount, u.currency, u.service) for u in rows]
+    frame = spark.createDataFrame(data, USAGE_SCHEMA)
+    return frame if partitions is None else frame.repartition(partitions)
+
+
+def facts_of(facts: LedgerFacts) -> Ledger:
+    """The facts ledger (no usage) of drawn facts."""
+    return Ledger(
+        facts.partners,
+        facts.customers,
+        facts.subscriptions,
+        facts.associations,
+        seats=facts.seats,
+    )
+
+
+CreditRow = tuple[Any, ...]
+
+
+def local_rows(ledger: Ledger, policy: Any) -> collections.Counter[CreditRow]:
+    """The local engine's credits and unattributed parts as comparable tuples."""
+    credits = attribute(ledger, policy)
+    rows: collections.Counter[CreditRow] = collections.Counter()
+    for c in credits:
+        kinds = tuple(sorted(k.value for k in c.kinds))
+        rows[
+            (
+                c.partner_id,
+                c.subscription_id,
+                c.customer_id,
+                c.workload.value,
+                c.month,
+                c.service,
+                c.currency,
+                c.amount,
+                kinds,
+            )
+        ] += 1
+    for part in credits.unattributed:
+        u = part.usage
+        sub = ledger.subscription(u.subscription_id)
+        rows[
+            (
+                None,
+                u.subscription_id,
+                sub.customer_id,
+                sub.workload.value,
+                u.month,
+                u.service,
+                u.currency,
+                part.amount,
+                (),
+            )
+        ] += 1
+    return rows
+
+
+def spark_rows(frame: Any) -> collections.Counter[CreditRow]:
+    """The Spark result as the same tuples (amounts compared by value)."""
+    rows: collections.Counter[CreditRow] = collections.Counter()
+    for r in frame.collect():
+        rows[
+            (
+                r.partner_id,
+                r.subscription_id,
+                r.customer_id,
+                r.workload,
+                r.month,
+                r.service,
+                r.currency,
+                r.amount,
+                tuple(r.kinds),
+            )
+        ] += 1
+    return rows
+
+
+def normalised(rows: collections.Counter[CreditRow]) -> collections.Counter[CreditRow]:
+    """Amounts normalised (``Decimal('1.0')`` and ``Decimal('1.000')`` are the same amount)."""
+    return collections.Counter({(*r[:7], r[7].normalize() + 0, r[8]): n for r, n in rows.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# equality with the local engine
+
+_FACTS = ledger_facts(
+    max_subscriptions=6,
+    max_associations=10,
+    max_months=6,
+    currencies=("USD", "JPY", "KWD"),
+    negative_usage=True,
+)
+_SETTINGS = settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@_SETTINGS
+@given(facts=_FACTS)
+def test_every_policy_equals_local_engine(spark: Any, facts: LedgerFacts) -> None:
+    """Every credit row of every built-in and a custom policy equals the local engine's."""
+    from partner_of_record import spark as pors
+
+    ledger = facts.to_ledger()
+    usage = usage_frame(spark, facts.usage)
+    for policy in POLICIES:
+        got = spark_rows(pors.attribute(usage, facts_of(facts), policy, buckets=3))
+        assert normalised(got) == normalised(local_rows(ledger, policy)), policy
+
+
+@_SETTINGS
+@given(facts=_FACTS)
+def test_each_row_is_conserved(spark: Any, facts: LedgerFacts) -> None:
+    """For split policies each input row's parts sum to its amount, to the minor unit."""
+    from partner_of_record import spark as pors
+
+    usage = usage_frame(spark, facts.usage)
+    frame = pors.attribute(usage, facts_of(facts), EqualSplit())
+    sums: dict[tuple[Any, ...], Decimal] = collections.defaultdict(Decimal)
+    rows_of: dict[tuple[Any, ...], set[int]] = collections.defaultdict(set)
+    for r in frame.collect():
+        key = (r.subscription_id, r.month, r.service, r.currency)
+        sums[key] += r.amount
+        rows_of[key].add(r.row)
+    expected = {u.key: quantize(u.amount, u.currency) for u in facts.usage}
+    assert dict(sums) == expected
+    assert all(len(ids) == 1 for ids in rows_of.values())
+    assert len({i for ids in rows_of.values() for i in ids}) == len(facts.usage)
+
+
+@_SETTINGS
+@given(facts=_FACTS, data=st.data())
+def test_results_do_not_depend_on_buckets_partitions_or_order(
+    spark: Any, facts: LedgerFacts, data: st.DataObject
+) -> None:
+    """One bucket or seven, one partition or seven, any row order: the same credits."""
+    from partner_of_record import spark as pors
+
+    shuffled = data.draw(st.permutations(facts.usage))
+    ledger = facts_of(facts)
+    one = pors.attribute(usage_frame(spark, facts.usage, 1), ledger, EqualSplit(), buckets=1)
+    seven = pors.attribute(usage_frame(spark, shuffled, 7), ledger, EqualSplit(), buckets=7)
+    assert spark_rows(one) == spark_rows(seven)
+
+
+def test_window_as_local(spark: Any) -> None:
+    """``start``/``end`` keep the months the local engine keeps."""
+    from partner_of_record import spark as pors
+
+    ledger = tiny_facts()
+    rows = [Usage("S1", dt.date(2024, m, 1), Decimal("10.00")) for m in (1, 2, 3)]
+    full = Ledger(*_parts(ledger), usage=rows)
+    got = pors.attribute(
+        usage_frame(spark, rows), ledger, start=dt.date(2024, 2, 1), end=dt.date(2024, 3, 1)
+    )
+    local = attribute(full, start=dt.date(2024, 2, 1), end=dt.date(2024, 3, 1))
+    assert [(r.partner_id, r.month, r.amount) for r in got.collect()] == [
+        (c.partner_id, c.month, c.amount) for c in local
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# rejected rows: the CSV import's rules
+
+
+def tiny_facts() -> Ledger:
+    """Two subscriptions; S1 has a DPOR from 2024-01-10, S2 a PAL all along."""
+    from partner_of_record import Customer, Partner, Subscription, Workload
+
+    return Ledger(
+        [Partner("P1"), Partner("P2")],
+        [Customer("C1")],
+        [Subscription("S1", "C1", Workload.AZURE), Subscription("S2", "C1", Workload.AZURE)],
+        [
+            Association("P1", "S1", AssociationKind.DPOR, dt.date(2024, 1, 10)),
+            Association("P2", "S2", AssociationKind.PAL, dt.date(2023, 1, 1)),
+        ],
+    )
+
+
+def _parts(ledger: Ledger) -> tuple[Any, ...]:
+    return (ledger.partners, ledger.customers, ledger.subscriptions, ledger.associations)
+
+
+BAD_ROWS: tuple[tuple[str | None, ...], ...] = (
+    # subscription_id, month, amount, currency, service
+    ("S1", "2024-01-01", "100.00", "USD", "VM"),
+    (None, "2024-01-01", "5.00", "USD", "VM"),  # null id
+    ("S1", None, "5.00", "USD", "SQL"),  # null month
+    ("S1", "2024-01-01", None, "USD", "SQL"),  # null amount
+    ("S1", "2024-01-15", "5.00", "USD", "SQL"),  # not the first of the month
+    ("S1", "2024-13-01", "5.00", "USD", "Web"),  # no such month
+    ("S1", "2024-02-01", "NaN", "USD", "VM"),  # not finite
+    ("S1", "2024-02-01", "Infinity", "USD", "SQL"),  # not finite
+    ("S1", "2024-02-01", "1,5", "USD", "Web"),  # decimal comma
+    ("S1", "2024-02-01", "7.00", "XXY", "Storage"),  # unknown currency
+    ("S9", "2024-01-01", "5.00", "USD", "VM"),  # unknown subscription
+    ("S1", "2024-01-01", "100.00", "USD", "VM"),  # duplicated row
+    ("S1", "2024-01-01", "99.00", "USD", "VM"),  # duplicated key, other amount
+    ("S2", "2024-01-01", "10.00", "USD", "VM"),  # mixed currencies in one subscription
+    ("S2", "2024-01-01", "10.00", "EUR", "VM"),
+    ("S2", "2024-01-01", "1000", "JPY", "VM"),
+    (" S2 ", "2024-02", "$1,234.50", "", "VM"),  # spaces, YYYY-MM, symbols as in a CSV
+)
+TEXT_SCHEMA = "subscription_id string, month string, amount string, currency string, service string"
+
+
+def test_rejected_rows_equal_the_csv_loaders(spark: Any, tmp_path: Path) -> None:
+    """Bad rows are rejected with the CSV import's codes and columns; none is lost."""
+    from partner_of_record import spark as pors
+
+    facts = tiny_facts()
+    export_folder(facts, tmp_path)
+    header = "subscription_id,month,amount,currency,service"
+    lines = [header] + [
+        ",".join(f'"{v}"' if v is not None else "" for v in row) for row in BAD_ROWS
+    ]
+    (tmp_path / "usage.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = load_folder(tmp_path, progress=False)
+    expected = sorted(
+        (r.line - 2, r.code, r.column)
+        for r in loaded.report.rejects
+        if r.file.endswith("usage.csv")
+    )
+    usage = spark.createDataFrame(list(BAD_ROWS), TEXT_SCHEMA)
+    credits = pors.attribute(usage, facts).collect()
+    rejected = pors.rejected_rows(usage, facts).collect()
+    ids = sorted({r.row for r in credits} | {r.row for r in rejected})
+    assert len(ids) == len(BAD_ROWS)  # every row credited, unattributed or rejected
+    position = {row_id: i for i, row_id in enumerate(ids)}
+    got = sorted((position[r.row], r.code, r.column) for r in rejected)
+    assert got == expected
+    assert {r.record for r in rejected} == {"usage"}
+    assert all(r.reason for r in rejected)
+    # the accepted rows are credited exactly as the local engine credits the loaded ledger
+    assert normalised(spark_rows(pors.attribute(usage, facts))) == normalised(
+        local_rows(loaded.ledger, RecognizeAll())
+    )
+
+
+def test_mixed_currencies_in_one_subscription_are_never_added(spark: Any) -> None:
+    """Rows of one subscription in three currencies are credited and totalled per currency."""
+    from partner_of_record import spark as pors
+
+    facts = tiny_facts()
+    rows = [
+        Usage("S2", dt.date(2024, 1, 1), Decimal("10.00"), "USD"),
+        Usage("S2", dt.date(2024, 1, 1), Decimal("20.00"), "EUR"),
+        Usage("S2", dt.date(2024, 1, 1), Decimal("3000"), "JPY"),
+    ]
+    totals = pors.totals(pors.attribute(usage_frame(spark, rows), facts)).collect()
+    got = {(r.partner_id, r.currency): r.amount for r in totals}
+    local = attribute(Ledger(*_parts(facts), usage=rows)).totals(by=("partner_id", "currency"))
+    assert got == local
+
+
+def test_policy_that_cannot_be_pickled_is_refused_before_the_job(spark: Any) -> None:
+    """A policy holding a lock is refused when ``attribute`` is called, naming the problem."""
+    from partner_of_record import spark as pors
+
+    usage = usage_frame(spark, [Usage("S1", dt.date(2024, 1, 1), Decimal(1))])
+    with pytest.raises(pors.SparkInputError, match="cannot be pickled"):
+        pors.attribute(usage, tiny_facts(), HoldsALock())
+    pickle.dumps(LowestIdTakesAll())  # the other custom policy travels
+
+
+def test_missing_or_doubled_columns_are_refused(spark: Any) -> None:
+    """A usage frame without an amount column, or with two, is refused with the column named."""
+    from partner_of_record import spark as pors
+
+    no_amount = spark.createDataFrame(
+        [("S1", "2024-01-01")], "subscription_id string, month string"
+    )
+    with pytest.raises(pors.SparkInputError, match="'amount'"):
+        pors.attribute(no_amount, tiny_facts())
+    doubled = spark.createDataFrame(
+        [("S1", "2024-01-01", "1", "2")],
+        "subscription_id string, month string, amount string, ACR string",
+    )
+    with pytest.raises(pors.SparkInputError, match="both name the field 'amount'"):
+        pors.attribute(doubled, tiny_facts())
+
+
+def test_partner_center_headers_are_accepted(spark: Any) -> None:
+    """Partner Center column names map through the CSV import's vocabulary."""
+    from partner_of_record import spark as pors
+
+    usage = spark.createDataFrame(
+        [("S2", "2024-01-01", "12.50", "USD")],
+        "`Subscription ID` string, `Usage month` string, ACR string, `Billing currency` string",
+    )
+    rows = pors.attribute(usage, tiny_facts()).collect()
+    assert [(r.partner_id, r.amount) for r in rows] == [("P2", Decimal("12.500"))]
+
+
+def test_facts_as_dataframes_equal_a_ledger(spark: Any) -> None:
+    """Facts given as DataFrames are checked per bucket as a lenient ledger checks them."""
+    from partner_of_record import Customer, Partner, Subscription, Workload
+    from partner_of_record import spark as pors
+
+    subscriptions = [
+        Subscription("S1", "C1", Workload.AZURE),
+        Subscription("S2", "C1", Workload.AZURE),
+    ]
+    associations = [
+        Association("P1", "S1", AssociationKind.DPOR, dt.date(2024, 1, 10)),
+        Association("P2", "S1", AssociationKind.DPOR, dt.date(2024, 1, 20)),  # a handover
+        Association("P2", "S2", AssociationKind.PAL, dt.date(2023, 1, 1)),
+        Association("P1", "S2", AssociationKind.DAP, dt.date(2023, 1, 1)),  # no DAP on Azure
+    ]
+    rows = [
+        Usage("S1", dt.date(2024, 1, 1), Decimal("31.00")),
+        Usage("S2", dt.date(2024, 1, 1), Decimal("5")),
+    ]
+    local = Ledger.lenient(
+        [Partner("P1"), Partner("P2")], [Customer("C1")], subscriptions, associations, rows
+    )
+    subs = spark.createDataFrame(
+        [(s.id, s.customer_id, "Azure") for s in subscriptions],
+        "`Subscription ID` string, `Customer tenant ID` string, workload string",
+    )
+    assocs = spark.createDataFrame(
+        [(a.partner_id, a.subscription_id, a.kind.name, a.start) for a in associations],
+        "partner_id string, subscription_id string, kind string, start date",
+    )
+    facts = {"subscriptions": subs, "associations": assocs}
+    usage = usage_frame(spark, rows)
+    got = pors.attribute(usage, facts)
+    assert normalised(spark_rows(got)) == normalised(local_rows(local.ledger, RecognizeAll()))
+    rejected = pors.rejected_rows(usage, facts).collect()
+    assert [(r.record, r.code) for r in rejected] == [
+        ("association", r.finding.code) for r in local.rejected
+    ]
+    assert len(rejected) == 1
+
+
+def test_totals_match_local_totals(spark: Any) -> None:
+    """``totals`` by partner and by month equal ``Credits.totals``."""
+    from partner_of_record import samples
+    from partner_of_record import spark as pors
+
+    ledger = samples.load_sample()
+    facts = Ledger(*_parts(ledger), seats=ledger.seats, rules=ledger.rules)
+    credits = pors.attribute(usage_frame(spark, ledger.usage), facts, EqualSplit())
+    local = attribute(ledger, EqualSplit())
+    for by in (("partner_id",), ("partner_id", "month")):
+        got = {
+            tuple(r[k] for k in (*by, "currency")): r.amount
+            for r in pors.totals(credits, by).collect()
+        }
+        want = local.totals(by=(*by, "currency"))
+        assert got == want
+
+
+def test_evaluate_all_equals_local_evaluation(spark: Any) -> None:
+    """Evaluations from Spark credits equal the local evaluator's with the same policy."""
+    from partner_of_record import evaluate_all, samples
+    from partner_of_record import spark as pors
+
+    ledger = samples.load_sample()
+    facts = Ledger(*_parts(ledger), seats=ledger.seats, rules=ledger.rules)
+    policy = RecognizeAll()
+    credits = pors.attribute(usage_frame(spark, ledger.usage), facts, policy)
+    for name in (
+        "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE",
+        "SOLUTIONS_PARTNER_MODERN_WORK",
+        "CLOUD_PLATFORM_GOLD",
+    ):
+        got = pors.evaluate_all(
+            credits, facts, name, as_of=samples.SAMPLE_AS_OF, skills=samples.SAMPLE_SKILLS
+        )
+        want = evaluate_all(
+            ledger,
+            name,
+            as_of=samples.SAMPLE_AS_OF,
+            policy=policy,
+            skills=samples.SAMPLE_SKILLS,
+            evidence=False,
+        )
+        assert got == want
+
+
+def test_read_usage_maps_csv_headers(spark: Any, tmp_path: Path) -> None:
+    """``read_usage`` reads a CSV as text and renames Partner Center headers to field names."""
+    from partner_of_record import spark as pors
+
+    (tmp_path / "u.csv").write_text(
+        'Subscription ID,Usage month,ACR,Extra\nS2,2024-01,"1,000.50",x\n', encoding="utf-8"
+    )
+    frame = pors.read_usage(spark, str(tmp_path / "u.csv"), format="csv")
+    assert frame.columns == ["subscription_id", "month", "amount", "Extra"]
+    rows = pors.attribute(frame, tiny_facts()).collect()
+    assert [(r.partner_id, r.amount) for r in rows] == [("P2", Decimal("1000.500"))]
+    with pytest.raises(pors.SparkInputError, match="format"):
+        pors.read_usage(spark, str(tmp_path), format="xlsx")
+
+
+TYPED_ROWS: tuple[tuple[Any, ...], ...] = (
+    ("S1", dt.date(2024, 1, 1), Decimal("100.00"), "USD", "VM"),
+    ("S1", None, Decimal("5.00"), "USD", "SQL"),  # null month
+    ("S1", dt.date(2024, 2, 1), None, "USD", "SQL"),  # null amount
+    (None, dt.date(2024, 2, 1), Decimal("5.00"), "USD", "SQL"),  # null subscription
+    ("S1", dt.date(2024, 1, 15), Decimal("5.00"), "USD", "Web"),  # not the first of a month
+    ("S9", dt.date(2024, 1, 1), Decimal("5.00"), "USD", "VM"),  # unknown subscription
+    ("S1", dt.date(2024, 1, 1), Decimal("100.00"), "USD", "VM"),  # duplicated row
+    ("S1", dt.date(2024, 1, 1), Decimal("99.00"), "USD", "VM"),  # duplicated key
+    ("S1", dt.date(2024, 3, 1), Decimal("1.005"), "USD", "VM"),  # more decimals than cents
+    ("S2", dt.date(2024, 1, 1), Decimal("1000"), "JPY", "VM"),
+    ("S2", dt.date(2024, 1, 1), Decimal("12.5"), "EUR", "VM"),
+)
+TYPED_SCHEMA = (
+    "subscription_id string, month date, amount decimal(20,4), currency string, service string"
+)
+
+
+def test_typed_columns_are_checked_as_from_columns(spark: Any) -> None:
+    """Typed columns are rejected as ``Ledger.from_columns`` rejects them, and credited alike."""
+    from partner_of_record import spark as pors
+
+    facts = tiny_facts()
+    fields = ("subscription_id", "month", "amount", "currency", "service")
+    columns = {f: [row[i] for row in TYPED_ROWS] for i, f in enumerate(fields)}
+    local = Ledger.from_columns(*_parts(facts), usage=columns, lenient=True)
+    expected = sorted((r.record.row, r.finding.code) for r in local.rejected)
+    ordered = spark.createDataFrame(list(TYPED_ROWS), TYPED_SCHEMA)
+    for buckets in (1, 3):
+        credits = pors.attribute(ordered, facts, buckets=buckets).collect()
+        rejected = pors.rejected_rows(ordered, facts, buckets=buckets).collect()
+        ids = sorted({r.row for r in credits} | {r.row for r in rejected})
+        assert len(ids) == len(TYPED_ROWS)
+        position = {row_id: i for i, row_id in enumerate(ids)}
+        assert sorted((position[r.row], r.code) for r in rejected) == expected
+        got = {(position[r.row], r.partner_id): r.amount for r in credits}
+        want = local_rows(local.ledger, RecognizeAll())
+        assert normalised(spark_rows(pors.attribute(ordered, facts, buckets=buckets))) == (
+            normalised(want)
+        )
+        assert got[(0, "P1")] == Decimal("70.97")  # 22 of 31 days of 100.00
