@@ -541,6 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         note("peak memory after the records (MB)", f"{peak_mb():.0f}")
 
     analyst = 0.0
+    analyst_cpu = 0.0
     analyst_totals: dict[str, int] = {}
     frames: tuple[Any, Any, list[str]] | None = None
     con: Any = None
@@ -550,10 +551,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         con, seconds = timed(lambda: duckdb_setup(frames[0], frames[1]))
         note_time("load DuckDB tables, not counted", seconds)
         analyst_totals, analyst = best_of(repeat, lambda: analyst_attribution(con, frames[2]))
+        analyst_cpu = CPU["last"]
         note_time("analyst DuckDB query (interval join, per-row rounding)", analyst, n)
 
     def versus(seconds: float) -> str:
-        return f"  {seconds / analyst:5.2f}x analyst" if analyst else ""
+        if not analyst:
+            return ""
+        return (
+            f"  {seconds / analyst:5.2f}x analyst wall, "
+            f"{CPU['last'] / max(analyst_cpu, 1e-9):5.2f}x cpu"
+        )
 
     # the association arrays are made once per ledger (then cached): time that apart
     _, seconds = timed(lambda: attribute(ledger, RecognizeAll()))

@@ -471,3 +471,28 @@ def test_start_after_end_is_a_value_error_naming_both(handover: Ledger) -> None:
     with pytest.raises(ValueError, match=r"start=2024-03-01 is after end=2024-02-01"):
         attribute(handover, start=MAR, end=FEB)
     assert len(attribute(handover, start=FEB, end=FEB)) == 0
+
+
+def test_credits_export_to_arrow_polars_and_numeric_pandas(handover: Ledger) -> None:
+    """to_arrow keeps exact amounts and minor units; to_polars goes through Arrow;
+    to_pandas(numeric=True) gives floats and monthly periods, the default stays exact."""
+    pa = pytest.importorskip("pyarrow")
+    credits = attribute(handover)
+    table = credits.to_arrow()
+    assert table.num_rows == len(credits)
+    assert table.schema.field("amount").type == pa.decimal128(38, 2)
+    expected = [c.amount for c in credits]
+    assert table.column("amount").to_pylist() == expected
+    assert table.column("amount_minor").to_pylist() == [int(a.scaleb(2)) for a in expected]
+    assert table.column("month").to_pylist() == [c.month for c in credits]
+    pd = pytest.importorskip("pandas")
+    exact = credits.to_pandas()
+    assert list(exact["amount"]) == expected
+    numeric = credits.to_pandas(numeric=True)
+    assert numeric["amount"].dtype == "float64"
+    assert list(numeric["amount"]) == [float(a) for a in expected]
+    assert list(numeric["month"]) == [pd.Period(c.month, freq="M") for c in credits]
+    pl = pytest.importorskip("polars")
+    frame = credits.to_polars()
+    assert isinstance(frame, pl.DataFrame)
+    assert frame["partner_id"].to_list() == [c.partner_id for c in credits]

@@ -320,7 +320,9 @@ def test_reconcile_fails_when_the_unattributed_part_is_lost() -> None:
     """Dropping a split row's unattributed part makes credited + unattributed short."""
     credits = attribute(_simple(), EqualSplit())
     result = credits._r
-    result.alloc = attrs.evolve(result.alloc, u_row=result.alloc.u_row[:0], u_minor=result.alloc.u_minor[:0])
+    result.alloc = attrs.evolve(
+        result.alloc, u_row=result.alloc.u_row[:0], u_minor=result.alloc.u_minor[:0]
+    )
     assert not Credits._from_result(result).reconcile().ok
 
 
@@ -526,7 +528,9 @@ def _oracle_totals(ledger: Ledger, policy: Any) -> tuple[dict[str, Decimal], Dec
 
 @pytest.mark.parametrize("policy", POLICIES, ids=repr)
 @given(data=refund_facts, extra=st.sampled_from([0, 1, 3]), services=st.booleans())
-def test_totals_equal_the_oracle(policy: Any, data: LedgerFacts, extra: int, services: bool) -> None:
+def test_totals_equal_the_oracle(
+    policy: Any, data: LedgerFacts, extra: int, services: bool
+) -> None:
     """Group-sum totals equal the day-by-day oracle's, also when amounts have extra decimals
     (each row is rounded to cents first) and when a subscription-month has several rows."""
     rows = list(data.usage)
@@ -568,7 +572,9 @@ def test_vectorised_largest_remainder_equals_the_row_by_row_allocation(
         numerators = [*numerators[:-1], 1]
     den = sum(numerators)
     partners = tuple(f"P{i}" for i in range(len(numerators) - 1))
-    plan = _kernel.Plan(partners, (1,) * len(partners), tuple(numerators[:-1]), den, numerators[-1], 0)
+    plan = _kernel.Plan(
+        partners, (1,) * len(partners), tuple(numerators[:-1]), den, numerators[-1], 0
+    )
     plans = _kernel.Plans()
     plans.add(plan)
     rows = np.zeros(len(minors), dtype=np.int64)
@@ -625,7 +631,9 @@ def test_amounts_beyond_int64_are_exact(policy: Any) -> None:
     credits = attribute(ledger, policy)
     assert engine(credits) == oracle(ledger, policy)
     assert credits.reconcile().ok
-    assert sum(credits.totals().values()) == sum(a for (_, _), a in oracle(ledger, policy)[0].items())
+    assert sum(credits.totals().values()) == sum(
+        a for (_, _), a in oracle(ledger, policy)[0].items()
+    )
 
 
 @pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=repr)

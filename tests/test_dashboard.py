@@ -136,10 +136,26 @@ def test_headline_figures_equal_the_api() -> None:
     )
 
 
-def test_programs_are_pending() -> None:
-    """Incentive programs are not wired in yet: asking for them says so."""
-    with pytest.raises(NotImplementedError, match="incentives"):
-        dashboard(load_sample(), CONTOSO, programs=["anything"])
+def test_incentive_earnings_equal_evaluate_incentive() -> None:
+    """With programs, the earnings are evaluate_incentive's over the period; names work too."""
+    from partner_of_record.incentives import (
+        PARTNER_EARNED_CREDIT,
+        azure_dpor_incentive,
+        evaluate_incentive,
+    )
+
+    ledger = load_sample()
+    dpor = azure_dpor_incentive("0.05")
+    data = dashboard_data(ledger, CONTOSO, programs=["PARTNER_EARNED_CREDIT", dpor])
+    assert [e.program for e in data.earnings] == ["PARTNER_EARNED_CREDIT", "AZURE_DPOR_2015"]
+    for earned, program in zip(data.earnings, (PARTNER_EARNED_CREDIT, dpor), strict=True):
+        assert earned == evaluate_incentive(
+            ledger, CONTOSO, program, start=data.start, end=data.end
+        )
+    page = dashboard(ledger, CONTOSO, programs=[PARTNER_EARNED_CREDIT])
+    assert 'id="table-earnings"' in page
+    assert 'data-program="PARTNER_EARNED_CREDIT"' in page
+    assert 'id="table-earnings"' not in dashboard(ledger, CONTOSO)
 
 
 def test_unknown_partner_and_bad_months() -> None:
@@ -197,3 +213,46 @@ def test_cli_opportunities_formats(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(lines) == 1 + len(document["opportunities"])
     assert main(["opportunities", str(data), "--partner", "4500168", "--program", "x"]) == 2
     assert "not a program" in capsys.readouterr().err
+    argv = ["opportunities", str(data), "--partner", "4500168", "--format", "json"]
+    assert main([*argv, "--incentive", "PARTNER_EARNED_CREDIT"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["opportunities"][0]["earnings"][0]["program"] == "PARTNER_EARNED_CREDIT"
+    assert main([*argv, "--incentive", "AZURE_DPOR_2015"]) == 2
+    assert "give its rate" in capsys.readouterr().err
+
+
+def test_a_partner_with_nothing_and_other_currencies() -> None:
+    """A partner without links gets a complete page; EUR figures stay in EUR, per currency."""
+    from partner_of_record import (
+        Association,
+        AssociationKind,
+        Customer,
+        Ledger,
+        Partner,
+        Subscription,
+        Usage,
+        Workload,
+    )
+
+    months = [dt.date(2024, m, 1) for m in range(1, 13)]
+    ledger = Ledger(
+        partners=[Partner("P1", "One"), Partner("P2", "Two")],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription("S1", "C1", Workload.AZURE)],
+        associations=[Association("P1", "S1", AssociationKind.PAL, dt.date(2024, 3, 15))],
+        usage=[Usage("S1", m, Decimal("310.00"), "EUR") for m in months],
+    )
+    from partner_of_record.evaluation import RateTable
+
+    rates = RateTable.constant({"EUR": "1.08"})
+    empty = dashboard(ledger, "P2", rates=rates)
+    for sid, _ in SECTIONS:
+        assert f'<section id="{sid}"' in empty
+    assert '<data id="fig-credited" value="0">none</data>' in empty
+    page = dashboard(ledger, "P1", as_of=dt.date(2025, 1, 1), rates=rates)
+    data = dashboard_data(ledger, "P1", as_of=dt.date(2025, 1, 1), rates=rates)
+    credited = attribute(ledger).filter(partner_id="P1").total()
+    assert data.credited == {"EUR": credited}
+    assert f'data-currency="EUR" value="{credited}"' in page
+    assert 'id="table-monthly-eur"' in page
+    assert data.unattributed["EUR"] == attribute(ledger).unattributed_total()

@@ -3,8 +3,9 @@
 Chromium is the Debian package at ``/usr/bin/chromium`` (``.ci/run`` installs it when
 missing); Playwright drives it and never downloads a browser. These tests are skipped only
 when that binary is absent, with a loud reason. Screenshots are kept under pytest's temporary
-folder (printed at the end of the run); set ``PARTNER_OF_RECORD_DOCS_SCREENSHOT=1`` to refresh
-the small screenshot the docs show (``docs/assets/dashboard.png``).
+folder (or under ``$PARTNER_OF_RECORD_SCREENSHOTS`` when set, for CI to keep as artefacts);
+set ``PARTNER_OF_RECORD_DOCS_SCREENSHOT=1`` to refresh the small screenshot the docs show
+(``docs/assets/dashboard.png``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ import pytest
 
 from partner_of_record._dashboard import SECTIONS
 from partner_of_record.attribution import attribute
+from partner_of_record.incentives import (
+    PARTNER_EARNED_CREDIT,
+    azure_dpor_incentive,
+    evaluate_incentive,
+)
 from partner_of_record.opportunities import unclaimed
 from partner_of_record.report import catalog_position, dashboard, monthly_credits
 from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
@@ -40,6 +46,7 @@ CONTOSO = "4100231"
 START, END = dt.date(2024, 1, 1), dt.date(2025, 1, 1)
 DESKTOP, PHONE = (1280, 900), (390, 844)
 DOCS_PNG = Path(__file__).resolve().parent.parent / "docs" / "assets" / "dashboard.png"
+PROGRAMS = (PARTNER_EARNED_CREDIT, azure_dpor_incentive("0.05"))
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -55,9 +62,8 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Contoso's dashboard on the sample, written to a temporary file."""
     folder = tmp_path_factory.mktemp("dashboard")
     target = folder / "contoso.html"
-    target.write_text(
-        dashboard(load_sample(), CONTOSO, skills=SAMPLE_SKILLS[CONTOSO]), encoding="utf-8"
-    )
+    page = dashboard(load_sample(), CONTOSO, skills=SAMPLE_SKILLS[CONTOSO], programs=PROGRAMS)
+    target.write_text(page, encoding="utf-8")
     return target
 
 
@@ -156,7 +162,14 @@ def test_figures_equal_the_api(desktop: Visit) -> None:
     assert (
         nobody == credits.filter(customer_id=customers, start=START, end=END).unattributed_total()
     )
-    found = unclaimed(ledger, CONTOSO, start=START, end=END, skills=SAMPLE_SKILLS[CONTOSO])
+    found = unclaimed(
+        ledger,
+        CONTOSO,
+        start=START,
+        end=END,
+        skills=SAMPLE_SKILLS[CONTOSO],
+        incentives=PROGRAMS,
+    )
     claimable = _decimal(page.locator("#fig-unclaimed").get_attribute("value"))
     assert claimable == found.totals()["USD"]
     # the monthly table: one row per month, totals as monthly_credits sums them
@@ -186,6 +199,15 @@ def test_figures_equal_the_api(desktop: Visit) -> None:
         score = cells.nth(2).get_attribute("data-value")
         assert (score or None) == (None if p.score is None else str(p.score))
     assert page.locator("#as-of").get_attribute("datetime") == SAMPLE_AS_OF.isoformat()
+    # the incentive earnings: each program's figures as evaluate_incentive computes them
+    for program in PROGRAMS:
+        earned = evaluate_incentive(
+            ledger, CONTOSO, program, start=START, end=END, skills=SAMPLE_SKILLS[CONTOSO]
+        )
+        cells = page.locator(f'#table-earnings tr[data-program="{program.name}"] td')
+        values = [cells.nth(i).get_attribute("data-value") for i in (1, 2, 4, 5, 6)]
+        expected = [earned.credited, earned.eligible, earned.earned, earned.paid]
+        assert [_decimal(v) for v in values] == [*expected, earned.carried_forward]
 
 
 def test_tables_sort_by_clicking_a_header(desktop: Visit) -> None:
@@ -226,7 +248,9 @@ def test_no_horizontal_overflow_and_screenshot(
             "svgs => svgs.map(s => s.getBoundingClientRect().right)"
         ):
             assert svg_width <= size[0]
-        shots = tmp_path_factory.mktemp("dashboard-screenshots")
+        keep = os.environ.get("PARTNER_OF_RECORD_SCREENSHOTS")  # a CI artefact folder
+        shots = Path(keep) if keep else tmp_path_factory.mktemp("dashboard-screenshots")
+        shots.mkdir(parents=True, exist_ok=True)
         target = shots / f"dashboard-{name}.png"
         visit.page.screenshot(path=str(target), full_page=True)
         assert target.stat().st_size > 10_000

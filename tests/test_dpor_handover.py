@@ -14,6 +14,7 @@ import partner_of_record as por
 from partner_of_record import Ledger, LedgerError, ValidationError
 from partner_of_record.io import load_folder, load_json
 from partner_of_record.model import (
+    Actor,
     Association,
     AssociationKind,
     Customer,
@@ -238,3 +239,17 @@ def test_usage_rows_unaffected_by_handover() -> None:
     result = Ledger.lenient(ps, [Customer("C1")], subs, rows, usage)
     assert result.ledger.usage == tuple(usage)
     assert result.ok
+
+
+def test_a_refused_new_dpor_does_not_end_its_predecessor() -> None:
+    """A later DPOR that a rule refuses on its own (granted by the partner, not the customer)
+    is rejected and hands nothing over: the old DPOR stays open (no silent loss of credit)."""
+    ps = [Partner("P1"), Partner("P2")]
+    subs = [Subscription("S1", "C1", Workload.AZURE)]
+    old = Association("P1", "S1", K.DPOR, D(2024, 1, 1), granted_by=Actor.CUSTOMER)
+    bad = Association("P2", "S1", K.DPOR, D(2024, 6, 15), granted_by=Actor.PARTNER)
+    result = Ledger.lenient(ps, [Customer("C1")], subs, [old, bad])
+    # rules run in order: DPOR_OVERLAP (before NOT_GRANTED_BY_CUSTOMER) rejects it first
+    assert [(r.record, r.finding.code) for r in result.rejected] == [(bad, "DPOR_OVERLAP")]
+    assert result.ledger.associations == (old,)
+    assert not any(f.code == "DPOR_HANDOVER" for f in result.findings)

@@ -92,6 +92,8 @@ def test_golden_scenario(path: Path) -> None:
             assert result.points == Decimal(item["points"]), where
         if "shortfall" in item:
             assert result.shortfall == Decimal(item["shortfall"]), where
+        if "to_full_points" in item:
+            assert result.to_full_points == Decimal(item["to_full_points"]), where
         if "met" in item:
             assert result.met is item["met"], where
         if "customers" in item:

@@ -27,6 +27,7 @@ from partner_of_record.evaluation import (
     project_qualification,
     what_if,
 )
+from partner_of_record.evaluation.results import format_quantity
 from partner_of_record.io import to_dict
 from partner_of_record.ledger import UnknownRecordError
 from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
@@ -304,3 +305,19 @@ def test_evaluation_to_pandas_numeric_is_ready_to_plot() -> None:
     assert list(frame["month"]) == [pd.Timestamp(2024, 12, 1)] * len(frame)
     growth = frame.set_index("requirement").loc["usage_growth"]
     assert growth["to_full_points"] == pytest.approx(36.92, abs=0.01)
+
+
+def test_html_table_shows_need_short_by_and_to_full_points_apart() -> None:
+    """In a notebook, a met metric has an empty "short by" cell and its "to full points" value."""
+    evaluation = evaluate_competency(
+        load_sample(), CONTOSO, AZURE_INFRA, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS[CONTOSO]
+    )
+    page = evaluation._repr_html_()
+    assert "<th>short by</th><th>to full points</th>" in page
+    met_partly = next(r for r in evaluation.requirements if r.met and r.to_full_points)
+    row = next(part for part in page.split("<tr>") if f"<td>{met_partly.name}</td>" in part)
+    cells = row.split("<td>")
+    assert cells[6] == "</td>"  # short by: empty, the metric is met
+    to_full = format_quantity(met_partly.to_full_points, met_partly.unit)
+    assert cells[7] == f"{to_full}</td>"
+    assert "to score; full points at" in cells[3]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.strategies import ledgers
 
 from partner_of_record import Association, AssociationKind, Ledger, Workload, attribute
 from partner_of_record.catalog import cloud_platform
@@ -18,7 +19,6 @@ from partner_of_record.incentives import (
     SubscriptionEligibility,
     evaluate_incentives,
 )
-from tests.strategies import ledgers
 
 K = AssociationKind
 AZURE_KINDS = [K.DPOR, K.PAL, K.CSP_TIER1, K.CSP_TIER2, K.TRANSACTING, K.LIGHTHOUSE]
@@ -33,8 +33,7 @@ def programs(draw: st.DrawFn, *, exclusive: bool | None = None) -> IncentiveProg
     rate = draw(st.decimals("0", "0.5", places=3))
     rounding = draw(st.sampled_from(["floor", "billed_cost"]))
     eligibility = draw(
-        st.none()
-        | st.integers(0, 5_000).map(lambda t: cloud_platform("silver", threshold_usd=t))
+        st.none() | st.integers(0, 5_000).map(lambda t: cloud_platform("silver", threshold_usd=t))
     )
     effective = draw(st.dates(dt.date(2014, 1, 1), dt.date(2025, 6, 1)))
     return IncentiveProgram(
@@ -76,7 +75,7 @@ def _range(ledger: Ledger) -> tuple[dt.date, dt.date] | None:
 def test_eligible_plus_ineligible_is_the_credited_consumption(
     ledger: Ledger, program: IncentiveProgram
 ) -> None:
-    """Per line and per partner, eligible + ineligible == credited Azure consumption, to the cent."""
+    """Per line and partner: eligible + ineligible == credited Azure consumption, to the cent."""
     span = _range(ledger)
     if span is None:
         return
@@ -134,6 +133,21 @@ def test_nothing_is_earned_outside_eligibility(ledger: Ledger, program: Incentiv
         for line in earnings.lines:
             if line.eligible_days == 0:
                 assert (line.eligible, line.earned) == (0, 0)
+            # an independent count: days of the month with an earning association, in the program
+            days = [
+                line.month + dt.timedelta(days=i)
+                for i in range((add_months(line.month, 1) - line.month).days)
+            ]
+            held = sum(
+                1
+                for day in days
+                if program.in_effect(day)
+                and any(
+                    a.partner_id == earnings.partner_id and a.kind in program.subscriptions.kinds
+                    for a in ledger.in_effect(line.subscription_id, day)
+                )
+            )
+            assert line.eligible_days <= held
 
 
 @st.composite

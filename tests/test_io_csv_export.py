@@ -345,7 +345,7 @@ def test_to_pandas_helpers() -> None:
 def test_to_pandas_without_pandas_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without pandas installed, the ImportError tells which extra to install."""
     monkeypatch.setitem(sys.modules, "pandas", None)
-    with pytest.raises(ImportError, match=r"partner-of-record\[pandas\]"):
+    with pytest.raises(ImportError, match=r"\[pandas\] extra"):
         credits_to_pandas([])
 
 

@@ -516,3 +516,29 @@ def test_usage_offer_column_round_trips(tmp_path: Path) -> None:
         "subscriptions": [{"id": "S1", "customer_id": "C1", "workload": "azure"}],
     }
     assert load_json(json.dumps(document)).ledger.usage[0].offer is OfferCategory.TRIAL
+
+
+# --------------------------------------------------------------------------------------------
+# issue 11: usage read into columns keeps the per-row path's rejects
+
+
+def test_columnar_usage_keeps_duplicate_and_reference_rejects(tmp_path: Path) -> None:
+    """Duplicates, unknown subscriptions and bad cells of usage.csv are located as before."""
+    text = (
+        "subscription_id,month,amount,currency,service\n"
+        "S1,2024-01,10.00,USD,VM\n"  # 2: kept
+        "S1,2024-01,10.0,USD,VM\n"  # 3: the same row (equal amount)
+        "S1,2024-01,11.00,USD,VM\n"  # 4: same key, other amount
+        "S9,2024-01,1.00,USD,VM\n"  # 5: unknown subscription
+        "S1,2024-02,1.005,USD,VM\n"  # 6: more decimals than USD: kept exactly
+        " S1,2024-03,2.00,USD,'=VM\n"  # 7: ordinary path (spaces, escaped formula)
+    )
+    result = load_folder(folder(tmp_path, usage_csv=text), progress=False)
+    got = [(r.line, r.code) for r in result.report.rejects]
+    assert sorted(got) == [(3, "DUPLICATE_ROW"), (4, "DUPLICATE_KEY"), (5, "UNKNOWN_SUBSCRIPTION")]
+    assert [(u.month.month, u.amount, u.service) for u in result.ledger.usage] == [
+        (1, Decimal("10.00"), "VM"),
+        (2, Decimal("1.005"), "VM"),
+        (3, Decimal("2.00"), "=VM"),
+    ]
+    assert summary(result.report, "usage.csv") == (7, 6, 3, 3)

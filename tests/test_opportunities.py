@@ -478,3 +478,32 @@ def test_a_dpor_earns_the_azure_dpor_incentive() -> None:
     assert found.to_dict()["opportunities"][0]["earnings"][0]["earned_delta"] == str(
         effect.earned_delta
     )
+
+
+def test_groups_take_each_kind_together() -> None:
+    """Each kind's group sums its opportunities and its effect is what_if with all of them."""
+    ledger = load_sample()
+    found = _sample("4200517")
+    assert {g.kind for g in found.groups} == {o.kind for o in found.opportunities}
+    for group in found.groups:
+        mine = [o for o in found.opportunities if o.kind is group.kind]
+        assert group.subscriptions == tuple(o.subscription_id for o in mine)
+        assert dict(group.amounts) == {
+            "USD": sum((dict(o.amounts)["USD"] for o in mine), Decimal(0))
+        }
+        for effect in group.effects[:2]:
+            diff = what_if(
+                ledger,
+                "4200517",
+                effect.competency,
+                as_of=YEAR[1],
+                add=[a for o in mine for a in o.associations],
+                skills=SAMPLE_SKILLS["4200517"],
+            )
+            assert effect.diff == diff
+    pal = next(g for g in found.groups if g.kind is K.PAL)
+    assert pal.describe().startswith(
+        f"linking PAL on {len(pal.subscriptions)} subscriptions adds US$"
+    )
+    cpor = next(g for g in found.groups if g.kind is K.CPOR)
+    assert f"{len(cpor.subscriptions)} CPOR claims add US$" in found.explain()

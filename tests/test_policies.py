@@ -403,7 +403,10 @@ class HalfEach(EqualSplit):
 def test_a_subclass_overriding_decide_or_shares_is_honoured() -> None:
     """The engine asks the subclass's own decide/shares (no private fast path of the parent)."""
     ledger = ledger_with(
-        [Association("P1", "S1", K.PAL, D(2023, 1, 1)), Association("P2", "S1", K.DPOR, D(2023, 1, 1))]
+        [
+            Association("P1", "S1", K.PAL, D(2023, 1, 1)),
+            Association("P2", "S1", K.DPOR, D(2023, 1, 1)),
+        ]
     )
     assert attribute(ledger, RecognizeAll()).totals() == {
         "P1": Decimal("90.00"),
@@ -432,7 +435,9 @@ def test_a_subclass_declaring_its_decision_fields_is_asked_once_per_distinct_set
         partners=[Partner("P1")],
         customers=[Customer("C1")],
         subscriptions=[Subscription(s, "C1", Workload.AZURE) for s in ("S1", "S2")],
-        associations=[Association("P1", s, K.PAL, D(2023, 1, d)) for s, d in (("S1", 1), ("S2", 5))],
+        associations=[
+            Association("P1", s, K.PAL, D(2023, 1, d)) for s, d in (("S1", 1), ("S2", 5))
+        ],
         usage=[Usage(s, JAN, "1.00") for s in ("S1", "S2")],
     )
     assert attribute(ledger, Counting()).totals() == {"P1": Decimal("2.00")}

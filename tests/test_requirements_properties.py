@@ -168,3 +168,39 @@ def test_best_of_is_the_maximum(metrics: list[Scored], people: dict[str, int]) -
     assert best.points == max(m.evaluate(ctx).points or 0 for m in skill_metrics)
     total = PointsSum("sum", skill_metrics, Decimal(10**9)).evaluate(ctx)
     assert total.points == sum(m.evaluate(ctx).points or 0 for m in skill_metrics)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(0, 30), max_size=3),
+    st.integers(1, 60),
+    st.sampled_from([None, Decimal("0.5"), Decimal(4)]),
+)
+def test_a_met_result_never_carries_a_shortfall(
+    people: dict[str, int], minimum: int, per_unit: Decimal | None
+) -> None:
+    """Met means shortfall 0; a scored metric's distance to full points is ``to_full_points``."""
+    metrics = [
+        Scored(name, SkillCount(name), 20, per_unit=per_unit)
+        if per_unit is not None
+        else Scored(name, SkillCount(name), 20, full_at=5)
+        for name in ("a", "b", "c")
+    ]
+    tree = AllOf(
+        "root",
+        [
+            Scorecard("card", metrics, minimum),
+            BestOf("best", metrics[:2]),
+            PointsSum("sum", metrics[1:], 30),
+            AtLeast("people", SkillCount("a"), 3),
+        ],
+    )
+    ctx = MeasurementContext.from_rows("P1", dt.date(2025, 1, 1), skills=people)
+    for path, result in tree.evaluate(ctx).walk():
+        if result.met:
+            assert result.shortfall == 0, path
+        if result.kind == "scored":
+            measured = result.measured or Decimal(0)
+            assert result.to_full_points == max(Decimal(0), (result.threshold or 0) - measured)
+            assert result.met is (measured > 0)
+            if not result.met:
+                assert result.shortfall == result.to_full_points

@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -57,17 +58,19 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
 
-KIND_COLOURS: Mapping[AssociationKind, str] = {
-    AssociationKind.DPOR: "#0072B2",
-    AssociationKind.PAL: "#E69F00",
-    AssociationKind.CPOR: "#009E73",
-    AssociationKind.CSP_TIER1: "#56B4E9",
-    AssociationKind.CSP_TIER2: "#CC79A7",
-    AssociationKind.TRANSACTING: "#D55E00",
-    AssociationKind.DAP: "#B8A200",
-    AssociationKind.GDAP: "#7F7F7F",
-    AssociationKind.LIGHTHOUSE: "#332288",
-}
+KIND_COLOURS: Mapping[AssociationKind, str] = MappingProxyType(
+    {
+        AssociationKind.DPOR: "#0072B2",
+        AssociationKind.PAL: "#E69F00",
+        AssociationKind.CPOR: "#009E73",
+        AssociationKind.CSP_TIER1: "#56B4E9",
+        AssociationKind.CSP_TIER2: "#CC79A7",
+        AssociationKind.TRANSACTING: "#D55E00",
+        AssociationKind.DAP: "#B8A200",
+        AssociationKind.GDAP: "#7F7F7F",
+        AssociationKind.LIGHTHOUSE: "#332288",
+    }
+)
 """One colour per association kind (Okabe-Ito, readable by colour-blind readers)."""
 
 _MIXED = ("#44AA99", "#882255", "#117733", "#AA4499", "#999933", "#88CCEE", "#661100")
@@ -84,8 +87,8 @@ class DashboardData:
         start: the first month of the period.
         end: the first month after it.
         credited: credited consumption in the period, per currency.
-        credited_last_year: credited consumption in the 12 months before ``start`` ... of the
-            same length as the period, per currency.
+        credited_last_year: credited consumption in the period of the same length just before
+            ``start``, per currency.
         unattributed: consumption of the partner's customers credited to nobody in the
             period, per currency.
         monthly: the partner's credits per month, customer, workload and kinds.
@@ -481,6 +484,11 @@ def _cell(text: str, value: object = None) -> str:
     return f"<td{attr}>{_esc(text)}</td>"
 
 
+def _long(text: str) -> str:
+    """A cell of running text, kept readable (not squeezed) on a narrow screen."""
+    return f'<td><div class="long">{_esc(text)}</div></td>'
+
+
 _NUMERIC = ' data-type="number"'
 
 
@@ -575,6 +583,7 @@ color:inherit;text-align:left}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
 th[aria-sort=descending] button::after{content:" \\25BC"}
 .nowrap{white-space:nowrap}
+.long{min-width:16em}
 .met{color:var(--ok);font-weight:600}.unmet{color:var(--no);font-weight:600}
 .id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 dl.about{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px}
@@ -585,7 +594,8 @@ dl.about{grid-template-columns:1fr}td,th{padding:5px 6px}}
 @media print{body{font-size:11pt}header{border-bottom:1px solid #000}
 section{break-inside:auto}figure,tr,.figures div{break-inside:avoid}
 th button{pointer-events:none}.scroll{overflow:visible}a{color:inherit}
-table{font-size:8pt}th,td{padding:3px 4px}td[data-value]{white-space:normal}}
+table{font-size:8pt}th,td{padding:3px 4px}td[data-value]{white-space:normal}
+.long{min-width:0}}
 """
 
 _SCRIPT = """
@@ -777,12 +787,12 @@ def render(data: DashboardData) -> str:
         un_rows.append(
             f'<tr data-subscription="{_esc(o.subscription_id)}">'
             + _cell(str(rank), rank)
-            + _cell(o.action)
+            + _long(o.action)
             + _cell(o.workload.value)
             + _cell("+".join(k.name for k in o.working))
             + _cell(", ".join(_money(a, c) for c, a in o.amounts) or "-", money)
             + _cell(f"{o.seats:,}", o.seats)
-            + _cell(effect)
+            + _long(effect)
             + "</tr>"
         )
     unclaimed_body = (
@@ -830,7 +840,7 @@ def render(data: DashboardData) -> str:
             + verdict
             + _cell(_num(p.score) if p.score is not None else "-", p.score)
             + _cell(f"{min(p.progress, Decimal('9.99')) * 100:.0f} %", p.progress)
-            + _cell(p.shortfall or "-")
+            + _long(p.shortfall or "-")
             + _cell(first.isoformat() if first else "not in the data")
             + "</tr>"
         )

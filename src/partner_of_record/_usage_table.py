@@ -20,6 +20,8 @@ bad row as a finding located by its row number, with the ledger's finding codes.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, localcontext
 from typing import Any, overload
@@ -167,14 +169,16 @@ class UsageTable:
         if amount is None:
             amount = Decimal(self.minor_of(row)).scaleb(-minor_unit_exponent(currency))
         offer = int(self.offer[row])
-        return Usage(
-            self.sub_ids[int(self.sub[row])],
-            dt.date.fromordinal(int(self.month[row])),
-            amount,
-            currency,
-            self.services[int(self.service[row])],
-            offer=None if offer < 0 else _OFFERS[offer],
-        )
+        # the values were validated when the table was made: skip the validators
+        u = object.__new__(Usage)
+        set_field = object.__setattr__
+        set_field(u, "subscription_id", self.sub_ids[int(self.sub[row])])
+        set_field(u, "month", dt.date.fromordinal(int(self.month[row])))
+        set_field(u, "amount", amount)
+        set_field(u, "currency", currency)
+        set_field(u, "service", self.services[int(self.service[row])])
+        set_field(u, "offer", None if offer < 0 else _OFFERS[offer])
+        return u
 
     def take(self, rows: npt.NDArray[np.intp]) -> UsageTable:
         """Return the table of some rows (in the given order)."""
@@ -202,7 +206,10 @@ class UsageTable:
         sub = _codes([u.subscription_id for u in rows], sub_index)
         month_ords: dict[dt.date, int] = {}
         month = np.fromiter(
-            (month_ords.get(m) or month_ords.setdefault(m, m.toordinal()) for m in _attr(rows, "month")),
+            (
+                month_ords.get(m) or month_ords.setdefault(m, m.toordinal())
+                for m in _attr(rows, "month")
+            ),
             dtype=np.int64,
             count=len(rows),
         )
@@ -241,6 +248,10 @@ def _attr(rows: Sequence[Usage], name: str) -> list[Any]:
 
 def _codes(values: Iterable[Any], index: dict[Any, int]) -> I64:
     """Code each value by its order of first appearance (``index`` is filled in)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "OU" and len(values) > 10_000:
+        found = _arrow_codes(values, index)
+        if found is not None:
+            return found
     values = list(values)
     get = index.get
 
@@ -253,6 +264,24 @@ def _codes(values: Iterable[Any], index: dict[Any, int]) -> I64:
     return np.fromiter(map(code, values), dtype=np.int64, count=len(values))
 
 
+def _arrow_codes(values: npt.NDArray[Any], index: dict[Any, int]) -> I64 | None:
+    """``_codes`` through pyarrow's dictionary encoding, when pyarrow is installed and the
+    values are all strings (else ``None``: the caller codes them in Python)."""
+    try:
+        pa: Any = importlib.import_module("pyarrow")  # untyped: imported as Any
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    try:
+        encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if encoded.null_count:
+        return None
+    for v in encoded.dictionary.to_pylist():
+        index[v] = len(index)
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _exact_minor(amount: Decimal, exponent: int) -> int:
     """``amount x 10^exponent`` rounded half to even, with Python integers (any size)."""
     num, den = amount.as_integer_ratio()
@@ -260,7 +289,7 @@ def _exact_minor(amount: Decimal, exponent: int) -> int:
     q, r = divmod(num, den)
     if 2 * r > den or (2 * r == den and q & 1):
         q += 1
-    return q
+    return int(q)
 
 
 def _to_minor(
@@ -349,7 +378,10 @@ def _column(columns: Any) -> dict[str, Any]:
     table (converted without importing the libraries unless the object comes from them)."""
     module = type(columns).__module__.split(".")[0]
     if module == "pyarrow":
-        return {name: columns.column(name).to_numpy(zero_copy_only=False) for name in columns.column_names}
+        return {
+            name: columns.column(name).to_numpy(zero_copy_only=False)
+            for name in columns.column_names
+        }
     if module == "polars":
         return {name: columns.get_column(name).to_numpy() for name in columns.columns}
     if module == "pandas":
@@ -374,7 +406,7 @@ def _as_list(values: Any) -> list[Any]:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 class _Rows:
@@ -438,37 +470,36 @@ def columns_table(
             raise TypeError(msg)
 
     # per-value conversions, each done once per distinct value
-    subs_raw = _as_list(cols["subscription_id"])
+    subs_raw = cols["subscription_id"]
     sub_index: dict[Any, int] = {}
-    sub = _codes(subs_raw, sub_index)
+    sub = _codes(subs_raw if isinstance(subs_raw, np.ndarray) else _as_list(subs_raw), sub_index)
     sub_ids = tuple(sub_index)
     month = _months(cols["month"])
     if "currency" in cols:
-        cur_raw = _as_list(cols["currency"])
+        cur_raw = cols["currency"]
         cur_index: dict[Any, int] = {}
-        cur = _codes(cur_raw, cur_index)
+        cur = _codes(cur_raw if isinstance(cur_raw, np.ndarray) else _as_list(cur_raw), cur_index)
         currencies = tuple(cur_index)
     else:
         cur = np.zeros(n, dtype=np.int64)
         currencies = ("USD",)
     if "service" in cols:
-        service_index: dict[Any, int] = {}
-        service = _codes((None if _missing(v) else v for v in _as_list(cols["service"])), service_index)
-        services = tuple(service_index)
+        service, services = _folded(cols["service"])
     else:
         service = np.zeros(n, dtype=np.int64)
         services = (None,)
     if "offer" in cols:
-        offer_index: dict[Any, int] = {}
-        offer_in = _codes((None if _missing(v) else v for v in _as_list(cols["offer"])), offer_index)
-        offer_values = tuple(offer_index)
+        offer_in, offer_values = _folded(cols["offer"])
     else:
         offer_in = np.zeros(n, dtype=np.int64)
         offer_values = (None,)
 
     # bad values, checked per distinct value
     cur_ok = np.array([isinstance(c, str) and c in CURRENCIES for c in currencies], dtype=bool)
-    exps = np.array([minor_unit_exponent(c) if ok else 0 for c, ok in zip(currencies, cur_ok, strict=True)], dtype=np.int64)
+    exps = np.array(
+        [minor_unit_exponent(c) if ok else 0 for c, ok in zip(currencies, cur_ok, strict=True)],
+        dtype=np.int64,
+    )
     sub_ok = np.array([_good_id(s) for s in sub_ids], dtype=bool)
     service_ok = np.array([s is None or _good_id(s) for s in services], dtype=bool)
     offers: list[int] = []
@@ -504,7 +535,7 @@ def columns_table(
     table = UsageTable(
         sub, month.values, minor, cur, service, offer, sub_ids, currencies, services, exact, big
     )
-    rows = _Rows(n, lambda r: table.usage(r))
+    rows = _Rows(n, table.usage)
     rows.flag(
         np.flatnonzero(~sub_ok[sub]).tolist() if n else [],
         "INVALID_VALUE",
@@ -538,7 +569,9 @@ def columns_table(
         rows.flag(
             np.flatnonzero(cascade).tolist(),
             "REJECTED_REFERENCE",
-            lambda r: f"subscription_id {sub_ids[int(sub[r])]!r} names a Subscription that was rejected",
+            lambda r: (
+                f"subscription_id {sub_ids[int(sub[r])]!r} names a Subscription that was rejected"
+            ),
         )
         rows.flag(
             np.flatnonzero(missing & ~cascade).tolist(),
@@ -563,6 +596,21 @@ def columns_table(
     kept = table.take(np.flatnonzero(~rows.bad)) if rejected.size else table
     findings = tuple(rows.findings[r] for r in sorted(rows.findings))
     return kept, findings, rejected
+
+
+def _folded(values: Any) -> tuple[I64, tuple[Any, ...]]:
+    """Codes of a column whose missing values (``None``, NaN) all become ``None``."""
+    index: dict[Any, int] = {}
+    raw = _codes(values if isinstance(values, np.ndarray) else _as_list(values), index)
+    distinct = list(index)
+    if not any(_missing(v) for v in distinct):
+        return raw, tuple(distinct)
+    folded: dict[Any, int] = {}
+    remap = np.array(
+        [folded.setdefault(None if _missing(v) else v, len(folded)) for v in distinct],
+        dtype=np.int64,
+    )
+    return remap[raw], tuple(folded)
 
 
 def _good_id(value: object) -> bool:
@@ -596,7 +644,11 @@ def _decimals(values: list[Any]) -> tuple[list[Decimal], dict[int, str]]:
         elif isinstance(v, int | np.integer) and not isinstance(v, bool):
             d = Decimal(int(v))
         if not isinstance(d, Decimal):
-            reason = "is a float; money must be exact" if isinstance(v, float) else "is not a Decimal amount"
+            reason = (
+                "is a float; money must be exact"
+                if isinstance(v, float)
+                else "is not a Decimal amount"
+            )
             bad[i] = f"amount {v!r} {reason}"
             out.append(zero)
             continue
@@ -633,7 +685,11 @@ def _months(values: Any) -> _Months:
         ords = days.astype(np.int64) + _EPOCH_ORDINAL
         firsts = days.astype("datetime64[M]").astype("datetime64[D]")
         bad_rows = np.flatnonzero((firsts != days) | np.isnat(days)).tolist()
-        return _Months(ords, bad_rows, {r: f"month {days[r]} is not the first day of a month" for r in bad_rows})
+        return _Months(
+            ords,
+            bad_rows,
+            {r: f"month {days[r]} is not the first day of a month" for r in bad_rows},
+        )
     if arr is not None and arr.dtype.kind in "iu":
         items: list[Any] = arr.tolist()
     else:
@@ -671,6 +727,8 @@ def _month_ordinal(v: Any) -> int | str:
             day = dt.date.fromisoformat(v.strip())
         except ValueError:
             return f"month {v!r} is not an ISO date"
+    elif isinstance(v, np.datetime64):
+        day = None if np.isnat(v) else v.astype("datetime64[D]").astype(object)
     elif isinstance(v, int) and not isinstance(v, bool):
         try:
             day = dt.date.fromordinal(v)
@@ -700,13 +758,20 @@ def _duplicates(table: UsageTable, live: npt.NDArray[np.intp]) -> list[tuple[int
     same = np.flatnonzero(k[1:] == k[:-1]) + 1
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     first_of = starts[np.searchsorted(starts, same, side="right") - 1]
-    pairs = [(int(live[order[i]]), int(live[order[j]])) for i, j in zip(same, first_of, strict=True)]
+    pairs = [
+        (int(live[order[i]]), int(live[order[j]])) for i, j in zip(same, first_of, strict=True)
+    ]
     return sorted(pairs)
 
 
 def usage_keys(table: UsageTable) -> I64:
     """One int64 per row identifying its ``(subscription, month, service, currency)`` key."""
-    parts = (table.sub, table.month - (table.month.min() if len(table) else 0), table.service, table.cur)
+    parts = (
+        table.sub,
+        table.month - (table.month.min() if len(table) else 0),
+        table.service,
+        table.cur,
+    )
     widths = [max(int(p.max()) if len(p) else 0, 0).bit_length() or 1 for p in parts]
     if sum(widths) <= 63:
         out = np.zeros(len(table), dtype=np.int64)

@@ -58,7 +58,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 
 import attrs
 
-from partner_of_record._usage_table import UsageRecords, UsageRow, UsageTable, columns_table
+from partner_of_record._usage_table import UsageRecords, UsageTable, columns_table
 from partner_of_record.errors import Finding, LedgerError, PartnerOfRecordError, ValidationError
 from partner_of_record.model import (
     Actor,
@@ -76,6 +76,7 @@ from partner_of_record.model import (
 )
 from partner_of_record.rules import (
     DEFAULT_RULES,
+    ExclusiveKind,
     Facts,
     RuleSet,
     dpor_handovers,
@@ -467,28 +468,64 @@ class _Check:
         reads as two changes) and only when the rule set makes DPOR exclusive per subscription
         (`rules.handover_kinds`). Two DPORs starting the same day, or a closed window
         overlapping a later DPOR, are left to the rules (``DPOR_OVERLAP``). Returns the
-        associations (input order) and the groups with the ended copies."""
+        associations (input order) and the groups with the ended copies.
+
+        A DPOR that another rule of the set refuses on its own (one granted by the partner,
+        say) hands nothing over: it will be rejected, so it must not end its predecessor."""
         kinds = handover_kinds(self.rules)
+        pending = [
+            (kind, items)
+            for items in grouped.values()
+            if len(items) > 1
+            for kind in kinds
+            if dpor_handovers(items, kind)
+        ]
+        if not pending:
+            return associations, grouped
+        refused = self._refused_alone(grouped)
         replaced: dict[int, Association] = {}
-        for items in grouped.values():
-            for kind in kinds:
-                for old, new, by in dpor_handovers(items, kind):
-                    replaced[id(old)] = new
-                    self.originals[id(new)] = old
-                    self.findings.append(
-                        Finding(
-                            f"{kind.name}_HANDOVER",
-                            f"{kind.name} of {old.partner_id} on {old.subscription_id} ended "
-                            f"{by.start.isoformat()} by the {kind.name} of {by.partner_id}",
-                            (new, by),
-                            "info",
-                        )
+        for kind, items in pending:
+            valid = [a for a in items if id(a) not in refused]
+            for old, new, by in dpor_handovers(valid, kind):
+                replaced[id(old)] = new
+                self.originals[id(new)] = old
+                self.findings.append(
+                    Finding(
+                        f"{kind.name}_HANDOVER",
+                        f"{kind.name} of {old.partner_id} on {old.subscription_id} ended "
+                        f"{by.start.isoformat()} by the {kind.name} of {by.partner_id}",
+                        (new, by),
+                        "info",
                     )
+                )
         if not replaced:
             return associations, grouped
         self.ordered = tuple(replaced.get(id(a), a) for a in self.ordered)
         grouped = {sub: [replaced.get(id(a), a) for a in items] for sub, items in grouped.items()}
         return tuple(replaced.get(id(a), a) for a in associations), grouped
+
+    def _refused_alone(self, grouped: Mapping[SubscriptionId, list[Association]]) -> set[int]:
+        """The ids of the associations a rule other than an ``ExclusiveKind`` refuses (errors
+        naming them first), checked before any handover is applied."""
+        others = [r for r in self.rules.rules if not isinstance(r, ExclusiveKind)]
+        if not others:
+            return set()
+        facts = Facts(
+            partners=self.partners_by_id,
+            customers=self.customers_by_id,
+            subscriptions=self.subscriptions_by_id,
+            associations=self.ordered,
+            by_subscription={sub: tuple(items) for sub, items in grouped.items()},
+            by_kind={
+                AssociationKind(k): tuple(v) for k, v in _grouped(self.ordered, _KIND_VALUE).items()
+            },
+        )
+        return {
+            id(f.subject[0])
+            for rule in others
+            for f in rule.check(facts)
+            if f.severity == "error" and f.subject
+        }
 
     def _index(self, grouped: Mapping[SubscriptionId, list[Association]] | None = None) -> None:
         """Index ``ordered`` by subscription (``grouped``, when already done) and by kind."""
@@ -506,7 +543,7 @@ class _Check:
         self.ordered = tuple(a for a in self.ordered if id(a) not in dropped)
         self._index()
 
-    def rows(self, usage: tuple[Usage, ...], seats: tuple[SeatUsage, ...]) -> None:
+    def rows(self, usage: Sequence[Usage], seats: tuple[SeatUsage, ...]) -> None:
         self.usage = self._rows(
             usage,
             _USAGE_KEY,
@@ -514,18 +551,18 @@ class _Check:
             "usage row",
             "(subscription, month, service, currency)",
         )
-        self.seats = self._rows(
-            seats, _SEAT_KEY, "DUPLICATE_SEATS", "seat record", "(subscription, month)"
+        self.seats = tuple(
+            self._rows(seats, _SEAT_KEY, "DUPLICATE_SEATS", "seat record", "(subscription, month)")
         )
 
     def _rows(
         self,
-        rows: tuple[Any, ...],
+        rows: Sequence[Any],
         key: Callable[[Any], tuple[Any, ...]],
         code: str,
         what: str,
         fields: str,
-    ) -> tuple[Any, ...]:
+    ) -> Sequence[Any]:
         """Reject rows naming an unknown subscription, then rows repeating an earlier key
         (``code``; ``what`` names a row and ``fields`` its key in the message)."""
         subs = self.subscriptions_by_id

@@ -57,10 +57,6 @@ SubscriptionId: TypeAlias = str
 class _ReprEnum(enum.Enum):
     """An enum whose ``repr`` is valid Python (``Workload.AZURE``), so failures replay."""
 
-    # Members are singletons compared by identity, so the identity hash agrees with ``==``;
-    # ``Enum.__hash__`` is a Python function, and kinds are dictionary keys in hot loops.
-    __hash__ = object.__hash__
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self.name}"
 

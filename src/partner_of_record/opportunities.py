@@ -102,6 +102,7 @@ __all__ = [
     "CreditProgram",
     "EarningsEffect",
     "Effect",
+    "KindGroup",
     "Opportunity",
     "Unclaimed",
     "unclaimed",
@@ -443,6 +444,50 @@ class Opportunity:
         return f"{self.action}: {self.amount_text()} in the period; {tail}"
 
 
+_GROUP_VERBS: Mapping[AssociationKind, str] = MappingProxyType(
+    {
+        AssociationKind.PAL: "linking PAL on {n} subscription{s} adds",
+        AssociationKind.DPOR: "being named DPOR on {n} subscription{s} adds",
+        AssociationKind.CPOR: "{n} CPOR claim{s} add{v}",
+    }
+)
+
+
+@attrs.frozen
+class KindGroup:
+    """Every opportunity of one action kind taken together ("linking PAL on these 3 ...").
+
+    Attributes:
+        kind: the association kind the actions add.
+        subscriptions: the subscriptions, in rank order.
+        amounts: ``(currency, amount)`` pairs: their consumption together.
+        effects: the effect of all of them on each catalog entry of the program.
+        earnings: their effect on each incentive program given.
+    """
+
+    kind: AssociationKind
+    subscriptions: tuple[SubscriptionId, ...]
+    amounts: tuple[tuple[str, Decimal], ...]
+    effects: tuple[Effect, ...] = ()
+    earnings: tuple[EarningsEffect, ...] = ()
+
+    @property
+    def newly_met(self) -> tuple[str, ...]:
+        """The entries these actions together would make met."""
+        return tuple(e.competency for e in self.effects if e.newly_met)
+
+    def describe(self) -> str:
+        """Return a sentence such as ``linking PAL on 3 subscriptions adds US$41,200.00 and
+        meets CLOUD_PLATFORM_GOLD``."""
+        n = len(self.subscriptions)
+        head = _GROUP_VERBS[self.kind].format(n=n, s="" if n == 1 else "s", v="s" if n == 1 else "")
+        money = " and ".join(_money(a, c) for c, a in self.amounts) or "no consumption"
+        text = f"{head} {money}"
+        if self.newly_met:
+            text += f" and meets {', '.join(self.newly_met)}"
+        return text
+
+
 @attrs.frozen
 class Blocked:
     """A subscription with unclaimed consumption that no allowed action can claim.
@@ -489,6 +534,7 @@ class Unclaimed:
         combined: the effect of every suggested action together, per catalog entry.
         combined_earnings: the effect of every suggested action together, per incentive
             program.
+        groups: the opportunities taken together per action kind, with their effects.
     """
 
     partner_id: PartnerId
@@ -500,6 +546,7 @@ class Unclaimed:
     blocked: tuple[Blocked, ...] = ()
     combined: tuple[Effect, ...] = ()
     combined_earnings: tuple[EarningsEffect, ...] = ()
+    groups: tuple[KindGroup, ...] = ()
 
     def totals(self) -> dict[str, Decimal]:
         """Return the unclaimed consumption per currency, over every opportunity.
@@ -542,6 +589,8 @@ class Unclaimed:
                 f"{o.amount_text()}{'' if o.ongoing else ' (relationship ended)'}"
             )
             lines.extend(f"     -> {line}" for line in _described(o.effects, o.earnings))
+        if len(self.groups) > 1 or any(len(g.subscriptions) > 1 for g in self.groups):
+            lines.extend(f"  Together: {g.describe()}" for g in self.groups)
         if (self.combined or self.combined_earnings) and self.opportunities:
             totals = ", ".join(_money(a, c) for c, a in self.totals().items()) or "seats only"
             lines.append(f"  All {len(self.opportunities)} actions together add {totals}:")
@@ -623,6 +672,18 @@ class Unclaimed:
             ],
             "combined": [effect(e) for e in self.combined],
             "combined_earnings": [earning(e) for e in self.combined_earnings],
+            "groups": [
+                {
+                    "kind": g.kind.value,
+                    "subscriptions": list(g.subscriptions),
+                    "amounts": {c: str(a) for c, a in g.amounts},
+                    "newly_met": list(g.newly_met),
+                    "summary": g.describe(),
+                    "effects": [effect(e) for e in g.effects],
+                    "earnings": [earning(e) for e in g.earnings],
+                }
+                for g in self.groups
+            ],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -705,11 +766,11 @@ def _text(value: Decimal | None) -> str | None:
 # the search
 
 
-Interval = tuple[dt.date, dt.date]
+_Interval = tuple[dt.date, dt.date]
 
 
-def _union(intervals: Iterable[Interval]) -> list[Interval]:
-    out: list[Interval] = []
+def _union(intervals: Iterable[_Interval]) -> list[_Interval]:
+    out: list[_Interval] = []
     for lo, hi in sorted(intervals):
         if out and lo <= out[-1][1]:
             if hi > out[-1][1]:
@@ -719,12 +780,12 @@ def _union(intervals: Iterable[Interval]) -> list[Interval]:
     return out
 
 
-def _minus(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
-    out: list[Interval] = []
+def _minus(base: Sequence[_Interval], cut: Sequence[_Interval]) -> list[_Interval]:
+    out: list[_Interval] = []
     for lo, hi in base:
         pieces = [(lo, hi)]
         for clo, chi in cut:
-            nxt: list[Interval] = []
+            nxt: list[_Interval] = []
             for plo, phi in pieces:
                 if chi <= plo or clo >= phi:
                     nxt.append((plo, phi))
@@ -738,7 +799,7 @@ def _minus(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
     return out
 
 
-def _clip(a: Association, start: dt.date, end: dt.date) -> Interval | None:
+def _clip(a: Association, start: dt.date, end: dt.date) -> _Interval | None:
     lo = max(a.start, start)
     hi = end if a.end is None else min(a.end, end)
     return (lo, hi) if lo < hi else None
@@ -818,7 +879,7 @@ class _Found:
     working: tuple[AssociationKind, ...]
     kind: AssociationKind | None
     associations: tuple[Association, ...]
-    gaps: tuple[Interval, ...]
+    gaps: tuple[_Interval, ...]
     ongoing: bool
     reasons: tuple[str, ...]
 
@@ -912,7 +973,7 @@ def _taken(
     kind: AssociationKind,
     partner_id: PartnerId,
     rule_sets: Sequence[RuleSet],
-) -> list[Interval]:
+) -> list[_Interval]:
     """The days another partner holds ``kind`` where an ``ExclusiveKind`` rule allows one."""
     scopes = {
         r.scope
@@ -938,7 +999,7 @@ def _later(
     sub_id: SubscriptionId,
     kind: AssociationKind,
     end: dt.date,
-    taken: Sequence[Interval],
+    taken: Sequence[_Interval],
 ) -> bool:
     """Whether an association of ``kind`` on the subscription (any partner's), or a day taken
     by another partner, starts on or after ``end``: an open-ended suggestion would run into it."""
@@ -983,7 +1044,7 @@ def _credited_amounts(
     return out
 
 
-def _seats(ledger: Ledger, sub_id: SubscriptionId, gaps: Sequence[Interval]) -> tuple[int, int]:
+def _seats(ledger: Ledger, sub_id: SubscriptionId, gaps: Sequence[_Interval]) -> tuple[int, int]:
     """Peak paid seats and active users over the months whose last day a gap covers."""
     seats = users = 0
     for row in ledger.seats_of(sub_id):
@@ -1212,6 +1273,30 @@ def unclaimed(
         all_of_them = ledger.add(*chosen)
         combined = _Evaluator.effects(before, evaluator.evaluate(all_of_them))
         combined_earnings = _Incentives.effects(earned_before, earner.evaluate(all_of_them))
+    groups = []
+    for kind in ACTION_KINDS:
+        mine = [o for o in opportunities if o.kind is kind]
+        if not mine:
+            continue
+        if len(mine) == len(opportunities):  # one kind only: the combined effect is theirs
+            effects, earnings = combined, combined_earnings
+        else:
+            book = ledger.add(*(a for o in mine for a in o.associations))
+            effects = _Evaluator.effects(before, evaluator.evaluate(book))
+            earnings = _Incentives.effects(earned_before, earner.evaluate(book))
+        money: dict[str, Decimal] = {}
+        for o in mine:
+            for currency, amount in o.amounts:
+                money[currency] = money.get(currency, _ZERO) + amount
+        groups.append(
+            KindGroup(
+                kind=kind,
+                subscriptions=tuple(o.subscription_id for o in mine),
+                amounts=tuple(sorted(money.items())),
+                effects=effects,
+                earnings=earnings,
+            )
+        )
     return Unclaimed(
         partner_id=partner_id,
         start=start,
@@ -1222,4 +1307,5 @@ def unclaimed(
         blocked=blocked,
         combined=combined,
         combined_earnings=combined_earnings,
+        groups=tuple(groups),
     )

@@ -25,7 +25,8 @@ executor, say) can run it without a ``Ledger``: see ``run``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from math import lcm
 from typing import Any
@@ -90,12 +91,12 @@ def largest_remainder(amount: int, numerators: Sequence[int], denominator: int) 
 
 
 def _exact(value: object) -> Fraction | None:
+    if type(value) is Fraction:
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, Fraction | int):
         return Fraction(value)
-    from decimal import Decimal
-
     if isinstance(value, Decimal) and value.is_finite():
         return Fraction(value)
     return None
@@ -147,8 +148,6 @@ def decide(
     def fail(reason: str) -> PolicyError:
         return PolicyError(name, usage.describe(), start, end, reason)
 
-    from collections.abc import Mapping
-
     if not isinstance(raw, Mapping):
         raise fail(f"shares() returned {type(raw).__name__}, not a mapping")
     in_effect: dict[PartnerId, set[AssociationKind]] = {}
@@ -160,18 +159,27 @@ def decide(
         share = _exact(value)
         if share is None:
             raise fail(f"share {value!r} of partner {partner!r} is not a Fraction or Decimal")
-        if share < 0:
+        num, den = share.numerator, share.denominator  # integer checks: Fraction's are slow
+        if num < 0:
             raise fail(f"share {value} of partner {partner!r} is negative")
         if partner not in in_effect:
             raise fail(f"partner {partner!r} has no association in effect during the span")
-        if share > 1:
+        if num > den:
             raise fail(f"share {value} of partner {partner!r} is above 1")
-        if share:
+        if num:
             clean[partner] = share
-    if split and clean and sum(clean.values()) != 1:
-        total = sum(clean.values())
-        raise fail(f"the policy is a split but its shares sum to {total}, not 1")
+    if split and clean:
+        common = 1
+        for share in clean.values():
+            common = lcm(common, share.denominator)
+        if sum(s.numerator * (common // s.denominator) for s in clean.values()) != common:
+            total = sum(clean.values())
+            raise fail(f"the policy is a split but its shares sum to {total}, not 1")
     if isinstance(decision, Decision):
+        if len(clean) == len(decision.awards) and all(
+            type(a.share) is Fraction for a in decision.awards
+        ):
+            return decision  # every share exact and non-zero: the answer as given
         kept = tuple(
             Award(a.partner_id, clean[a.partner_id], a.kinds)
             for a in decision.awards
@@ -498,7 +506,10 @@ def _exact_rows(
         if split:
             nums = [*plan.numerators, *([plan.unattributed] if plan.unattributed else [])]
             parts = largest_remainder(amount, nums, den)
-            credits, rest = parts[: len(plan.numerators)], (parts[-1] if plan.unattributed else None)
+            credits, rest = (
+                parts[: len(plan.numerators)],
+                (parts[-1] if plan.unattributed else None),
+            )
         else:
             credits = [round_half_even(amount * m, den) for m in plan.numerators]
             rest = round_half_even(amount * plan.unattributed, den) if plan.unattributed else None
@@ -560,20 +571,27 @@ def plan_rows(
         plan_of_row[whole] = plan_of_key[row_key]
     cut = np.flatnonzero(loc.cut)
     if cut.size:
-        points = tl.points
-        by_month: dict[tuple[int, int], int] = {}
-        for row in cut.tolist():
-            key = (int(sub[row]), int(month[row]))
-            found_plan = by_month.get(key)
-            if found_plan is None:
-                s, m = key
-                mend = int(loc.month_end[row])
-                spans = [
-                    (hi - lo, _span(ask, awards_of_key, keys, g, row, lo, hi))
-                    for lo, hi, g in cuts(points, s, m, mend, int(loc.seg[row]))
-                ]
-                found_plan = by_month[key] = plans.add(span_plan(spans, mend - m, split=split))
-            plan_of_row[row] = found_plan
+        # one plan per distinct (subscription, month) cut by change points
+        packed = (sub[cut] << DAY_BITS) | month[cut]
+        distinct, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+        plan_ids = np.zeros(len(distinct), dtype=np.int64)
+        rows = cut[first]
+        for i, (row, s, m, mend, g) in enumerate(
+            zip(
+                rows.tolist(),
+                sub[rows].tolist(),
+                month[rows].tolist(),
+                loc.month_end[rows].tolist(),
+                loc.seg[rows].tolist(),
+                strict=True,
+            )
+        ):
+            spans = [
+                (hi - lo, _span(ask, awards_of_key, keys, g, row, lo, hi))
+                for lo, hi, g in cuts(tl.points, s, m, mend, g)
+            ]
+            plan_ids[i] = plans.add(span_plan(spans, mend - m, split=split))
+        plan_of_row[cut] = plan_ids[inverse.ravel()]
     return plan_of_row, plans
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import html
+import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -22,8 +23,6 @@ from partner_of_record.model import AssociationKind, PartnerId, Workload, month_
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
-    import polars as pl
-    import pyarrow as pa
 
     from partner_of_record.attribution.engine import Result
 
@@ -538,7 +537,9 @@ class Credits:
             uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
             keys, sums = _group_sums(inverse.ravel().astype(np.int64), minor)
             parts = [uniq[:, i] for i in range(len(codes))]
-        decoded = [[dec(int(v)) for v in p.tolist()] for dec, p in zip(decoders, parts, strict=True)]
+        decoded = [
+            [dec(int(v)) for v in p.tolist()] for dec, p in zip(decoders, parts, strict=True)
+        ]
         cur_pos = fields.index("currency") if "currency" in fields else -1
         exps = dict(zip(r.currencies, r.exponents, strict=True))
         single = r.exponents[int(used[0])] if len(used) else 0
@@ -557,7 +558,7 @@ class Credits:
         exps: dict[Any, int] = {}
         for c in self._cidx.tolist():
             row, p = int(a.c_row[c]), int(a.c_partner[c])
-            values = []
+            values: list[Any] = []
             for f in fields:
                 if f == "partner_id":
                     values.append(a.partners[p])
@@ -665,11 +666,11 @@ class Credits:
 
         def per_row(field: str) -> list[Any]:
             codes, values = self._row_codes(field)
-            lut = np.array(values + [None], dtype=object)
+            lut = np.array([*values, None], dtype=object)
             out: list[Any] = lut[codes[rows]].tolist()
             return out
 
-        partners = np.array(list(a.partners) + [""], dtype=object)
+        partners = np.array([*a.partners, ""], dtype=object)
         kinds = a.c_kinds[cidx]
         kind_text = {int(m): _kinds_text(int(m)) for m in np.unique(kinds).tolist()}
         return {
@@ -681,7 +682,7 @@ class Credits:
             "service": per_row("service"),
             "currency": per_row("currency"),
             "minor": a.c_minor[cidx],
-            "exponent": np.array(r.exponents + (0,), dtype=np.int64)[r.cur[rows]]
+            "exponent": np.array([*r.exponents, 0], dtype=np.int64)[r.cur[rows]]
             if len(rows)
             else np.zeros(0, dtype=np.int64),
             "kinds": [kind_text[int(m)] for m in kinds.tolist()],
@@ -738,7 +739,7 @@ class Credits:
             )
         return frame
 
-    def to_arrow(self) -> pa.Table:
+    def to_arrow(self) -> Any:
         """Return one row per credit as a pyarrow Table (needs the ``arrow`` extra).
 
         Columns as in [`to_pandas`][partner_of_record.Credits.to_pandas]; ``month`` is a
@@ -753,7 +754,7 @@ class Credits:
             ImportError: pyarrow is not installed (``pip install pyarrow (the [arrow] extra)``).
         """
         try:
-            import pyarrow as pa
+            pa: Any = importlib.import_module("pyarrow")  # untyped: imported as Any
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "Credits.to_arrow needs pyarrow: pip install pyarrow (the [arrow] extra)"
@@ -780,7 +781,7 @@ class Credits:
             }
         )
 
-    def to_polars(self) -> pl.DataFrame:
+    def to_polars(self) -> Any:
         """Return one row per credit as a polars DataFrame, through Arrow.
 
         Needs the ``polars`` and ``arrow`` extras; the columns are those of
@@ -793,14 +794,12 @@ class Credits:
             ImportError: polars or pyarrow is not installed.
         """
         try:
-            import polars as pl
+            pl: Any = importlib.import_module("polars")
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "Credits.to_polars needs polars: pip install polars pyarrow ([polars,arrow] extras)"
             ) from exc
-        frame = pl.from_arrow(self.to_arrow())
-        assert isinstance(frame, pl.DataFrame)
-        return frame
+        return pl.from_arrow(self.to_arrow())
 
     def _repr_html_(self) -> str:
         try:

@@ -8,6 +8,7 @@ hands them to the kernel in ``_kernel``; the result is kept as columns in a ``Re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -265,9 +266,7 @@ class Result:
         return mask_kinds(mask)
 
 
-def association_arrays(
-    ledger: Ledger, table: UsageTable
-) -> tuple[list[Association], k.Timelines]:
+def association_arrays(ledger: Ledger, table: UsageTable) -> tuple[list[Association], k.Timelines]:
     """The associations of the table's subscriptions, grouped by subscription code (each group
     in ``associations_of`` order), and their timelines (cached on the table per association
     set, since events make ledgers that share the table)."""
@@ -311,19 +310,27 @@ def _segment_keys(
     policy: Any, assocs: list[Association], tl: k.Timelines
 ) -> npt.NDArray[np.int64] | None:
     """One key per segment such that equal keys get equal answers (see ``decision_fields``);
-    -1 for a segment with no association; ``None`` to ask once per segment."""
+    -1 for a segment with no association; ``None`` to ask once per segment.
+
+    A segment's key is the sorted tuple of its associations' codes on the declared fields: the
+    order of ``active`` follows the starts, which a policy not declaring ``start`` ignores.
+    """
     fields = decision_fields(policy)
     if fields is None:
         return None
     content: dict[tuple[Any, ...], int] = {}
-    codes = np.fromiter(
-        (
-            content.setdefault(t, len(content))
-            for t in zip(*(map(_getter(f), assocs) for f in fields), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(assocs),
-    ) if assocs else np.zeros(0, dtype=np.int64)
+    codes = (
+        np.fromiter(
+            (
+                content.setdefault(t, len(content))
+                for t in zip(*(map(_getter(f), assocs) for f in fields), strict=True)
+            ),
+            dtype=np.int64,
+            count=len(assocs),
+        )
+        if assocs
+        else np.zeros(0, dtype=np.int64)
+    )
     sizes = np.diff(tl.seg_off)
     keys = np.full(len(sizes), -1, dtype=np.int64)
     single = np.flatnonzero(sizes == 1)
@@ -331,7 +338,7 @@ def _segment_keys(
     multi: dict[tuple[int, ...], int] = {}
     base = len(content)
     for g in np.flatnonzero(sizes > 1).tolist():
-        t = tuple(codes[tl.assoc[tl.seg_off[g] : tl.seg_off[g + 1]]].tolist())
+        t = tuple(sorted(codes[tl.assoc[tl.seg_off[g] : tl.seg_off[g + 1]]].tolist()))
         keys[g] = base + multi.setdefault(t, len(multi))
     return keys
 
@@ -342,11 +349,56 @@ def _getter(field: str) -> Any:
     return attrgetter(field)
 
 
+def attribute_arrays(
+    policy: Any,
+    sub: npt.NDArray[np.int64],
+    month: npt.NDArray[np.int64],
+    minor: npt.NDArray[np.int64],
+    associations: list[Association],
+    timelines: k.Timelines,
+    usage: Callable[[int], Usage],
+    big: dict[int, int] | None = None,
+) -> tuple[npt.NDArray[np.int64], list[k.Plan], k.Allocation]:
+    """The kernel on plain arrays, for one bucket of subscriptions (a Spark task, say).
+
+    Args:
+        policy: the credit policy.
+        sub: each row's subscription code (the codes of ``timelines``).
+        month: each row's month as a day ordinal (its first day).
+        minor: each row's amount in minor units (int64; 0 for rows in ``big``).
+        associations: the associations, grouped by subscription code, each group in
+            ``Ledger.associations_of`` order.
+        timelines: ``_kernel.timelines(codes, starts, ends)`` of ``associations``.
+        usage: row number -> ``Usage`` record (what the policy is shown).
+        big: minor units of rows that do not fit in an int64, by row number.
+
+    Returns:
+        Each row's plan index, the plans, and the credit columns.
+    """
+    split = bool(getattr(policy, "split", False))
+    seg_off, seg_assoc = timelines.seg_off, timelines.assoc
+
+    def ask(g: int, row: int, lo: dt.date, hi: dt.date) -> k.Awards:
+        active = (
+            tuple(associations[i] for i in seg_assoc[seg_off[g] : seg_off[g + 1]].tolist())
+            if g >= 0
+            else ()
+        )
+        return k.awards_of(k.decide(policy, usage(row), active, lo, hi))
+
+    if getattr(policy, "usage_independent", False):
+        keys = _segment_keys(policy, associations, timelines)
+        plan_of_row, plans = k.plan_rows(timelines, sub, month, ask, keys, split=split)
+    else:
+        plan_of_row, plans = k.plan_each_row(timelines, sub, month, ask, split=split)
+    alloc = k.allocate(plan_of_row, minor, big or {}, plans, split=split)
+    return plan_of_row, plans.items, alloc
+
+
 def run(
     ledger: Ledger, table: UsageTable, policy: Any, scope: npt.NDArray[np.int64] | None
 ) -> Result:
     """Attribute the table's rows in ``scope`` (all when ``None``)."""
-    split = bool(getattr(policy, "split", False))
     assocs, tl = association_arrays(ledger, table)
     sub = table.sub if scope is None else table.sub[scope]
     month = table.month if scope is None else table.month[scope]
@@ -355,21 +407,10 @@ def run(
     if big and scope is not None:
         where = {int(r): i for i, r in enumerate(scope.tolist())}
         big = {where[r]: v for r, v in big.items() if r in where}
-    seg_off, seg_assoc = tl.seg_off, tl.assoc
+    rows = ledger.usage
 
-    def ask(g: int, row: int, lo: dt.date, hi: dt.date) -> k.Awards:
-        active = (
-            tuple(assocs[i] for i in seg_assoc[seg_off[g] : seg_off[g + 1]].tolist())
-            if g >= 0
-            else ()
-        )
-        usage = ledger.usage[row if scope is None else int(scope[row])]
-        return k.awards_of(k.decide(policy, usage, active, lo, hi))
+    def usage(row: int) -> Usage:
+        return rows[row if scope is None else int(scope[row])]
 
-    if getattr(policy, "usage_independent", False):
-        keys = _segment_keys(policy, assocs, tl)
-        plan_of_row, plans = k.plan_rows(tl, sub, month, ask, keys, split=split)
-    else:
-        plan_of_row, plans = k.plan_each_row(tl, sub, month, ask, split=split)
-    alloc = k.allocate(plan_of_row, minor, big, plans, split=split)
-    return Result(ledger, table, policy, scope, plan_of_row, plans.items, alloc, assocs, tl)
+    plan_of_row, plans, alloc = attribute_arrays(policy, sub, month, minor, assocs, tl, usage, big)
+    return Result(ledger, table, policy, scope, plan_of_row, plans, alloc, assocs, tl)

@@ -53,6 +53,7 @@ __all__ = [
 Share = Fraction | Decimal
 """A partner's share of a span's amount: exact, between 0 and 1."""
 
+
 @runtime_checkable
 class Policy(Protocol):
     """What the engine needs from a credit policy.
@@ -221,7 +222,6 @@ class RecognizeAll(_SharesFromDecide):
         return Decision(awards, rule)
 
 
-
 @attrs.frozen
 class DporOnly(_SharesFromDecide):
     """Only the Digital Partner of Record is credited: the rule before 2017.
@@ -249,7 +249,6 @@ class DporOnly(_SharesFromDecide):
         held = _kinds_by_partner(active, _DPOR)
         awards = _awards_of(held, _whole)
         return Decision(awards, "DporOnly: only the Digital Partner of Record is credited")
-
 
 
 _ROLE_RANK = {"owner": 0, "contributor": 1}
@@ -347,7 +346,6 @@ class Priority(_SharesFromDecide):
         return min(counted, key=key)
 
 
-
 @attrs.frozen
 class EqualSplit(_SharesFromDecide):
     """The amount is divided equally among the partners in effect (a split policy).
@@ -384,7 +382,6 @@ class EqualSplit(_SharesFromDecide):
             self.kinds
         )
         return Decision(awards, rule)
-
 
 
 def _to_weights(
@@ -457,4 +454,3 @@ class WeightedSplit(_SharesFromDecide):
             f"{k.name}={weights[k]}" for k in sorted(counted, key=lambda k: k.value)
         )
         return Decision(awards, rule)
-

@@ -132,7 +132,8 @@ class RowLines(Sequence[RowReconciliation]):
     """The lines of a reconciliation, one per usage row in scope, each made when it is read.
 
     The rows are checked as arrays; making a million ``RowReconciliation`` objects would take
-    seconds, so they are made on access (and not kept). Equal to any sequence of the same lines, e.g. the tuple ``tuple(lines)``.
+    seconds, so they are made on access (and not kept). Equal to any sequence of the same
+    lines, e.g. the tuple ``tuple(lines)``.
     """
 
     __slots__ = (
@@ -255,9 +256,12 @@ class _Rows(Sequence[Usage]):
 
 def _per_row(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """Exact sums of ``values`` per row position ``where``."""
-    if values.dtype != object and len(values):
-        if int(np.abs(values).max()) * len(values) >= 1 << 63:
-            values = values.astype(object)
+    if (
+        values.dtype != object
+        and len(values)
+        and int(np.abs(values).max()) * len(values) >= 1 << 63
+    ):
+        values = values.astype(object)
     out = np.zeros(n, dtype=values.dtype if len(values) else np.int64)
     np.add.at(out, where, values)
     return out
@@ -311,7 +315,9 @@ def reconcile(
             flagged |= (credited + left) != amount
     else:
         flagged |= ~_within_all(left, amount)
-    problems = _problems(store, np.flatnonzero(flagged), c_pos, c_sel, amount, credited, left, partial=partial)
+    problems = _problems(
+        store, np.flatnonzero(flagged), c_pos, c_sel, amount, credited, left, partial=partial
+    )
     usage = _Rows(store, rows)
     currencies = _by_currency(store, rows, amount, credited, left, problems, partial=partial)
     note = ""
@@ -332,7 +338,9 @@ def reconcile(
     )
 
 
-def _positions(position: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _positions(
+    position: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     """Each row's position in scope, -1 for a row out of scope (or out of range)."""
     inside = (rows >= 0) & (rows < len(position))
     out = np.full(len(rows), -1, dtype=np.int64)

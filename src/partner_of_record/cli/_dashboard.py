@@ -18,7 +18,12 @@ from partner_of_record.cli._common import (
     _skills_for,
     _skills_table,
 )
-from partner_of_record.cli._opportunities import _period_arguments, period
+from partner_of_record.cli._opportunities import (
+    _period_arguments,
+    add_incentives,
+    incentives,
+    period,
+)
 
 
 def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +36,7 @@ def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
         required=True,
         help="the HTML file to write (replaced if it exists)",
     )
+    add_incentives(parser)
     _add_evaluation_inputs(parser)
     _add_policy(parser, None)
 
@@ -41,6 +47,7 @@ def _run_dashboard(args: argparse.Namespace, streams: Streams) -> int:
     skills_table = _skills_table(args)
     rates = _rates(args)
     policy = _policy(args)
+    programs = incentives(args)
     ledger = _ledger(args, streams, "dashboard")
     partner = ledger.partner(args.partner)
     as_of, _start, _end = period(args, ledger)
@@ -52,6 +59,7 @@ def _run_dashboard(args: argparse.Namespace, streams: Streams) -> int:
         policy=policy,
         skills=_skills_for(skills_table, args, partner.id),
         rates=rates,
+        programs=programs,
     )
     target = Path(args.output)
     target.write_text(page, encoding="utf-8")
@@ -83,6 +91,8 @@ def dashboard_command() -> Command:
         ),
         examples=(
             "dashboard sample-data --partner 4100231 --output contoso.html",
+            "dashboard sample-data --partner 4100231 --incentive PARTNER_EARNED_CREDIT "
+            "--incentive AZURE_DPOR_2015=0.05 --output contoso.html",
             "dashboard sample-data --partner 4300874 --as-of 2024-07-01 --months 6 "
             "--skills sample-data/skills.json --output relecloud.html",
         ),

@@ -392,6 +392,12 @@ def _run_demo(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write("\n" + render_positions(ledger, positions, SAMPLE_AS_OF))
     if args.story:
         streams.out.write("\n" + describe() + "\n")
+        try:  # the incentive stories need the attribution layer; without it, left out
+            from partner_of_record.samples import describe_incentives
+
+            streams.out.write("\n" + describe_incentives() + "\n")
+        except ImportError:
+            pass
     streams.out.write(
         "\nNext: one partner's dashboard, an HTML page with the consumption it drives\n"
         "but is not credited for yet, and the actions that claim it:\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from partner_of_record.cli._common import (
     EXIT_OK,
@@ -26,11 +27,53 @@ from partner_of_record.cli._common import (
     _write_csv,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from partner_of_record.incentives import IncentiveProgram
+
 
 def _program_names() -> str:
     from partner_of_record.opportunities import PROGRAMS
 
     return ", ".join(repr(name) for name in PROGRAMS)
+
+
+def add_incentives(parser: argparse.ArgumentParser) -> None:
+    """Add ``--incentive NAME[=RATE]`` (repeatable) to a parser.
+
+    Args:
+        parser: the command's parser.
+    """
+    parser.add_argument(
+        "--incentive",
+        metavar="NAME[=RATE]",
+        action="append",
+        default=[],
+        help="an incentive program whose earnings count (repeatable): PARTNER_EARNED_CREDIT, "
+        "or AZURE_DPOR_2015=RATE with its rate (0.05 for 5 %%)",
+    )
+
+
+def incentives(args: argparse.Namespace) -> list[IncentiveProgram]:
+    """The incentive programs of ``--incentive``.
+
+    Args:
+        args: the parsed arguments.
+
+    Returns:
+        The programs, in the order given.
+    """
+    if not args.incentive:
+        return []
+    from partner_of_record.incentives import get_program
+
+    programs: list[IncentiveProgram] = []
+    for text in args.incentive:
+        name, sep, rate = str(text).partition("=")
+        if not sep and name.strip().upper().replace("-", "_") == "AZURE_DPOR_2015":
+            msg = f"--incentive {text}: give its rate, e.g. --incentive AZURE_DPOR_2015=0.05"
+            raise CommandError(msg)
+        programs.append(get_program(name, rate=rate.strip() if sep else None))
+    return programs
 
 
 def _period_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +110,7 @@ def _opportunities_arguments(parser: argparse.ArgumentParser) -> None:
         help="the crediting program: which kinds it credits, under which rules "
         "(default: 'Solutions Partner 2023'; also 'MPN competencies 2016')",
     )
+    add_incentives(parser)
     _add_evaluation_inputs(parser)
     _add_policy(parser, None)
     _add_format(parser, ("text", "json", "csv"))
@@ -112,6 +156,7 @@ def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
     skills_table = _skills_table(args)
     rates = _rates(args)
     policy = _policy(args)
+    programs = incentives(args)
     ledger = _ledger(args, streams, "opportunities")
     partner = ledger.partner(args.partner)
     _as_of, start, end = period(args, ledger)
@@ -124,6 +169,7 @@ def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
         skills=_skills_for(skills_table, args, partner.id),
         rates=rates,
         policy=policy,
+        incentives=programs,
     )
     with _output(args, streams) as out:
         if args.format == "json":
@@ -143,6 +189,7 @@ def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
                     "active_users",
                     "newly_met",
                     "score_delta",
+                    "earned_delta",
                     "action",
                 ],
                 (
@@ -159,6 +206,7 @@ def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
                         o.active_users,
                         list(o.newly_met),
                         o.score_delta,
+                        o.earned_delta if o.earnings else None,
                         o.action,
                     ]
                     for rank, o in enumerate(found.opportunities, 1)
@@ -191,6 +239,7 @@ def opportunities_command() -> Command:
         examples=(
             "opportunities sample-data --partner 4500168",
             "opportunities sample-data --partner 4300874 --format json",
+            "opportunities sample-data --partner 4200517 --incentive PARTNER_EARNED_CREDIT",
             "opportunities sample-data --partner 4200517 --program 'MPN competencies 2016'",
         ),
         add_arguments=_opportunities_arguments,

@@ -105,7 +105,7 @@ def _earn(program: IncentiveProgram, eligible: Decimal, exponent: int) -> Decima
         return Decimal(0).scaleb(-exponent)
     if rule.rounding == "billed_cost":
         return eligible - _floor(eligible * (1 - rule.rate), exponent)
-    return _floor(rule.rate * eligible + Decimal("0.009"), exponent)
+    return _floor(rule.rate * eligible, exponent)
 
 
 def _allocate(total: int, weights: Sequence[Fraction]) -> list[int]:
@@ -146,6 +146,19 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
         out.append(month)
         month = add_months(month, 1)
     return out
+
+
+def _resolve(program: IncentiveProgram | str) -> IncentiveProgram:
+    """A program, or a built-in program's name (``AZURE_DPOR_2015`` needs a rate: pass the
+    program built by ``azure_dpor_incentive(rate)`` instead)."""
+    if isinstance(program, str):
+        from partner_of_record.incentives.catalog import get_program
+
+        return get_program(program)
+    if not isinstance(program, IncentiveProgram):
+        msg = f"program: {program!r} is not an IncentiveProgram or a built-in program's name"
+        raise TypeError(msg)
+    return program
 
 
 def _default_range(
@@ -547,7 +560,8 @@ class _Engine:
         for m in months:
             groups.setdefault(_period_key(m.month, payout.period), []).append(m)
         out: list[Payment] = []
-        carried = Decimal(0)
+        zero = Decimal(0).scaleb(-minor_unit_exponent(currency))
+        carried = zero
         paid_once = False
         ends = self.program.ends
         for group in groups.values():
@@ -557,12 +571,12 @@ class _Engine:
             minimum = self.from_usd(payout.minimum, currency, last)
             note = ""
             if payout.period == "program" and (ends is None or add_months(last, 1) < ends):
-                paid, note = Decimal(0), "paid at the end of the program"
+                paid, note = zero, "paid at the end of the program"
             elif (payout.minimum_applies == "first" and paid_once) or balance > minimum:
                 paid = balance
                 paid_once = paid_once or paid > 0
             else:
-                paid = Decimal(0)
+                paid = zero
                 if balance:
                     note = (
                         f"below the {format_quantity(payout.minimum, 'USD')} minimum: "
@@ -576,7 +590,7 @@ class _Engine:
 def evaluate_incentive(
     ledger: Ledger,
     partner_id: PartnerId,
-    program: IncentiveProgram,
+    program: IncentiveProgram | str,
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -590,7 +604,7 @@ def evaluate_incentive(
         ledger: the facts.
         partner_id: the partner.
         program: the program (see ``partner_of_record.incentives.catalog``, or load one with
-            ``load_program``).
+            ``load_program``), or a built-in program's name (``"PARTNER_EARNED_CREDIT"``).
         start: the first month evaluated (default: the later of the program's effective month
             and the ledger's first month); taken to the first of its month.
         end: the first month no longer evaluated (default: the month after the ledger's last
@@ -610,7 +624,9 @@ def evaluate_incentive(
         CurrencyMixError: the partner's credits are in several currencies.
         MissingRateError: a currency other than USD has no rate for a month.
         ValueError: ``end`` is not after ``start``.
+        UnknownProgramError: a program name is not a built-in program (or needs a rate).
     """
+    program = _resolve(program)
     first, stop = _default_range(ledger, program, start, end)
     engine = _Engine(
         ledger,
@@ -626,7 +642,7 @@ def evaluate_incentive(
 
 def evaluate_incentives(
     ledger: Ledger,
-    programs: IncentiveProgram | Iterable[IncentiveProgram],
+    programs: IncentiveProgram | str | Iterable[IncentiveProgram | str],
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -642,7 +658,7 @@ def evaluate_incentives(
 
     Args:
         ledger: the facts.
-        programs: a program or several.
+        programs: a program or several (or built-in programs' names).
         start: see ``evaluate_incentive`` (the same range for every program when given).
         end: see ``evaluate_incentive``.
         policy: the attribution policy.
@@ -653,11 +669,12 @@ def evaluate_incentives(
     Returns:
         Program name -> partner id -> earnings.
     """
-    if isinstance(programs, IncentiveProgram):
+    if isinstance(programs, IncentiveProgram | str):
         programs = (programs,)
     ids = [p.id for p in ledger.partners] if partners is None else list(partners)
     out: dict[str, dict[PartnerId, Earnings]] = {}
-    for program in programs:
+    for one in programs:
+        program = _resolve(one)
         first, stop = _default_range(ledger, program, start, end)
         engine = _Engine(
             ledger, program, start=first, end=stop, policy=policy, rates=rates, skills=skills
@@ -670,7 +687,7 @@ def evaluate_incentives(
 def what_if_incentive(
     ledger: Ledger,
     partner_id: PartnerId,
-    program: IncentiveProgram,
+    program: IncentiveProgram | str,
     *,
     add: Iterable[Record] = (),
     change: Callable[[Ledger], Ledger] | None = None,
@@ -700,6 +717,7 @@ def what_if_incentive(
     Returns:
         The earnings before and after, with the months that change.
     """
+    program = _resolve(program)
     first, stop = _default_range(ledger, program, start, end)
     options: dict[str, Any] = {
         "start": first,

@@ -263,6 +263,34 @@ class Earnings:
         """What is earned and not yet paid at the end of the range."""
         return self.payments[-1].carried_out if self.payments else Decimal(0)
 
+    def by_subscription(self) -> tuple[EarningLine, ...]:
+        """Return the lines summed per month and subscription (services merged).
+
+        Like Partner Center's Earnings > Revenue report: one entry per customer subscription
+        and month, with the eligible and ineligible consumption and the reasons.
+
+        Returns:
+            One line per (month, subscription), ``service`` ``None``, in line order.
+        """
+        groups: dict[tuple[dt.date, str], list[EarningLine]] = {}
+        for line in self.lines:
+            groups.setdefault((line.month, line.subscription_id), []).append(line)
+        out = []
+        for parts in groups.values():
+            first = parts[0]
+            out.append(
+                attrs.evolve(
+                    first,
+                    service=None,
+                    credited=sum((p.credited for p in parts), Decimal(0)),
+                    eligible=sum((p.eligible for p in parts), Decimal(0)),
+                    ineligible=sum_reasons(i for p in parts for i in p.ineligible),
+                    eligible_days=max(p.eligible_days for p in parts),
+                    earned=sum((p.earned for p in parts), Decimal(0)),
+                )
+            )
+        return tuple(out)
+
     def month(self, month: dt.date) -> MonthEarnings:
         """Return the entry of one month.
 

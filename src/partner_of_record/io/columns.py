@@ -892,9 +892,8 @@ def parse_amount(text: str, *, decimal: DecimalMark | None = ".") -> tuple[Decim
     """Read an amount of money, as accounting exports write it.
 
     Only ASCII digits are read. The amount must be within the model's range
-    ([`AMOUNT_MAX_INTEGER_DIGITS`][partner_of_record.model.AMOUNT_MAX_INTEGER_DIGITS] digits
-    before the decimal point, [`AMOUNT_MAX_DECIMALS`][partner_of_record.model.AMOUNT_MAX_DECIMALS]
-    after).
+    (``model.AMOUNT_MAX_INTEGER_DIGITS`` digits before the decimal point,
+    ``model.AMOUNT_MAX_DECIMALS`` after).
 
     Args:
         text: the cell's text, such as ``"1234.5"``, ``"$1,234.50"``, ``"(12.00)"`` or

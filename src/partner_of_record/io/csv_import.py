@@ -5,10 +5,14 @@ A **folder** holds one CSV file per record type (``partners.csv``, ``customers.c
 in [`partner_of_record.io.columns`][partner_of_record.io.columns]). A missing file means "no
 records of that type"; a folder with none of them is an error.
 
-What the reader tolerates: UTF-8 with or without a byte order mark; ``,``, ``;`` or tab as the
+What the reader tolerates: UTF-8 with or without a byte order mark, and UTF-16 (Excel's
+"Unicode Text", with or without a byte order mark); lines
+ending in ``\\r\\n``, ``\\n`` or a lone ``\\r`` (Excel for Mac); ``,``, ``;`` or tab as the
 delimiter (chosen from the header row); quoted fields with delimiters, quotes or line breaks
-inside; header names in any case and spacing, including the names Partner Center exports use;
-blank lines (counted, not read); and the cell formats documented in ``columns``.
+inside (but see ``MULTILINE_CELL``); header names in any case and spacing, including the names
+Partner Center exports use; blank lines, before the header too (counted, not read); cells that
+an exporter escaped against formula injection (``'=...``: one leading quote is removed, see
+[`export`][partner_of_record.io.export]); and the cell formats documented in ``columns``.
 
 What it rejects, each as a [`Reject`][partner_of_record.io.csv_import.Reject] naming the file,
 the line (where the row starts, the header being line 1), the column (as written in the file) and
@@ -19,8 +23,10 @@ the value, with a stable ``code``:
 | ``EMPTY_FILE`` | the file has no header row (0 bytes or only blank text) |
 | ``MISSING_COLUMN`` | a required column is not in the header: every row of the file is rejected |
 | ``DUPLICATE_COLUMN`` | two header cells name the same field: every row of the file is rejected |
-| ``BAD_ENCODING`` | bytes that are not UTF-8 (e.g. a Latin-1 or UTF-16 file) |
+| ``BAD_ENCODING`` | bytes that are not UTF-8 (or UTF-16), e.g. a Latin-1 file |
+| ``MALFORMED_HEADER`` | the header row is not valid CSV (a stray quote): every row is rejected |
 | ``MALFORMED_ROW`` | CSV syntax broken: a stray quote, or the file ends inside a quoted field |
+| ``MULTILINE_CELL`` | a quoted cell spans lines holding row-shaped text (``multiline=True``) |
 | ``WRONG_FIELD_COUNT`` | the row has more or fewer fields than the header |
 | ``MISSING_VALUE`` | a required cell is empty |
 | ``INVALID_VALUE`` | a cell cannot be read, or the model refuses the value (its message is kept) |
@@ -35,8 +41,10 @@ Warnings (kept as [`Finding`][partner_of_record.Finding] values with ``severity=
 ``UNKNOWN_COLUMN`` once per file and column that no field claims, ``UNKNOWN_FILE`` for a CSV
 file in the folder that is not one of the six, and the ledger's own warnings.
 
-Counting: for each file, ``read`` counts the data rows (not the header, not blank lines), and
-``read == accepted + rejected`` always holds. A row with several bad cells gives several
+Counting: for each file, ``read`` counts the data rows (not the header, not blank lines),
+``read == accepted + rejected`` always holds, and ``lines`` counts the physical lines, so a gap
+between lines and rows is visible in the report. A reject of a row that spans several lines
+names them (``the row spans lines 4-9``). A row with several bad cells gives several
 rejects but is one rejected row. Nothing is dropped silently; ``strict=True`` raises a
 [`DataFileError`][partner_of_record.io.csv_import.DataFileError] on the first reject instead.
 
@@ -63,7 +71,9 @@ from typing import Any, TypeVar, cast, overload
 
 import attrs
 
+from partner_of_record._usage_table import UsageRow
 from partner_of_record.errors import Finding, PartnerOfRecordError, ValidationError
+from partner_of_record.io._usage_columns import UsageSink, read_usage_parquet
 from partner_of_record.io.columns import (
     DATE_ORDERS,
     LAYOUTS,
@@ -171,7 +181,7 @@ class FileSummary:
         read: data rows read (not the header, not blank lines).
         accepted: rows that became records (and, for ``load_folder``, entered the ledger).
         rejected: rows rejected; ``read == accepted + rejected``.
-        blank: blank lines skipped.
+        blank: blank lines skipped (before the header too; a row of empty cells counts).
         lines: physical lines in the file (header and blank lines included; a row whose
             quoted cell holds line breaks covers several), or ``None`` where lines do not apply
             (a JSON list). A gap between ``lines`` and ``read`` that blank lines and multi-line
@@ -935,8 +945,13 @@ def _read_file(
     seen: _Seen | None,
     references: _References | None,
     options: _Options = _DEFAULT_OPTIONS,
+    sinks: dict[str, tuple[UsageSink, str, _Tally]] | None = None,
 ) -> Iterator[tuple[int, Record]]:
-    """Yield ``(line, record)`` for each accepted row; report the rest to ``session``."""
+    """Yield ``(line, record)`` for each accepted row; report the rest to ``session``.
+
+    With ``sinks`` (``load_folder``), usage rows go to a ``UsageSink`` (columns) instead of
+    being yielded: ``sinks["usage"]`` holds it, with the file's label and tally.
+    """
     label = str(path)
     tally = session.tally(label, layout.name)
     source = _Source(path)
@@ -948,28 +963,31 @@ def _read_file(
             )
             return
         offset, reader = opened
-        if source.encoding.startswith("utf-16"):
-            session.warn(
-                Finding(
-                    "FILE_ENCODING",
-                    f"{label}: read as UTF-16 (Excel's Unicode Text); UTF-8 is preferred",
-                    (label,),
-                    "warning",
-                )
-            )
+        tally.blank = offset  # blank lines before the header
         try:
             header = _read_header(next(reader), layout, label, 1 + offset, session)
         except csv.Error as exc:
-            session.reject(
-                Reject(label, 1 + offset, None, "", _malformed_reason(exc), "MALFORMED_ROW")
-            )
+            reason = _malformed_reason(exc) + "; every row of the file is rejected"
+            rejects = [Reject(label, 1 + offset, None, "", reason, "MALFORMED_HEADER")]
+            session.reject(_spanning(rejects, 1 + offset, reader.line_num + offset)[0])
             header = _Header((), {}, usable=False)
 
         def column_of(field: str) -> str:
             return header.cells[header.positions[field]]
 
-        plan = _plan(header, layout, _FileContext(source, layout, offset, options))
+        context = _FileContext(source, layout, offset, options)
+        plan = _plan(header, layout, context)
         width = len(header.cells)
+        sink: UsageSink | None = None
+        if sinks is not None and layout.record_type is Usage and header.usable:
+            by_field = {cell.field: cell for cell in plan}
+            sink = UsageSink(
+                {field: by_field[field].pos for field in by_field},
+                by_field["month"].parse,
+                plain_decimal=context.decimal() == ".",
+                known=references.subscriptions if references is not None else set(),
+            )
+            sinks["usage"] = (sink, label, tally)
 
         previous = reader.line_num
         while True:
@@ -1033,6 +1051,9 @@ def _read_file(
                 ]
                 session.reject_row(tally, _spanning(rejects, line, last))
                 continue
+            if sink is not None and sink.take(row, line):
+                tally.accepted += 1
+                continue
             built = _build(row, plan, layout, label, line)
             if isinstance(built, list):
                 session.reject_row(tally, _spanning(built, line, last))
@@ -1042,9 +1063,13 @@ def _read_file(
                 _Where(label, line, column_of),
                 session,
                 tally,
-                seen,
+                None if sink is not None else seen,
                 references,
             ):
+                if sink is not None:
+                    assert isinstance(built, Usage)
+                    sink.add(built, line)
+                    continue
                 yield line, built
         tally.lines = reader.line_num + offset
     session.progress.done(label, tally.read)
@@ -1274,17 +1299,24 @@ def load_folder(
     options = _Options(date_order, decimal, inclusive_end, multiline).check()
     session = _Session(strict=strict, progress=progress)
     references = _References()
+    sinks: dict[str, tuple[UsageSink, str, _Tally]] = {}
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
     where: dict[int, tuple[str, int]] = {}  # by id(): the records stay alive in `records`
     tallies: dict[str, _Tally] = {}
     for layout, file in _folder_files(Path(path), session):
         bucket = records[layout.name]
-        reader = _read_file(file, layout, session, _Seen(exact=True), references, options)
+        reader = _read_file(file, layout, session, _Seen(exact=True), references, options, sinks)
         for line, record in reader:
             bucket.append(record)
             where[id(record)] = (str(file), line)
         tallies[str(file)] = session.tallies[-1]
-    ledger = _build_ledger(records, where, tallies, session, rules)
+    parquet = _usage_parquet(Path(path))
+    if parquet is not None and "usage" not in sinks:
+        sinks["usage"] = _read_parquet(parquet, session)
+    if "usage" in sinks:
+        ledger = _build_columnar_ledger(records, where, tallies, session, rules, *sinks["usage"])
+    else:
+        ledger = _build_ledger(records, where, tallies, session, rules)
     return LoadResult(ledger, session.report())
 
 
@@ -1294,6 +1326,98 @@ def _label(record: Record) -> str:
     if isinstance(record, SeatUsage):
         return f"{record.subscription_id} {record.month:%Y-%m}"
     return record.id
+
+
+def _usage_parquet(folder: Path) -> Path | None:
+    found = [p for p in folder.iterdir() if p.name.casefold() == "usage.parquet"]
+    return found[0] if found else None
+
+
+def _read_parquet(path: Path, session: _Session) -> tuple[UsageSink, str, _Tally]:
+    """Read ``usage.parquet`` (when there is no ``usage.csv``) as columns: its rows are checked
+    by ``Ledger.from_columns``, and each reject's line is the row's number (1-based)."""
+    label = str(path)
+    tally = session.tally(label, "usage")
+    columns, rows = read_usage_parquet(path)
+    tally.read = tally.accepted = rows
+    return _ParquetSink(columns, rows), label, tally
+
+
+class _ParquetSink(UsageSink):
+    """Columns read whole from Parquet: no duplicates found here (the ledger finds them)."""
+
+    def __init__(self, columns: dict[str, Any], rows: int) -> None:
+        import numpy as np
+
+        self.given = columns
+        self.lines = np.arange(1, rows + 1)  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        return []
+
+    def columns(self, keep: Any) -> dict[str, Any]:
+        return {name: values[keep] for name, values in self.given.items()}
+
+
+def _build_columnar_ledger(
+    records: dict[str, list[Record]],
+    where: dict[int, tuple[str, int]],
+    tallies: dict[str, _Tally],
+    session: _Session,
+    rules: RuleSet,
+    sink: UsageSink,
+    label: str,
+    tally: _Tally,
+) -> Ledger:
+    """As ``_build_ledger``, with the usage rows given as columns (``Ledger.from_columns``)."""
+    import numpy as np
+
+    keep = np.ones(len(sink), dtype=bool)
+    for later, first in sink.duplicates():
+        keep[later] = False
+        if sink.same_values(later, first):
+            code, reason = "DUPLICATE_ROW", f"repeats line {sink.lines[first]}"
+        else:
+            code = "DUPLICATE_KEY"
+            reason = (
+                "has the same subscription_id, month, service, currency as line"
+                f" {sink.lines[first]} but other values"
+            )
+        tally.accepted -= 1
+        session.reject_row(tally, [Reject(label, sink.lines[later], None, "", reason, code)])
+    rows = np.flatnonzero(keep)
+    load = Ledger.from_columns(
+        partners=cast("list[Partner]", records["partners"]),
+        customers=cast("list[Customer]", records["customers"]),
+        subscriptions=cast("list[Subscription]", records["subscriptions"]),
+        associations=cast("list[Association]", records["associations"]),
+        usage=sink.columns(keep),
+        seats=cast("list[SeatUsage]", records["seats"]),
+        rules=rules,
+        lenient=True,
+    )
+    rejecting: set[int] = set()
+    for rejection in load.rejected:
+        finding = rejection.finding
+        rejecting.add(id(finding))
+        record: Any = rejection.record
+        if isinstance(record, UsageRow):
+            file, line, row_tally = label, sink.lines[int(rows[record.row])], tally
+            shown = record.usage.describe() if record.usage is not None else record.describe()
+        else:
+            file, line = where[id(record)]
+            row_tally = tallies[file]
+            shown = _label(record)
+        row_tally.accepted -= 1
+        row_tally.rejected += 1
+        session.reject(Reject(file, line, None, shown, finding.message, finding.code))
+    for finding in load.findings:
+        if id(finding) not in rejecting:
+            session.warn(finding)
+    return load.ledger
 
 
 def _build_ledger(

@@ -90,6 +90,7 @@ __all__ = [
     "write_evaluations_json",
     "write_findings_csv",
     "write_findings_json",
+    "write_parquet",
     "write_reconciliation_csv",
     "write_reconciliation_json",
     "write_records_csv",
@@ -733,6 +734,43 @@ def write_evaluations_json(
         The number of items written.
     """
     return _to_file(_all_evaluation_rows(evaluations), EVALUATION_COLUMNS, file, _write_json)
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet (the arrow extra)
+
+
+def write_parquet(data: Ledger | Any, path: str | os.PathLike[str]) -> int:
+    """Write a ledger's usage rows, or any result with ``to_arrow()`` (credits), as Parquet.
+
+    A ledger's usage is written with the columns ``subscription_id``, ``month`` (a date),
+    ``amount`` (exact decimal text, as in CSV), ``currency``, ``service`` and ``offer``; put the
+    file in a folder as ``usage.parquet`` and ``load_folder`` reads it instead of ``usage.csv``.
+
+    Args:
+        data: a [`Ledger`][partner_of_record.Ledger] (its usage rows), or an object with a
+            ``to_arrow()`` method such as [`Credits`][partner_of_record.Credits].
+        path: the file to write (replaced if it exists).
+
+    Returns:
+        The number of rows written.
+
+    Raises:
+        ImportError: pyarrow is not installed (the message names the ``arrow`` extra).
+        TypeError: ``data`` is neither.
+    """
+    from partner_of_record.io._usage_columns import _pyarrow, usage_arrow_table
+
+    _, pq = _pyarrow()
+    if isinstance(data, Ledger):
+        table = usage_arrow_table(data.usage)
+    elif callable(getattr(data, "to_arrow", None)):
+        table = data.to_arrow()
+    else:
+        msg = f"write_parquet: {type(data).__name__} is not a Ledger and has no to_arrow()"
+        raise TypeError(msg)
+    pq.write_table(table, str(path))
+    return int(table.num_rows)
 
 
 # --------------------------------------------------------------------------------------------

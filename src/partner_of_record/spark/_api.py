@@ -35,6 +35,7 @@ from partner_of_record.spark._bucket import (
     EXACT,
     FACT_COLUMNS,
     MINOR,
+    PICKLED,
     RECORD,
     REJECT_COLUMNS,
     ROW,
@@ -182,10 +183,6 @@ def _facts_frame(spark: SparkSession, facts: Any, buckets: int) -> DataFrame:
     )
 
 
-def _iso(day: dt.date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
 def _ledger_facts(spark: SparkSession, ledger: Ledger) -> DataFrame:
     if ledger.usage:
         msg = (
@@ -195,45 +192,28 @@ def _ledger_facts(spark: SparkSession, ledger: Ledger) -> DataFrame:
         raise SparkInputError(msg)
     pa = _bucket._arrow()
 
-    columns: dict[str, list[Any]] = {c: [] for c in FACT_COLUMNS}
-    empty: dict[str, None] = dict.fromkeys(FACT_COLUMNS)
+    columns: dict[str, list[Any]] = {RECORD: [], ROW: [], PICKLED: [], "subscription_id": []}
     row = 0
     for sub in ledger.subscriptions:
-        values = {
-            **empty,
-            RECORD: "subscription",
-            ROW: row,
-            "subscription_id": sub.id,
-            "customer_id": sub.customer_id,
-            "customer_name": ledger.customer(sub.customer_id).name,
-            "workload": sub.workload.value,
-            "name": sub.name,
-            "offer": sub.offer.value,
-        }
+        columns[RECORD].append("subscription")
+        columns[ROW].append(row)
+        columns[PICKLED].append(pickle.dumps((sub, ledger.customer(sub.customer_id))))
+        columns["subscription_id"].append(sub.id)
         row += 1
-        for c in FACT_COLUMNS:
-            columns[c].append(values[c])
     for a in ledger.associations:
-        values = {
-            **empty,
-            RECORD: "association",
-            ROW: row,
-            "subscription_id": a.subscription_id,
-            "partner_id": a.partner_id,
-            "partner_name": ledger.partner(a.partner_id).name,
-            "kind": a.kind.value,
-            "start": _iso(a.start),
-            "end": _iso(a.end),
-            "granted_by": None if a.granted_by is None else a.granted_by.value,
-            "role": a.role,
-            "recorded_on": _iso(a.recorded_on),
-        }
+        columns[RECORD].append("association")
+        columns[ROW].append(row)
+        columns[PICKLED].append(pickle.dumps((a, ledger.partner(a.partner_id))))
+        columns["subscription_id"].append(a.subscription_id)
         row += 1
-        for c in FACT_COLUMNS:
-            columns[c].append(values[c])
-    schema = pa.schema([pa.field(c, pa.int64() if c == ROW else pa.string()) for c in FACT_COLUMNS])
-    table = pa.table(columns, schema=schema)
-    spark_schema = ", ".join(f"`{c}` {'long' if c == ROW else 'string'}" for c in FACT_COLUMNS)
+    types = {ROW: (pa.int64(), "long"), PICKLED: (pa.binary(), "binary")}
+    arrays = {}
+    for c in FACT_COLUMNS:
+        arrow_type = types.get(c, (pa.string(), "string"))[0]
+        values = columns.get(c)
+        arrays[c] = pa.nulls(row, arrow_type) if values is None else pa.array(values, arrow_type)
+    table = pa.table(arrays)
+    spark_schema = ", ".join(f"`{c}` {types.get(c, (None, 'string'))[1]}" for c in FACT_COLUMNS)
     return spark.createDataFrame(table, schema=spark_schema)
 
 
@@ -281,7 +261,9 @@ def _padded(frame: DataFrame) -> DataFrame:
     F = _pyspark()  # noqa: N806
     return frame.select(
         *[
-            frame[c] if c in frame.columns else F.lit(None).cast("string").alias(c)
+            frame[c]
+            if c in frame.columns
+            else F.lit(None).cast("binary" if c == PICKLED else "string").alias(c)
             for c in FACT_COLUMNS
             if c != ROW
         ]

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import itertools
 import os
+import pickle
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from partner_of_record.attribution import attribute
 from partner_of_record.errors import ValidationError
@@ -84,9 +86,11 @@ REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 _SUBSCRIPTION_FIELDS = ("id", "customer_id", "workload", "name", "offer")
 _ASSOCIATION_FIELDS = tuple(c.field for c in layout_for("associations").columns)
+PICKLED = "_pickled"
 FACT_COLUMNS: tuple[str, ...] = (
     RECORD,
     ROW,
+    PICKLED,
     "subscription_id",
     "customer_id",
     "customer_name",
@@ -102,8 +106,10 @@ FACT_COLUMNS: tuple[str, ...] = (
     "role",
     "recorded_on",
 )
-"""The facts table's columns (all text but the row number): one row per subscription
-(``_record = "subscription"``) or association (``"association"``)."""
+"""The facts table's columns: one row per subscription (``_record = "subscription"``) or
+association (``"association"``). Facts from a ledger travel as pickled ``(record, owner)``
+pairs in ``_pickled`` (the owner: the subscription's customer, the association's partner), so
+every field arrives as it was; facts from DataFrames travel as text (the other columns)."""
 
 
 @attrs.frozen
@@ -156,6 +162,38 @@ def _empty(raw: str | None, kind: ColumnKind) -> bool:
     return not raw.strip()
 
 
+_CACHED = frozenset(
+    {
+        ColumnKind.DATE,
+        ColumnKind.MONTH,
+        ColumnKind.CURRENCY,
+        ColumnKind.WORKLOAD,
+        ColumnKind.ASSOCIATION_KIND,
+        ColumnKind.ACTOR,
+        ColumnKind.OFFER,
+    }
+)
+_CACHE_SIZE = 4096
+
+
+def _parse(kind: ColumnKind, raw: str) -> Any:
+    """Read a cell with the CSV import's parser; values of the repetitive kinds are cached
+    (immutable results: dates, enum members, currency codes; a failure is not cached)."""
+    if kind not in _CACHED:
+        return PARSERS[kind](raw)
+    cache = _PARSED.setdefault(kind, {})
+    found = cache.get(raw)
+    if found is None:
+        found = PARSERS[kind](raw)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[raw] = found
+    return found
+
+
+_PARSED: dict[ColumnKind, dict[str, Any]] = {}
+
+
 def _build(
     layout: RecordLayout,
     cells: Mapping[str, str | None],
@@ -187,7 +225,7 @@ def _build(
             continue
         assert raw is not None
         try:
-            value = PARSERS[column.kind](raw)
+            value = _parse(column.kind, raw)
         except CellError as exc:
             problems.append(_Reject(record, row, sub, name, raw, "INVALID_VALUE", exc.reason))
             continue
@@ -234,7 +272,8 @@ class _Bucket:
         self.subscriptions: list[Subscription] = []
         self.associations: list[Association] = []
         self.usage: list[Usage] = []
-        self.row_by_key: dict[tuple[Any, ...], int] | None = None
+        self.sorted_usage: Any = None
+        self.clean: Ledger | None = None
         self.rows: list[int] = []
         self._rejected_positions: set[int] = set()
         self.columns: dict[str, Any] = {}
@@ -276,7 +315,7 @@ class _Bucket:
             for r in load.rejected
             if isinstance(getattr(r.record, "row", None), int) and not isinstance(r.record, Usage)
         }
-        self.ledger = load.ledger
+        self.ledger = load.ledger if self.clean is None else self.clean
 
     def _read_facts(self, facts: Any) -> None:
         cols = {name: _column(facts, name) for name in FACT_COLUMNS}
@@ -285,6 +324,17 @@ class _Bucket:
         for i in range(facts.num_rows):
             row = cols[ROW][i]
             sub = cols["subscription_id"][i]
+            blob = cols[PICKLED][i]
+            if blob is not None:  # a record of a validated ledger, as it was
+                record, owner = pickle.loads(blob)
+                self.row_of[id(record)] = row
+                if isinstance(record, Subscription):
+                    self.subscriptions.append(record)
+                    self.customers.setdefault(owner.id, owner)
+                else:
+                    self.associations.append(record)
+                    self.partners.setdefault(owner.id, owner)
+                continue
             if cols[RECORD][i] == "subscription":
                 cells = {
                     f: cols["subscription_id" if f == "id" else f][i] for f in _SUBSCRIPTION_FIELDS
@@ -320,6 +370,7 @@ class _Bucket:
 
         job = self.job
         usage = usage.take(pc.sort_indices(usage, [(ROW, "ascending")]))
+        self.sorted_usage = usage
         self.rows = usage.column(ROW).to_pylist()
         columns: dict[str, Any] = {}
         for field in job.usage_fields:
@@ -337,28 +388,65 @@ class _Bucket:
             else:
                 columns[field] = column.to_pylist()
         self.columns = columns
-        return Ledger.from_columns(  # type: ignore[attr-defined,unused-ignore]
+        load = self._load_columns(columns)
+        bad = {r.record.row for r in load.rejected if _is_usage_row(r.record)}
+        if bad:
+            # build the kept rows' ledger again from them alone, so that no value of a rejected
+            # row (an unknown currency, a null id) stays in the ledger's usage dictionaries
+            keep = [i not in bad for i in range(usage.num_rows)]
+            kept = {
+                name: np.asarray(values)[keep]
+                if isinstance(values, np.ndarray)
+                else list(itertools.compress(values, keep))
+                for name, values in columns.items()
+            }
+            self.clean = self._load_columns(kept).ledger
+        return load
+
+    def _load_columns(self, columns: Mapping[str, Any]) -> Any:
+        return Ledger.from_columns(
             partners=self.partners.values(),
             customers=self.customers.values(),
             subscriptions=self.subscriptions,
             associations=self.associations,
             usage=columns,
-            rules=job.rules,
+            rules=self.job.rules,
             lenient=True,
         )
 
-    def row_of_key(self, key: tuple[Any, ...]) -> int:
-        """The input row of a kept usage row, by its key."""
-        if self.row_by_key is None:
-            if self.job.typed:
-                ledger = self.ledger
-                self.row_by_key = {}
-                kept = set(range(len(self.rows))) - self._rejected_positions
-                for position, u in zip(sorted(kept), ledger.usage, strict=True):
-                    self.row_by_key[u.key] = self.rows[position]
-            else:
-                self.row_by_key = {u.key: self.row_of[id(u)] for u in self.ledger.usage}
-        return self.row_by_key[key]
+    def keys_table(self) -> Any:
+        """The kept usage rows' keys and input rows: ``subscription_id, month, service,
+        currency, row``."""
+        pa = _arrow()
+        if self.job.typed:
+            sorted_usage = self.sorted_usage
+            keep = [i not in self._rejected_positions for i in range(sorted_usage.num_rows)]
+            kept = sorted_usage.filter(pa.array(keep, pa.bool_()))
+            n = kept.num_rows
+            names = kept.column_names
+            return pa.table(
+                {
+                    "subscription_id": kept.column("subscription_id").cast(pa.string()),
+                    "month": kept.column("month").cast(pa.date32()),
+                    "service": kept.column("service").cast(pa.string())
+                    if "service" in names
+                    else pa.nulls(n, pa.string()),
+                    "currency": kept.column("currency").cast(pa.string())
+                    if "currency" in names
+                    else pa.array(["USD"] * n, pa.string()),
+                    "row": kept.column(ROW),
+                }
+            )
+        usage = self.usage
+        return pa.table(
+            {
+                "subscription_id": pa.array([u.subscription_id for u in usage], pa.string()),
+                "month": pa.array([u.month for u in usage], pa.date32()),
+                "service": pa.array([u.service for u in usage], pa.string()),
+                "currency": pa.array([u.currency for u in usage], pa.string()),
+                "row": pa.array([self.row_of[id(u)] for u in usage], pa.int64()),
+            }
+        )
 
     def _read_usage(self, usage: Any) -> None:
         """Read the usage rows in row order; reject as the CSV import does (cell problems,
@@ -411,6 +499,11 @@ class _Bucket:
             self.usage.append(built)
 
 
+def _is_usage_row(record: object) -> bool:
+    """Whether a rejected record is a usage row located by number (``Ledger.from_columns``)."""
+    return isinstance(getattr(record, "row", None), int) and not isinstance(record, Usage)
+
+
 def _row_reject(rejection: Any, row: int) -> _Reject:
     """A usage row refused by ``Ledger.from_columns``, at its input row."""
     usage = rejection.record.usage
@@ -431,16 +524,16 @@ def _describe(record: Record) -> str:
     return str(getattr(record, "id", record))
 
 
-def _kind_names(kinds: Iterable[Any]) -> list[str]:
-    return sorted(k.value for k in kinds)
-
-
 def credit_bucket(job: Job, usage: Any, facts: Any) -> Any:
     """Attribute one bucket: its ledger, then the local ``attribute()``; credit rows as Arrow.
 
+    The credits come from the public ``Credits.to_arrow()`` (no ``Credit`` objects are made);
+    each is joined to its input row by the usage key (subscription, month, service,
+    currency), which is unique among the kept rows.
+
     Args:
         job: the policy, rules and window.
-        usage: the bucket's usage rows (``_row`` and the usage fields, as text).
+        usage: the bucket's usage rows (``_row`` and the usage fields).
         facts: the bucket's subscriptions and associations (``FACT_COLUMNS``).
 
     Returns:
@@ -448,52 +541,98 @@ def credit_bucket(job: Job, usage: Any, facts: Any) -> Any:
         unattributed part with a null ``partner_id``.
     """
     pa = _arrow()
-
+    pc = _arrow_compute()
     started = time.perf_counter()
     bucket = _Bucket(job, usage, facts)
     ledger = bucket.ledger
     credits = attribute(ledger, job.policy, start=job.start, end=job.end)
-    out: dict[str, list[Any]] = {name: [] for name, _ in CREDIT_COLUMNS}
-    scale = Decimal(1).scaleb(-AMOUNT_SCALE)
-
-    def add(
-        key: tuple[str, dt.date, str | None, str],
-        partner: str | None,
-        customer: str,
-        workload: str,
-        amount: Decimal,
-        kinds: list[str],
-    ) -> None:
-        out["row"].append(bucket.row_of_key(key))
-        out["partner_id"].append(partner)
-        out["subscription_id"].append(key[0])
-        out["customer_id"].append(customer)
-        out["workload"].append(workload)
-        out["month"].append(key[1])
-        out["service"].append(key[2])
-        out["currency"].append(key[3])
-        out["amount"].append(amount.quantize(scale))
-        out["kinds"].append(kinds)
-        out["policy"].append(job.policy_name)
-
-    for c in credits:
-        add(
-            (c.subscription_id, c.month, c.service, c.currency),
-            c.partner_id,
-            c.customer_id,
-            c.workload.value,
-            c.amount,
-            _kind_names(c.kinds),
+    amount_type = pa.decimal128(38, AMOUNT_SCALE)
+    given = credits.to_arrow()
+    kinds = given.column("kinds")
+    credited = pa.table(
+        {
+            "partner_id": given.column("partner_id"),
+            "subscription_id": given.column("subscription_id"),
+            "customer_id": given.column("customer_id"),
+            "workload": given.column("workload"),
+            "month": given.column("month"),
+            "service": given.column("service"),
+            "currency": given.column("currency"),
+            "amount": pc.cast(given.column("amount"), amount_type),
+            "kinds": pc.split_pattern(kinds, ","),
+        }
+    )
+    parts: dict[str, list[Any]] = {
+        name: []
+        for name in (
+            "subscription_id",
+            "customer_id",
+            "workload",
+            "month",
+            "service",
+            "currency",
+            "amount",
         )
+    }
     for part in credits.unattributed:
         u = part.usage
         sub = ledger.subscription(u.subscription_id)
-        add(u.key, None, sub.customer_id, sub.workload.value, part.amount, [])
-    table = pa.table(
-        {name: out[name] for name, _ in CREDIT_COLUMNS}, schema=arrow_schema(CREDIT_COLUMNS)
+        for name, value in (
+            ("subscription_id", u.subscription_id),
+            ("customer_id", sub.customer_id),
+            ("workload", sub.workload.value),
+            ("month", u.month),
+            ("service", u.service),
+            ("currency", u.currency),
+            ("amount", part.amount),
+        ):
+            parts[name].append(value)
+    n = len(parts["amount"])
+    unattributed = pa.table(
+        {
+            "partner_id": pa.nulls(n, pa.string()),
+            "subscription_id": pa.array(parts["subscription_id"], pa.string()),
+            "customer_id": pa.array(parts["customer_id"], pa.string()),
+            "workload": pa.array(parts["workload"], pa.string()),
+            "month": pa.array(parts["month"], pa.date32()),
+            "service": pa.array(parts["service"], pa.string()),
+            "currency": pa.array(parts["currency"], pa.string()),
+            "amount": pa.array(parts["amount"], amount_type),
+            "kinds": pa.array([[] for _ in range(n)], pa.list_(pa.string())),
+        }
     )
+    rows = pa.concat_tables([credited, unattributed])
+    table = _with_rows(rows, bucket.keys_table(), job.policy_name)
     _record_timing(usage.num_rows, time.perf_counter() - started)
     return table
+
+
+_NO_SERVICE = "\x00"  # stands for a missing service in the join keys (Arrow joins skip nulls)
+
+
+def _with_rows(rows: Any, keys: Any, policy_name: str) -> Any:
+    """Add each credit's input row (joined on the usage key) and the policy; order columns."""
+    pa = _arrow()
+    pc = _arrow_compute()
+    key = ["subscription_id", "month", "__service", "currency"]
+    slim = pa.table(
+        {
+            "subscription_id": rows.column("subscription_id"),
+            "month": rows.column("month"),
+            "__service": pc.fill_null(rows.column("service"), _NO_SERVICE),
+            "currency": rows.column("currency"),
+            "__i": pa.array(range(rows.num_rows), pa.int64()),
+        }
+    )
+    keys = keys.append_column("__service", pc.fill_null(keys.column("service"), _NO_SERVICE))
+    joined = slim.join(keys.select([*key, "row"]), key, join_type="inner")
+    if joined.num_rows != rows.num_rows:  # pragma: no cover - a broken invariant, not input
+        msg = f"{rows.num_rows - joined.num_rows} credit rows match no usage row"
+        raise AssertionError(msg)
+    order = pc.sort_indices(joined, [("__i", "ascending")])
+    rows = rows.append_column("row", joined.column("row").take(order))
+    joined = rows.append_column("policy", pa.array([policy_name] * rows.num_rows, pa.string()))
+    return joined.select([name for name, _ in CREDIT_COLUMNS]).cast(arrow_schema(CREDIT_COLUMNS))
 
 
 TIMINGS_ENV = "PARTNER_OF_RECORD_SPARK_TIMINGS"

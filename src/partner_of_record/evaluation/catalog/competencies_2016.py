@@ -13,10 +13,11 @@ silent or disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Literal
 
+from partner_of_record.evaluation.catalog.markets import DEFAULT_MARKET, ByMarket
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.measures import (
     STANDARD_OFFERS,
@@ -27,7 +28,7 @@ from partner_of_record.evaluation.measures import (
     SeatScope,
     SeatTotal,
 )
-from partner_of_record.evaluation.requirements import AllOf, AtLeast
+from partner_of_record.evaluation.requirements import AllOf, AtLeast, Requirement
 from partner_of_record.evaluation.time import Trailing
 from partner_of_record.model import AssociationKind, OfferCategory, Workload
 
@@ -90,7 +91,7 @@ SEED_SEAT_WORKLOADS: frozenset[Workload] = frozenset(
 )
 """Every seat-based workload the 2017 seed lists for DPOR (Office 365, CRM Online, Dynamics
 365, AX7, Intune, EMS) and Microsoft 365: the broader, alternative reading of Small and
-Midmarket Cloud Solutions (the library's default before 0.x)."""
+Midmarket Cloud Solutions (the earlier default)."""
 
 PRODUCTIVITY_WORKLOADS: frozenset[Workload] = frozenset(
     {Workload.OFFICE_365, Workload.MICROSOFT_365}
@@ -119,6 +120,7 @@ def cloud_platform(
     kinds: Iterable[AssociationKind] = CLOUD_PLATFORM_KINDS,
     window: Trailing = _T12,
     offers: Iterable[OfferCategory] | None = STANDARD_OFFERS,
+    market_thresholds: Mapping[str, Decimal | int] | None = None,
 ) -> Competency:
     """Build the Cloud Platform competency (one requirement, ``azure_consumption``).
 
@@ -137,7 +139,12 @@ def cloud_platform(
             only the partners recorded as ``TRANSACTING``).
         window: the window summed (default the trailing 12 months).
         offers: the offer categories that count (default standard offers only; ``None``:
-            every offer, the library's reading before 0.x).
+            every offer, the earlier reading).
+        market_thresholds: thresholds of other markets (market code -> US$), beside the US
+            figure of ``level`` (or ``threshold_usd``); the requirement is then a
+            ``ByMarket`` (``partner_of_record.evaluation.catalog.markets``) that reads
+            the partner's ``market`` and names the market it used. The sources publish only the
+            US figures, so the shipped entries have no table.
 
     Returns:
         The competency.
@@ -148,11 +155,13 @@ def cloud_platform(
     _level(level)
     default = Decimal(15_000) if level == "silver" else Decimal(100_000)
     threshold = Decimal(threshold_usd) if threshold_usd is not None else default
-    requirement = AtLeast(
-        "azure_consumption",
-        CreditedAcr(AcrScope(kinds, workloads=[Workload.AZURE], offers=offers), window),
-        threshold,
-    )
+    measure = CreditedAcr(AcrScope(kinds, workloads=[Workload.AZURE], offers=offers), window)
+    requirement: Requirement
+    if market_thresholds:
+        table = {DEFAULT_MARKET: threshold, **{k: Decimal(v) for k, v in market_thresholds.items()}}
+        requirement = ByMarket("azure_consumption", measure, table)
+    else:
+        requirement = AtLeast("azure_consumption", measure, threshold)
     return Competency(
         name=f"CLOUD_PLATFORM_{level.upper()}",
         title=f"Cloud Platform ({level.title()})",

@@ -7,7 +7,7 @@ DPOR on a workload a same-era entry scores through DPOR makes that path impossib
 Office 365, Microsoft 365 and Teams), and a rule set that allows DPOR where no entry of its era
 scores it is only acceptable as a documented gap (a program the catalog does not model).
 
-[`ERAS`][partner_of_record.evaluation.catalog.eras.ERAS] lists each era with its rule set, its
+``ERAS`` lists each era with its rule set, its
 entries and its documented gaps; ``tests/test_catalog_eras.py`` checks, for every era, that
 the workloads the rule set allows DPOR on and the workloads its entries score through DPOR
 differ by exactly the documented gaps.

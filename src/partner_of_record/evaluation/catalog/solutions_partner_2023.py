@@ -475,7 +475,7 @@ def security(
             a month, on average over the trailing 12 months (US$100).
         azure_customer_basis: ``"average"`` (default): the monthly average over 12 months
             reaches ``azure_customer_monthly_usd``; ``"total"``: the 12-month total does (the
-            library's reading before 0.x, kept as an alternative).
+            earlier reading, kept as an alternative).
         sides: ``"separate"`` (default, the source): a customer served on both sides counts on
             each; ``"union"``: a customer counts once (the earlier reading).
         crediting: when Microsoft 365 seats are credited to a partner.

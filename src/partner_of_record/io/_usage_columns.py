@@ -1,0 +1,310 @@
+"""Reading a usage file into columns (issue 11): no ``Usage`` object per row.
+
+``load_folder`` reads ``usage.csv`` through ``UsageSink``: each row in the common clean form
+(plain id, a month seen before, a plain amount, a known currency, service and offer) is checked
+with a handful of dictionary lookups and appended to typed arrays (day ordinals, amounts in
+minor units, codes); any other row takes the ordinary per-row path of ``csv_import`` (every
+parser and model check, the same rejects) and is then appended too. Duplicates are found at
+the end by one sort over the key columns, and the
+columns go to ``Ledger.from_columns``. Memory per row:
+a few machine words in arrays and references to shared strings, no object per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+from array import array
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from partner_of_record.currency import CURRENCIES, minor_unit_exponent
+from partner_of_record.io.columns import parse_offer
+from partner_of_record.model import OfferCategory, Usage
+
+__all__ = ["UsageSink"]
+
+_FAST_AMOUNT = re.compile(r"(-?)([0-9]{1,17})(?:\.([0-9]{1,17}))?", re.ASCII)
+_INT64 = 2**63
+
+
+class UsageSink:
+    """Usage rows as columns, with each row's line, for ``load_folder``.
+
+    Args:
+        positions: the column position of each usage field in the file (``None``: absent).
+        month_reader: reads a month cell as the file's month column does (raises on a bad
+            cell); its results are cached per distinct text.
+        plain_decimal: whether amounts use ``.`` as the decimal mark (else only whole
+            amounts take the fast path).
+        known: the ids of the subscriptions read so far (accepted ones).
+    """
+
+    def __init__(
+        self,
+        positions: dict[str, int | None],
+        month_reader: Callable[[str], dt.date] | None,
+        *,
+        plain_decimal: bool,
+        known: set[str],
+    ) -> None:
+        self.pos = positions
+        self.month_reader = month_reader
+        self.plain_decimal = plain_decimal
+        self.known = known
+        self.months: dict[str, int] = {}  # cell text -> day ordinal; -1: not for the fast path
+        self.currencies: dict[str, str | None] = {"": "USD"}
+        self.offers: dict[str, OfferCategory | None] = {"": None}
+        self.strings: dict[str, str] = {}
+        self.sub: list[str] = []
+        self.month = array("q")
+        self.minor = array("q")
+        self.currency: list[str] = []
+        self.service: list[str | None] = []
+        self.offer: list[OfferCategory | None] = []
+        self.lines = array("q")
+        self.exact: dict[int, Decimal] = {}  # rows whose amount is not whole minor units
+        self._take = self._fast()
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def _month(self, text: str) -> int:
+        found = self.months.get(text)
+        if found is not None:
+            return found
+        ordinal = -1
+        if self.month_reader is not None and len(self.months) < 100_000:
+            try:
+                day = self.month_reader(text)
+            except ValueError:
+                day = None
+            if day is not None and day.day == 1 and (day.year, day.month) != (dt.MAXYEAR, 12):
+                ordinal = day.toordinal()
+            self.months[text] = ordinal
+        return ordinal
+
+    def _currency(self, text: str) -> str | None:
+        if text in self.currencies:
+            return self.currencies[text]
+        code = text.strip().upper()
+        found = code if code in CURRENCIES and len(self.currencies) < 1000 else None
+        self.currencies[text] = found
+        return found
+
+    def take(self, row: list[str], line: int) -> bool:
+        """Append a row in the common clean form and return True; else return False (the row
+        then takes the ordinary path, which reports its problems or calls ``add``)."""
+        return self._take(row, line)
+
+    def _fast(self) -> Callable[[list[str], int], bool]:
+        """The body of ``take``, with every lookup bound once (it runs once per row)."""
+        pos = self.pos
+        p_sub, p_month, p_amount = pos["subscription_id"], pos["month"], pos["amount"]
+        p_currency, p_service, p_offer = pos["currency"], pos["service"], pos["offer"]
+        assert p_sub is not None  # required columns: a usable header has them
+        assert p_month is not None
+        assert p_amount is not None
+        known, months, month_of = self.known, self.months, self._month
+        currencies, currency_of = self.currencies, self._currency
+        strings, offers, exact = self.strings, self.offers, self.exact
+        amount_match = _FAST_AMOUNT.fullmatch
+        plain_decimal = self.plain_decimal
+        digits_of = {code: minor_unit_exponent(code) for code in CURRENCIES}
+        append_sub, append_month = self.sub.append, self.month.append
+        append_minor, append_currency = self.minor.append, self.currency.append
+        append_service, append_offer = self.service.append, self.offer.append
+        lines = self.lines
+        append_line = lines.append
+
+        def take(row: list[str], line: int) -> bool:
+            sub = row[p_sub]
+            if sub not in known or sub[0] in " '\t" or sub[-1] == " ":
+                return False
+            text = row[p_month]
+            ordinal = months.get(text)
+            if ordinal is None:
+                ordinal = month_of(text)
+            if ordinal < 0:
+                return False
+            if p_currency is None:
+                currency = "USD"
+            else:
+                text = row[p_currency]
+                found = currencies[text] if text in currencies else currency_of(text)
+                if found is None:
+                    return False
+                currency = found
+            m = amount_match(row[p_amount])
+            if m is None:
+                return False
+            sign, whole, fraction = m.group(1, 2, 3)
+            if fraction and not plain_decimal:
+                return False
+            service: str | None = None
+            if p_service is not None:
+                text = row[p_service]
+                if text:
+                    service = strings.get(text)
+                    if service is None:
+                        if text[0] in " '\t=+-@" or text[-1] == " " or not text.isprintable():
+                            return False
+                        service = strings.setdefault(text, text)
+            offer = None
+            if p_offer is not None:
+                text = row[p_offer]
+                if text:
+                    if text not in offers:
+                        try:
+                            offers[text] = parse_offer(text) if len(offers) < 1000 else None
+                        except ValueError:
+                            offers[text] = None
+                    offer = offers[text]
+                    if offer is None:
+                        return False
+            digits = digits_of[currency]
+            if fraction is None or len(fraction) <= digits:
+                value = int(whole + (fraction or "").ljust(digits, "0"))
+                append_minor(-value if sign else value)
+            else:
+                exact[len(lines)] = Decimal(sign + whole + "." + fraction)
+                append_minor(0)
+            append_sub(strings.setdefault(sub, sub))  # one string object per id, not per row
+            append_month(ordinal)
+            append_currency(currency)
+            append_service(service)
+            append_offer(offer)
+            append_line(line)
+            return True
+
+        return take
+
+    def add(self, usage: Usage, line: int) -> None:
+        """Append a row the ordinary path built and accepted."""
+        index = len(self.lines)
+        digits = minor_unit_exponent(usage.currency)
+        sign, numerals, exponent = usage.amount.as_tuple()
+        assert isinstance(exponent, int)  # the model refuses NaN and infinities
+        value = int("".join(map(str, numerals)) or "0")
+        shift = exponent + digits
+        if shift >= 0 and abs(value * 10**shift) < _INT64:
+            value *= 10**shift
+            self.minor.append(-value if sign else value)
+        else:
+            self.minor.append(0)
+            self.exact[index] = usage.amount
+        self.sub.append(self.strings.setdefault(usage.subscription_id, usage.subscription_id))
+        self.month.append(usage.month.toordinal())
+        self.currency.append(usage.currency)
+        self.service.append(usage.service)
+        self.offer.append(usage.offer)
+        self.lines.append(line)
+
+    def amount_of(self, index: int) -> Decimal:
+        """The exact amount of a row."""
+        if index in self.exact:
+            return self.exact[index]
+        return Decimal(self.minor[index]).scaleb(-minor_unit_exponent(self.currency[index]))
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        """``(later row, first row)`` for every row whose key repeats an earlier row's."""
+        import numpy as np
+
+        if len(self) < 2:
+            return []
+        codes = []
+        for column in (self.sub, self.service, self.currency):
+            index: dict[Any, int] = {}
+            codes.append(np.fromiter((index.setdefault(v, len(index)) for v in column), np.int64))
+        month = np.frombuffer(self.month, dtype=np.int64)
+        order = np.lexsort((np.arange(len(self)), codes[2], codes[1], month, codes[0]))
+        keys = np.stack([codes[0][order], month[order], codes[1][order], codes[2][order]])
+        same = np.all(keys[:, 1:] == keys[:, :-1], axis=0)
+        out: list[tuple[int, int]] = []
+        first = int(order[0])
+        for i in range(1, len(order)):
+            if same[i - 1]:
+                out.append((int(order[i]), first))
+            else:
+                first = int(order[i])
+        return sorted(out)
+
+    def same_values(self, a: int, b: int) -> bool:
+        """Whether two rows with the same key are the same row (amount and offer too)."""
+        return self.amount_of(a) == self.amount_of(b) and self.offer[a] == self.offer[b]
+
+    def columns(self, keep: Any) -> dict[str, Any]:
+        """The columns of the kept rows (a boolean numpy mask), for ``Ledger.from_columns``."""
+        import numpy as np
+
+        def pick(values: list[Any]) -> Any:
+            return np.array(values, dtype=object)[keep]
+
+        out: dict[str, Any] = {
+            "subscription_id": pick(self.sub),
+            "month": np.frombuffer(self.month, dtype=np.int64)[keep],
+            "currency": pick(self.currency),
+            "service": pick(self.service),
+        }
+        if any(o is not None for o in self.offer):
+            out["offer"] = pick(self.offer)
+        if self.exact:
+            out["amount"] = np.array([self.amount_of(i) for i in range(len(self))], object)[keep]
+        else:
+            out["amount_minor"] = np.frombuffer(self.minor, dtype=np.int64)[keep]
+        return out
+
+
+def _pyarrow() -> Any:
+    try:
+        pa = importlib.import_module("pyarrow")  # untyped: imported as Any
+        pq = importlib.import_module("pyarrow.parquet")
+    except ImportError as exc:
+        msg = "Parquet needs pyarrow: pip install pyarrow (the [arrow] extra)"
+        raise ImportError(msg) from exc
+    return pa, pq
+
+
+def usage_arrow_table(usage: Any) -> Any:
+    """The usage rows of a ledger as a pyarrow Table: ``subscription_id``, ``month`` (date32),
+    ``amount`` (exact text, as the CSV writes it), ``currency``, ``service``, ``offer``."""
+    pa, _ = _pyarrow()
+    rows = list(usage)
+    return pa.table(
+        {
+            "subscription_id": pa.array([u.subscription_id for u in rows], pa.string()),
+            "month": pa.array([u.month for u in rows], pa.date32()),
+            "amount": pa.array([format(u.amount, "f") for u in rows], pa.string()),
+            "currency": pa.array([u.currency for u in rows], pa.string()),
+            "service": pa.array([u.service for u in rows], pa.string()),
+            "offer": pa.array([None if u.offer is None else u.offer.value for u in rows]),
+        }
+    )
+
+
+def read_usage_parquet(path: Any) -> tuple[dict[str, Any], int]:
+    """The columns of a usage Parquet file for ``Ledger.from_columns``, and its row count.
+
+    Header names go through the same aliases as the CSV header; amounts may be text, integers
+    or decimals (floats are left for the ledger to refuse, at their row).
+    """
+    import numpy as np
+
+    from partner_of_record.io.columns import layout_for, normalize
+
+    _, pq = _pyarrow()
+    table = pq.read_table(path)
+    index = layout_for("usage").header_index()
+    columns: dict[str, Any] = {}
+    for name in table.column_names:
+        field = index.get(normalize(name))
+        if field is None or field in columns:
+            continue
+        column = table.column(name)
+        if field == "month":
+            columns[field] = column.to_numpy(zero_copy_only=False)
+        else:
+            columns[field] = np.array(column.to_pylist(), dtype=object)
+    return columns, table.num_rows

@@ -1,0 +1,172 @@
+"""The ledger's usage columns: ``Ledger.from_columns``, the lazy ``ledger.usage``, exact amounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from partner_of_record import LedgerError
+from partner_of_record._usage_table import UsageRecords, UsageRow, UsageTable
+from partner_of_record.attribution import EqualSplit, RecognizeAll, attribute
+from partner_of_record.ledger import Ledger
+from partner_of_record.model import (
+    Association,
+    AssociationKind,
+    Customer,
+    OfferCategory,
+    Partner,
+    Subscription,
+    Usage,
+    Workload,
+)
+from strategies import LedgerFacts, ledger_facts
+
+JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
+FACTS = {
+    "partners": [Partner("P1")],
+    "customers": [Customer("C1")],
+    "subscriptions": [Subscription("S1", "C1", Workload.AZURE)],
+    "associations": [Association("P1", "S1", AssociationKind.PAL, dt.date(2023, 12, 10))],
+}
+
+
+def columns_of(usage: list[Usage] | tuple[Usage, ...]) -> dict[str, list[Any]]:
+    """The usage records as plain columns."""
+    return {
+        "subscription_id": [u.subscription_id for u in usage],
+        "month": [u.month for u in usage],
+        "amount": [u.amount for u in usage],
+        "currency": [u.currency for u in usage],
+        "service": [u.service for u in usage],
+        "offer": [u.offer for u in usage],
+    }
+
+
+@given(data=ledger_facts(max_subscriptions=5, currencies=("USD", "JPY", "KWD")))
+def test_from_columns_equals_the_record_ledger(data: LedgerFacts) -> None:
+    """The same rows given as columns make an equal ledger with the same credits."""
+    records = data.to_ledger()
+    columnar = Ledger.from_columns(**{**data.kwargs(), "usage": columns_of(data.usage)})
+    assert columnar == records
+    assert isinstance(columnar.usage, UsageRecords)
+    assert columnar.usage == records.usage
+    assert list(columnar.usage) == list(records.usage)
+    assert columnar.months == records.months
+    for sub in data.subscriptions:
+        assert columnar.usage_of(sub.id) == records.usage_of(sub.id)
+    for policy in (RecognizeAll(), EqualSplit()):
+        a, b = attribute(columnar, policy), attribute(records, policy)
+        assert list(a) == list(b)
+        assert a.unattributed == b.unattributed
+
+
+def test_amounts_keep_their_value_and_extra_decimals() -> None:
+    """Amounts are held in minor units; an amount with more decimals keeps its original."""
+    ledger = Ledger.from_columns(
+        **FACTS,
+        usage={
+            "subscription_id": ["S1", "S1", "S1"],
+            "month": ["2024-01-01", np.datetime64("2024-02-01"), dt.date(2024, 3, 1)],
+            "amount": ["12.3", Decimal("1.005"), 7],
+            "offer": [None, "trial", OfferCategory.INTERNAL],
+        },
+    )
+    amounts = [u.amount for u in ledger.usage]
+    assert amounts == [Decimal("12.30"), Decimal("1.005"), Decimal("7")]
+    assert str(amounts[1]) == "1.005"
+    assert [u.offer for u in ledger.usage] == [None, OfferCategory.TRIAL, OfferCategory.INTERNAL]
+    table = ledger.usage_table()
+    assert table.minor.tolist() == [1230, 100, 700]  # 1.005 -> 1.00, half to even
+    assert attribute(ledger).total() == Decimal("20.30")
+
+
+def test_minor_units_beyond_int64_are_kept_exactly() -> None:
+    """An amount whose cents do not fit in an int64 is kept as a Python integer."""
+    huge = Decimal("123456789012345678901234.56")
+    ledger = Ledger.from_columns(
+        **FACTS, usage={"subscription_id": ["S1"], "month": [JAN], "amount": [huge]}
+    )
+    table = ledger.usage_table()
+    assert table.big == {0: 12345678901234567890123456}
+    assert ledger.usage[0].amount == huge
+    assert attribute(ledger).total() == huge
+
+
+def test_amount_minor_columns_and_arrow_and_pandas_inputs() -> None:
+    """amount_minor (cents) works, from a dict of numpy arrays, a pandas frame or Arrow."""
+    columns = {
+        "subscription_id": np.array(["S1", "S1"], dtype=object),
+        "month": np.array(["2024-01-01", "2024-02-01"], dtype="datetime64[D]"),
+        "amount_minor": np.array([1050, -25], dtype=np.int64),
+        "currency": np.array(["USD", "USD"], dtype=object),
+    }
+    expected = (
+        Usage("S1", JAN, Decimal("10.50")),
+        Usage("S1", FEB, Decimal("-0.25")),
+    )
+    assert Ledger.from_columns(**FACTS, usage=columns).usage == expected
+    pd = pytest.importorskip("pandas")
+    assert Ledger.from_columns(**FACTS, usage=pd.DataFrame(columns)).usage == expected
+    pa = pytest.importorskip("pyarrow")
+    assert Ledger.from_columns(**FACTS, usage=pa.table(columns)).usage == expected
+
+
+def test_bad_rows_are_findings_located_by_row_number() -> None:
+    """Unknown subscriptions, duplicate keys and bad values are findings naming the row."""
+    usage = {
+        "subscription_id": ["S1", "S9", "S1", "S1", "S1", " S1"],
+        "month": ["2024-01-01", "2024-01-01", "2024-01-01", "2024-01-15", "2024-02-01", JAN],
+        "amount": ["1", "2", "3", "4", "x", "6"],
+    }
+    with pytest.raises(LedgerError) as raised:
+        Ledger.from_columns(**FACTS, usage=usage)
+    codes = [(f.code, f.subject[0].row) for f in raised.value.findings]
+    assert codes == [
+        ("UNKNOWN_SUBSCRIPTION", 1),
+        ("DUPLICATE_USAGE", 2),
+        ("INVALID_VALUE", 3),
+        ("INVALID_VALUE", 4),
+        ("INVALID_VALUE", 5),
+    ]
+    messages = [f.message for f in raised.value.findings]
+    assert messages[1].startswith("usage row 2 (S1 2024-01 3.00 USD): has the same")
+    assert "usage row 0" in messages[1]
+    assert "2024-01-15 is not the first day of a month" in messages[2]
+    assert "'x' is not a number" in messages[3]
+    result = Ledger.from_columns(**FACTS, usage=usage, lenient=True)
+    assert len(result.ledger.usage) == 1
+    rejected = [r.record for r in result.rejected]
+    assert [r.row for r in rejected if isinstance(r, UsageRow)] == [1, 2, 3, 4, 5]
+
+
+def test_misshapen_columns_are_type_errors() -> None:
+    """A missing, unknown or short column is a programming error, raised at once."""
+    with pytest.raises(TypeError, match="'month' is required"):
+        Ledger.from_columns(**FACTS, usage={"subscription_id": ["S1"], "amount": ["1"]})
+    with pytest.raises(TypeError, match="unknown column"):
+        Ledger.from_columns(
+            **FACTS,
+            usage={"subscription_id": ["S1"], "month": [JAN], "amount": ["1"], "cost": [1]},
+        )
+    with pytest.raises(TypeError, match="has 2 values"):
+        Ledger.from_columns(
+            **FACTS, usage={"subscription_id": ["S1"], "month": [JAN, FEB], "amount": ["1"]}
+        )
+
+
+def test_a_record_ledger_builds_its_table_once_and_keeps_its_records() -> None:
+    """Ledger(usage=records) keeps the records; the table is made on first use, then kept."""
+    records = (Usage("S1", JAN, "1"), Usage("S1", FEB, "2.5", service="SQL"))
+    ledger = Ledger(**FACTS, usage=records)
+    assert ledger.usage is not None
+    assert tuple(ledger.usage) == records
+    table = ledger.usage_table()
+    assert isinstance(table, UsageTable)
+    assert ledger.usage_table() is table
+    assert table.usage(1) is records[1]
+    assert table.minor.tolist() == [100, 250]
