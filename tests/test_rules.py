@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from dateutil.relativedelta import relativedelta
 
 from partner_of_record.errors import Finding, LedgerError
@@ -34,6 +36,7 @@ from partner_of_record.rules import (
     KindNotOnWorkloads,
     KindOnlyOnWorkloads,
     MaxDuration,
+    OneDayGap,
     RequiresEnd,
     Rule,
     RuleSet,
@@ -619,3 +622,28 @@ def test_auto_extension_round_trips_through_json() -> None:
     led = ledger(gdap)
     again = from_json(to_json(led), Ledger)
     assert again.associations == (gdap,)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 20)), min_size=1, max_size=8))
+def test_one_day_gaps_match_a_day_by_day_oracle(steps: list[tuple[int, int]]) -> None:
+    """On a chain of DPOR windows separated by gaps of 0-3 days, the warnings are exactly the
+    gaps of one day (checked day by day: one uncovered day between two windows)."""
+    day = D(2024, 1, 1)
+    windows = []
+    for i, (gap, length) in enumerate(steps):
+        day += dt.timedelta(days=gap)
+        windows.append(assoc(f"P{i % 3 + 1}", "S-AZ", K.DPOR, day, day + dt.timedelta(days=length)))
+        day += dt.timedelta(days=length)
+    covered = {
+        w.start + dt.timedelta(days=k) for w in windows for k in range((w.end - w.start).days)
+    }  # type: ignore[operator]
+    lonely = {
+        d
+        for w in windows
+        if (d := w.end) not in covered  # type: ignore[assignment]
+        and d - dt.timedelta(days=1) in covered
+        and d + dt.timedelta(days=1) in covered
+    }
+    found = [f for f in check(OneDayGap(K.DPOR), *windows)]
+    assert {f.subject[1].end for f in found} == lonely
+    assert all(f.severity == "warning" for f in found)

@@ -242,6 +242,15 @@ def test_every_policy_equals_local_engine(spark: Any, facts: LedgerFacts) -> Non
     for policy in POLICIES:
         got = spark_rows(pors.attribute(usage, facts_of(facts), policy, buckets=3))
         assert normalised(got) == normalised(local_rows(ledger, policy)), policy
+    text = spark.createDataFrame(
+        [
+            (u.subscription_id, u.month.isoformat(), str(u.amount), u.currency, u.service)
+            for u in facts.usage
+        ],
+        TEXT_SCHEMA,
+    )  # text columns take the CSV import's path: the same credits
+    got = spark_rows(pors.attribute(text, facts_of(facts), EqualSplit(), buckets=2))
+    assert normalised(got) == normalised(local_rows(ledger, EqualSplit()))
 
 
 @_SETTINGS

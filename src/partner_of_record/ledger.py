@@ -20,7 +20,9 @@ is rejected:
 * a duplicate id: the later one in input order (the first is kept);
 * overlapping associations (DPOR overlap, CPOR overlap, duplicate association): the one that
   starts later (same start: the later in ``(kind, partner_id)`` order), so the earlier holder
-  keeps its association;
+  keeps its association. Before that, a lenient load reads an open-ended DPOR followed by a
+  later DPOR of another partner as a change of DPOR (the handover ``name_dpor`` records): the
+  open one ends on the later one's start day (finding ``DPOR_HANDOVER``), nothing is rejected;
 * a duplicate usage or seat key: the later row in input order;
 * a record referring to a rejected record is rejected too (``REJECTED_REFERENCE``). Such
   cascade findings are not repeated in a ``LedgerError``, which lists the root problems.
@@ -52,7 +54,7 @@ import gc
 import html
 import itertools
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar, cast, overload
 
@@ -472,14 +474,15 @@ class _Check:
 
         A DPOR that another rule of the set refuses on its own (one granted by the partner,
         say) hands nothing over: it will be rejected, so it must not end its predecessor."""
-        kinds = handover_kinds(self.rules)
-        pending = [
-            (kind, items)
-            for items in grouped.values()
-            if len(items) > 1
-            for kind in kinds
-            if dpor_handovers(items, kind)
-        ]
+        pending: list[tuple[AssociationKind, list[Association]]] = []
+        for kind in handover_kinds(self.rules):
+            # only subscriptions with two associations of the kind or more can hand over
+            counts = Counter(map(_SUB_ID, [a for a in self.ordered if a.kind is kind]))
+            pending.extend(
+                (kind, grouped[sub])
+                for sub, count in counts.items()
+                if count > 1 and dpor_handovers(grouped[sub], kind)
+            )
         if not pending:
             return associations, grouped
         refused = self._refused_alone(grouped)

@@ -533,26 +533,33 @@ class OneDayGap:
         Returns:
             An iterator of warnings naming both associations (the later one first).
         """
+        assocs = facts.by_kind.get(self.kind, ())
+        if len(assocs) < 2:
+            return
         one_day = dt.timedelta(days=1)
         name = self.kind.name
-        for items in facts.by_subscription.values():
-            prev: Association | None = None
-            for a in items:
-                if a.kind is not self.kind:
-                    continue
-                if prev is not None and prev.end is not None and prev.end + one_day == a.start:
-                    day = prev.end.isoformat()
-                    yield Finding(
-                        self.code,
-                        f"{prev.describe()} and {a.describe()} leave {day} without a {name}: "
-                        "end dates are exclusive (the first day no longer in effect); if the "
-                        "source's end dates are inclusive, the end should be "
-                        f"{a.start.isoformat()}",
-                        (a, prev),
-                        "warning",
-                    )
-                if prev is None or (a.end or _FOREVER) >= (prev.end or _FOREVER):
-                    prev = a
+        # by_kind is in start order, so each subscription's associations come in start order;
+        # keep, per subscription, the one reaching furthest so far
+        last: dict[SubscriptionId, Association] = {}
+        for a in assocs:
+            sub = a.subscription_id
+            prev = last.get(sub)
+            if prev is None:
+                last[sub] = a
+                continue
+            if prev.end is not None and prev.end + one_day == a.start:
+                day = prev.end.isoformat()
+                yield Finding(
+                    self.code,
+                    f"{prev.describe()} and {a.describe()} leave {day} without a {name}: "
+                    "end dates are exclusive (the first day no longer in effect); if the "
+                    "source's end dates are inclusive, the end should be "
+                    f"{a.start.isoformat()}",
+                    (a, prev),
+                    "warning",
+                )
+            if (a.end or _FOREVER) >= (prev.end or _FOREVER):
+                last[sub] = a
 
 
 @attrs.frozen

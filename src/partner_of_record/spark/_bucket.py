@@ -6,9 +6,11 @@ in a notebook. Every bucket holds *all* the rows of the subscriptions hashed to 
 associations alike), so the ledger built here holds each of its subscriptions' complete
 history and the engine's answer for a row is the one it gives on the whole ledger.
 
-Cell reading follows the CSV import exactly (the same parsers from
-[`partner_of_record.io.columns`][partner_of_record.io.columns], the same empty-cell rule, the same
-reject codes): a Spark column arrives here as text, as the CSV import reads it.
+Usage columns arrive either typed (dates, decimals: handed to ``Ledger.from_columns``, which
+checks them as it checks any columns) or as text; text cells are read exactly as the CSV import
+reads them (the same parsers from [`partner_of_record.io.columns`][partner_of_record.io.columns],
+the same empty-cell rule, the same reject codes). Facts from a ledger arrive as pickled records;
+facts from DataFrames as text, read like the CSV import's subscription and association files.
 """
 
 from __future__ import annotations
