@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
-from dateutil.relativedelta import relativedelta
 
 from partner_of_record.errors import Finding, LedgerError
 from partner_of_record.ledger import Ledger
@@ -629,21 +629,20 @@ def test_one_day_gaps_match_a_day_by_day_oracle(steps: list[tuple[int, int]]) ->
     """On a chain of DPOR windows separated by gaps of 0-3 days, the warnings are exactly the
     gaps of one day (checked day by day: one uncovered day between two windows)."""
     day = D(2024, 1, 1)
-    windows = []
+    windows, spans = [], []
     for i, (gap, length) in enumerate(steps):
         day += dt.timedelta(days=gap)
-        windows.append(assoc(f"P{i % 3 + 1}", "S-AZ", K.DPOR, day, day + dt.timedelta(days=length)))
-        day += dt.timedelta(days=length)
-    covered = {
-        w.start + dt.timedelta(days=k) for w in windows for k in range((w.end - w.start).days)
-    }  # type: ignore[operator]
+        end = day + dt.timedelta(days=length)
+        windows.append(assoc(f"P{i % 3 + 1}", "S-AZ", K.DPOR, day, end))
+        spans.append((day, end))
+        day = end
+    one = dt.timedelta(days=1)
+    covered = {start + k * one for start, end in spans for k in range((end - start).days)}
     lonely = {
-        d
-        for w in windows
-        if (d := w.end) not in covered  # type: ignore[assignment]
-        and d - dt.timedelta(days=1) in covered
-        and d + dt.timedelta(days=1) in covered
+        end
+        for _, end in spans
+        if end not in covered and end - one in covered and end + one in covered
     }
-    found = [f for f in check(OneDayGap(K.DPOR), *windows)]
+    found = check(OneDayGap(K.DPOR), *windows)
     assert {f.subject[1].end for f in found} == lonely
     assert all(f.severity == "warning" for f in found)

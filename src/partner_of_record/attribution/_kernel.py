@@ -25,6 +25,7 @@ executor, say) can run it without a ``Ledger``: see ``run``.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -575,6 +576,7 @@ def plan_rows(
         packed = (sub[cut] << DAY_BITS) | month[cut]
         distinct, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
         plan_ids = np.zeros(len(distinct), dtype=np.int64)
+        point_list: list[int] = tl.points.tolist()
         rows = cut[first]
         for i, (row, s, m, mend, g) in enumerate(
             zip(
@@ -588,20 +590,25 @@ def plan_rows(
         ):
             spans = [
                 (hi - lo, _span(ask, awards_of_key, keys, g, row, lo, hi))
-                for lo, hi, g in cuts(tl.points, s, m, mend, g)
+                for lo, hi, g in cuts(point_list, s, m, mend, g)
             ]
             plan_ids[i] = plans.add(span_plan(spans, mend - m, split=split))
         plan_of_row[cut] = plan_ids[inverse.ravel()]
     return plan_of_row, plans
 
 
-def cuts(points: I64, sub: int, month: int, month_end: int, seg: int) -> list[tuple[int, int, int]]:
-    """``(first day, end day, segment)`` of each span of a month (day ordinals)."""
-    j = int(np.searchsorted(points, (sub << DAY_BITS) | month, side="right"))
+def cuts(
+    points: Sequence[int], sub: int, month: int, month_end: int, seg: int
+) -> list[tuple[int, int, int]]:
+    """``(first day, end day, segment)`` of each span of a month (day ordinals); ``points`` is
+    the sorted packed change points as a list (``bisect`` on Python ints is the fast path for
+    one row)."""
+    j = bisect_right(points, (sub << DAY_BITS) | month)
     lo, g = month, seg
     out: list[tuple[int, int, int]] = []
-    while j < len(points) and int(points[j]) >> DAY_BITS == sub:
-        day = int(points[j]) & _DAY_MASK
+    n = len(points)
+    while j < n and points[j] >> DAY_BITS == sub:
+        day = points[j] & _DAY_MASK
         if day >= month_end:
             break
         out.append((lo, day, g))
@@ -617,11 +624,12 @@ def plan_each_row(
     loc = locate(tl, sub, month)
     plans = Plans()
     out = np.zeros(len(sub), dtype=np.int64)
+    point_list: list[int] = tl.points.tolist()
     for row in range(len(sub)):
         m, mend = int(month[row]), int(loc.month_end[row])
         spans = [
             (hi - lo, ask(g, row, dt.date.fromordinal(lo), dt.date.fromordinal(hi)))
-            for lo, hi, g in cuts(tl.points, int(sub[row]), m, mend, int(loc.seg[row]))
+            for lo, hi, g in cuts(point_list, int(sub[row]), m, mend, int(loc.seg[row]))
         ]
         if len(spans) == 1:
             out[row] = plans.add(whole_plan(spans[0][1], split=split))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import overload
 
 import attrs
 
 from partner_of_record.attribution.policies import Policy
 from partner_of_record.errors import Finding, ValidationError
+from partner_of_record.evaluation._batch import Batch, rewrite
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
 from partner_of_record.evaluation.rates import RateTable, as_rate_table
@@ -27,13 +29,14 @@ from partner_of_record.evaluation.results import (
     Qualification,
 )
 from partner_of_record.evaluation.sources import LedgerFacts
-from partner_of_record.evaluation.time import add_months
+from partner_of_record.evaluation.time import add_months, measurement_month
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Record
 
 __all__ = [
     "earliest_qualification",
     "evaluate_all",
+    "evaluate_all_one_by_one",
     "evaluate_competency",
     "evaluate_context",
     "project_qualification",
@@ -202,6 +205,7 @@ def evaluate_competency(
     return _evaluate(facts, partner_id, comp, as_of, skills, _evidence_kinds(comp, evidence))
 
 
+@overload
 def evaluate_all(
     ledger: Ledger,
     competency: Competency | str,
@@ -212,12 +216,50 @@ def evaluate_all(
     rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
     partners: Iterable[PartnerId] | None = None,
     evidence: bool = True,
-) -> dict[PartnerId, Evaluation]:
-    """Evaluate every partner (or the given ones) with one attribution per set of kinds.
+    entries: None = None,
+) -> dict[PartnerId, Evaluation]: ...
+
+
+@overload
+def evaluate_all(
+    ledger: Ledger,
+    competency: None = None,
+    *,
+    as_of: dt.date,
+    policy: Policy | None = None,
+    skills: Mapping[PartnerId, Skills] | Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+    partners: Iterable[PartnerId] | None = None,
+    evidence: bool = True,
+    entries: Iterable[Competency | str],
+) -> dict[str, dict[PartnerId, Evaluation]]: ...
+
+
+def evaluate_all(
+    ledger: Ledger,
+    competency: Competency | str | None = None,
+    *,
+    as_of: dt.date,
+    policy: Policy | None = None,
+    skills: Mapping[PartnerId, Skills] | Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+    partners: Iterable[PartnerId] | None = None,
+    evidence: bool = True,
+    entries: Iterable[Competency | str] | None = None,
+) -> dict[PartnerId, Evaluation] | dict[str, dict[PartnerId, Evaluation]]:
+    """Evaluate every partner (or the given ones): each measure computed for all of them at once.
+
+    The ledger is attributed once per set of association kinds; each consumption measure
+    (credited ACR, ACR growth, distinct services, customer counts from ``AcrCustomers`` rules)
+    is then computed for every partner in one pass over the credit columns, and the requirement
+    algebra scores each partner from those values. The evaluations are the same as
+    ``evaluate_competency`` partner by partner (a property test checks it for every catalog
+    entry); measures without a batch form (seats, skills, your own measures) and credits in other
+    currencies than US dollars take the one-partner path.
 
     Args:
         ledger: the facts.
-        competency: the competency, or its catalog name.
+        competency: the competency, or its catalog name (or ``None`` with ``entries``).
         as_of: the day of the evaluation.
         policy: see ``evaluate_competency``.
         skills: either partner id -> that partner's skills
@@ -227,15 +269,89 @@ def evaluate_all(
         rates: see ``evaluate_competency``.
         partners: the partners to evaluate (default: every partner of the ledger).
         evidence: attach each partner's credits.
+        entries: several competencies (or catalog names) evaluated together, sharing one
+            attribution per set of kinds and one computation of each measure; the result is
+            then keyed by competency name.
 
     Returns:
-        Partner id -> evaluation, in the ledger's partner order.
+        Partner id -> evaluation, in the ledger's partner order (``partners``' order when
+        given); with ``entries``: competency name -> partner id -> evaluation, in the
+        entries' order.
 
     Raises:
         UnknownRecordError: a partner (in ``partners`` or a key of ``skills``) is not in the
             ledger.
         ValidationError: ``skills`` mixes per-partner mappings with counts, or a count is not
             a whole number of people.
+        TypeError: both or neither of ``competency`` and ``entries`` are given.
+    """
+    if (competency is None) == (entries is None):
+        msg = "evaluate_all: give either a competency or entries=[...], not both nor neither"
+        raise TypeError(msg)
+    targets = list(entries or ()) if competency is None else [competency]
+    comps = [resolve_competency(c) for c in targets if c is not None]
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
+    ids = [p.id for p in ledger.partners] if partners is None else list(partners)
+    skills_of = _partner_skills(ledger, skills)
+    found = _evaluate_batch(facts, comps, ids, as_of, skills_of, evidence)
+    if entries is None:
+        return found[comps[0].name]
+    return found
+
+
+def _evaluate_batch(
+    facts: LedgerFacts,
+    comps: list[Competency],
+    ids: list[PartnerId],
+    as_of: dt.date,
+    skills_of: Callable[[PartnerId], Skills | None],
+    evidence: bool,
+) -> dict[str, dict[PartnerId, Evaluation]]:
+    """Evaluate ``comps`` for ``ids`` with batched measures (see ``_batch``)."""
+    for pid in ids:
+        facts.ledger.partner(pid)  # raises UnknownRecordError naming the partner
+    batch = Batch(facts, ids, measurement_month(as_of))
+    out: dict[str, dict[PartnerId, Evaluation]] = {}
+    for comp in comps:
+        requirement = rewrite(comp.requirement, batch)
+        batched = (
+            comp if requirement is comp.requirement else attrs.evolve(comp, requirement=requirement)
+        )
+        kinds = _evidence_kinds(comp, evidence)
+        out[comp.name] = {
+            pid: _evaluate(facts, pid, batched, as_of, skills_of(pid), kinds) for pid in ids
+        }
+    return out
+
+
+def evaluate_all_one_by_one(
+    ledger: Ledger,
+    competency: Competency | str,
+    *,
+    as_of: dt.date,
+    policy: Policy | None = None,
+    skills: Mapping[PartnerId, Skills] | Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+    partners: Iterable[PartnerId] | None = None,
+    evidence: bool = True,
+) -> dict[PartnerId, Evaluation]:
+    """``evaluate_all`` on the readable path: every partner measured on its own (the reference).
+
+    Slower (each partner's credits are selected and measured separately); kept as the
+    reference the batch path is tested against, and as the baseline of the benchmark.
+
+    Args:
+        ledger: the facts.
+        competency: the competency, or its catalog name.
+        as_of: the day of the evaluation.
+        policy: see ``evaluate_competency``.
+        skills: see ``evaluate_all``.
+        rates: see ``evaluate_competency``.
+        partners: the partners to evaluate (default: every partner of the ledger).
+        evidence: attach each partner's credits.
+
+    Returns:
+        Partner id -> evaluation, in the ledger's partner order.
     """
     comp = resolve_competency(competency)
     facts = LedgerFacts(ledger, as_rate_table(rates), policy)

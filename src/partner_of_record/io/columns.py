@@ -267,6 +267,13 @@ LAYOUTS: tuple[RecordLayout, ...] = (
                 ("partner name", "company name", "partner company name", "organization name"),
                 "Display name.",
             ),
+            Column(
+                "market",
+                ColumnKind.OPTIONAL_ID,
+                False,
+                ("partner country code", "partner country", "country code", "country"),
+                "Two-letter ISO 3166-1 market code (US, DE); empty when not known.",
+            ),
         ),
     ),
     RecordLayout(
@@ -383,6 +390,13 @@ LAYOUTS: tuple[RecordLayout, ...] = (
                 False,
                 ("recorded on", "recorded date", "date recorded"),
                 "Day recorded in the source system.",
+            ),
+            Column(
+                "auto_extend_days",
+                ColumnKind.COUNT,
+                False,
+                ("auto extend days", "auto extend duration days"),
+                "Days a GDAP relationship extends itself by (0 or 180); empty means 0.",
             ),
         ),
     ),

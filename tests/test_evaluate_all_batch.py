@@ -1,0 +1,189 @@
+"""The batch path of ``evaluate_all`` gives exactly the one-partner evaluations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partner_of_record import AssociationKind, Ledger, Workload, catalog
+from partner_of_record.evaluation import (
+    AcrCustomers,
+    AcrScope,
+    AtLeast,
+    Competency,
+    CreditedAcr,
+    DistinctCustomers,
+    Evaluation,
+    Intersection,
+    RequirementResult,
+    Shifted,
+    Trailing,
+    evaluate_all,
+    evaluate_competency,
+)
+from partner_of_record.evaluation._batch import BATCHERS, Batch, rewrite
+from partner_of_record.evaluation.evaluator import evaluate_all_one_by_one
+from partner_of_record.evaluation.sources import LedgerFacts
+from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
+from strategies import ledger_facts
+
+ENTRIES = tuple(catalog.ALL.values())
+AS_OFS = st.sampled_from([dt.date(2024, 3, 10), dt.date(2024, 7, 1), dt.date(2023, 12, 31)])
+SKILLS = {"intermediate_certifications": 2, "advanced_certifications": 1}
+AZURE_AS_OFS = st.sampled_from([dt.date(2024, 3, 1), dt.date(2024, 5, 10), dt.date(2024, 7, 1)])
+AZURE_FACTS = ledger_facts(
+    first_month=dt.date(2023, 1, 1),
+    min_months=18,
+    max_months=20,
+    workloads=[Workload.AZURE],
+    kinds=[AssociationKind.DPOR, AssociationKind.CSP_TIER1, AssociationKind.PAL],
+    max_associations=16,
+)
+"""Azure-only facts whose associations credit consumption in most measurement months."""
+
+
+def _flat(result: RequirementResult) -> list[tuple[object, ...]]:
+    """Every requirement of a tree with what the comparison looks at."""
+    row = (
+        result.name,
+        result.met,
+        result.measured,
+        result.points,
+        result.shortfall,
+        result.reason,
+        result.detail,
+        result.customers,
+        result.findings,
+    )
+    return [row] + [r for child in result.children for r in _flat(child)]
+
+
+def _same(batch: Evaluation, one: Evaluation) -> None:
+    """Assert two evaluations agree field by field (a readable failure), then as values."""
+    assert (batch.met, batch.score) == (one.met, one.score)
+    for b, o in zip(batch.requirements, one.requirements, strict=True):
+        assert _flat(b) == _flat(o)
+    assert batch.findings == one.findings
+    assert batch == one
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.one_of(
+        ledger_facts(first_month=dt.date(2022, 6, 1), min_months=12, max_months=26, max_partners=5),
+        AZURE_FACTS,
+    ),
+    AS_OFS | AZURE_AS_OFS,
+)
+def test_batch_equals_one_by_one_for_every_catalog_entry(facts: object, as_of: dt.date) -> None:
+    """For every catalog entry, evaluate_all (batch) equals evaluate_competency per partner."""
+    ledger = facts.to_ledger()  # type: ignore[attr-defined]
+    found = evaluate_all(ledger, entries=ENTRIES, as_of=as_of, skills=SKILLS)
+    assert list(found) == [e.name for e in ENTRIES]
+    for entry in ENTRIES:
+        assert list(found[entry.name]) == [p.id for p in ledger.partners]
+        for partner in ledger.partners:
+            one = evaluate_competency(ledger, partner.id, entry, as_of=as_of, skills=SKILLS)
+            _same(found[entry.name][partner.id], one)
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    ledger_facts(
+        first_month=dt.date(2023, 1, 1),
+        min_months=12,
+        max_months=20,
+        currencies=("USD", "EUR"),
+        negative_usage=True,
+    ),
+    AS_OFS,
+)
+def test_batch_equals_one_by_one_with_other_currencies_and_negative_rows(
+    facts: object, as_of: dt.date
+) -> None:
+    """With euros (rates applied) and negative rows, the batch path still gives the same results."""
+    ledger = facts.to_ledger()  # type: ignore[attr-defined]
+    rates = {"EUR": Decimal("1.0833")}
+    for entry in (catalog.SOLUTIONS_PARTNER_SECURITY, catalog.SOLUTIONS_PARTNER_DATA_AI_AZURE):
+        found = evaluate_all(ledger, entry, as_of=as_of, rates=rates, evidence=False)
+        reference = evaluate_all_one_by_one(ledger, entry, as_of=as_of, rates=rates, evidence=False)
+        for pid, evaluation in reference.items():
+            _same(found[pid], evaluation)
+
+
+def _custom_rules_entry() -> Competency:
+    """A user entry mixing Shifted and Intersection of ACR customer rules (all batched)."""
+    azure = AcrScope(kinds=["DPOR", "CSP_TIER1"])
+    monthly = AcrCustomers(azure, Trailing(3), "100", basis="any_month", strict=True)
+    average = AcrCustomers(azure, Trailing(6), "50", basis="average")
+    return Competency(
+        "CUSTOM_RULES",
+        "Custom rules",
+        AtLeast(
+            "kept",
+            DistinctCustomers([Intersection([monthly, Shifted(average, 2)]), average]),
+            2,
+        ),
+        source="https://example.com/custom",
+        published=dt.date(2024, 1, 1),
+    )
+
+
+@settings(deadline=None, max_examples=40)
+@given(AZURE_FACTS, AZURE_AS_OFS)
+def test_batch_equals_one_by_one_for_combined_customer_rules(facts: object, as_of: dt.date) -> None:
+    """Shifted, Intersection, any-month and average rules are batched with the same answer."""
+    ledger = facts.to_ledger()  # type: ignore[attr-defined]
+    entry = _custom_rules_entry()
+    found = evaluate_all(ledger, entry, as_of=as_of, evidence=False)
+    for pid, one in evaluate_all_one_by_one(ledger, entry, as_of=as_of, evidence=False).items():
+        _same(found[pid], one)
+
+
+def test_the_sample_catalog_is_batched_and_agrees() -> None:
+    """On the bundled sample, every consumption measure of the catalog is batched and exact."""
+    ledger = load_sample()
+    facts = LedgerFacts(ledger)
+    batch = Batch(facts, [p.id for p in ledger.partners], dt.date(2024, 6, 1))
+    rewritten = rewrite(catalog.SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE.requirement, batch)
+    kinds = {type(m.measure).__name__ for m in rewritten.metrics}
+    assert "_Batched" in kinds  # the consumption metrics were replaced
+    found = evaluate_all(ledger, entries=ENTRIES, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS)
+    for entry in ENTRIES:
+        reference = evaluate_all_one_by_one(ledger, entry, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS)
+        for pid, one in reference.items():
+            _same(found[entry.name][pid], one)
+
+
+def test_every_batcher_is_a_measure_of_the_catalog_or_a_customer_count() -> None:
+    """The registry is keyed by measure classes (exact types)."""
+    assert CreditedAcr in BATCHERS
+    assert all(isinstance(k, type) for k in BATCHERS)
+
+
+def test_entries_and_competency_are_exclusive() -> None:
+    """evaluate_all needs exactly one of a competency and entries=[...]."""
+    ledger = Ledger()
+    with pytest.raises(TypeError, match="entries"):
+        evaluate_all(ledger, as_of=SAMPLE_AS_OF)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="entries"):
+        evaluate_all(  # type: ignore[call-overload]
+            ledger,
+            catalog.CLOUD_PLATFORM_GOLD,
+            entries=[catalog.CLOUD_PLATFORM_GOLD],
+            as_of=SAMPLE_AS_OF,
+        )
+
+
+def test_entries_accept_catalog_names() -> None:
+    """entries=[...] takes catalog names too and keys the result by competency name."""
+    found = evaluate_all(
+        load_sample(),
+        entries=["CLOUD_PLATFORM_GOLD", catalog.CLOUD_PLATFORM_SILVER],
+        as_of=SAMPLE_AS_OF,
+    )
+    assert list(found) == ["CLOUD_PLATFORM_GOLD", "CLOUD_PLATFORM_SILVER"]
