@@ -161,7 +161,12 @@ def run_tests(tests: list[str]) -> str:
         done = subprocess.run(command, env=env, cwd=WORK, capture_output=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return "timeout"
+    global LAST_OUTPUT
+    LAST_OUTPUT = done.stdout.decode(errors="replace")[-1500:]
     return "survived" if done.returncode == 0 else "killed"
+
+
+LAST_OUTPUT = ""
 
 
 def main() -> int:
@@ -176,6 +181,7 @@ def main() -> int:
         baseline = run_tests(tests)
         if baseline != "survived":
             print(f"{package}: the tests fail without any mutant ({baseline}); skipped")
+            print(LAST_OUTPUT)
             continue
         candidates = []
         for rel in files:

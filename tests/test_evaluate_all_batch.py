@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from partner_of_record import AssociationKind, Ledger, Workload, catalog
+from partner_of_record.attribution import EqualSplit
 from partner_of_record.evaluation import (
     AcrCustomers,
     AcrScope,
@@ -25,7 +26,7 @@ from partner_of_record.evaluation import (
     evaluate_all,
     evaluate_competency,
 )
-from partner_of_record.evaluation._batch import BATCHERS, Batch, rewrite
+from partner_of_record.evaluation._batch import BATCHERS, Batch, credit_columns, rewrite
 from partner_of_record.evaluation.evaluator import evaluate_all_one_by_one
 from partner_of_record.evaluation.sources import LedgerFacts
 from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
@@ -187,3 +188,31 @@ def test_entries_accept_catalog_names() -> None:
         as_of=SAMPLE_AS_OF,
     )
     assert list(found) == ["CLOUD_PLATFORM_GOLD", "CLOUD_PLATFORM_SILVER"]
+
+
+@settings(deadline=None, max_examples=30)
+@given(AZURE_FACTS, AZURE_AS_OFS, st.booleans())
+def test_batch_evidence_is_each_partners_credits(
+    facts: object, as_of: dt.date, policy: bool
+) -> None:
+    """evaluate_all attaches as evidence the credits evaluate_competency attaches."""
+    ledger = facts.to_ledger()  # type: ignore[attr-defined]
+    chosen = EqualSplit() if policy else None
+    entry = catalog.SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE
+    found = evaluate_all(ledger, entry, as_of=as_of, policy=chosen)
+    for partner in ledger.partners:
+        one = evaluate_competency(ledger, partner.id, entry, as_of=as_of, policy=chosen)
+        _same(found[partner.id], one)
+        assert list(found[partner.id].credits) == list(one.credits)
+        assert found[partner.id].credits.unattributed == one.credits.unattributed == ()
+
+
+def test_the_adapter_reads_the_engine_columns() -> None:
+    """credit_columns reads the engine's layout (a rename would silently disable the batch)."""
+    ledger = load_sample()
+    credits = LedgerFacts(ledger).credits(frozenset(AssociationKind))
+    cols = credit_columns(credits)
+    assert cols is not None
+    assert len(cols.minor) == len(credits)
+    assert set(cols.partner_ids) >= credits.partners()
+    assert sum(cols.minor.tolist()) == sum(c.amount.scaleb(2) for c in credits)

@@ -542,3 +542,11 @@ def test_columnar_usage_keeps_duplicate_and_reference_rejects(tmp_path: Path) ->
         (3, Decimal("2.00"), "=VM"),
     ]
     assert summary(result.report, "usage.csv") == (7, 6, 3, 3)
+
+
+def test_header_swallowing_rows_is_a_file_level_reject(tmp_path: Path) -> None:
+    """A header whose quote is never closed (rows inside a header cell) rejects the file."""
+    data = folder(tmp_path, seats_csv='\r\nsubscription_id,month,"S1\nS1,2024-01,1,4"')
+    report = load_folder(data, progress=False).report
+    assert [(r.line, r.code) for r in report.rejects] == [(2, "MALFORMED_HEADER")]
+    assert "lines 2-3" in report.rejects[0].reason

@@ -31,7 +31,7 @@ from partner_of_record.model import (
 D = dt.date
 
 GOOD: dict[type[Any], dict[str, Any]] = {
-    Partner: {"id": "P1", "name": "Contoso"},
+    Partner: {"id": "P1", "name": "Contoso", "market": "US"},
     Customer: {"id": "C1", "name": "Fabrikam"},
     Subscription: {
         "id": "S1",
@@ -49,6 +49,7 @@ GOOD: dict[type[Any], dict[str, Any]] = {
         "granted_by": Actor.CUSTOMER,
         "role": "Owner",
         "recorded_on": D(2024, 1, 2),
+        "auto_extend_days": 0,
     },
     Usage: {
         "subscription_id": "S1",
@@ -83,6 +84,8 @@ BAD: list[tuple[type[Any], str, object, str]] = [
     (Subscription, "name", None, "not a string"),
     (Subscription, "offer", "trial", "not a OfferCategory"),
     (Usage, "offer", "trial", "not a OfferCategory"),
+    (Partner, "market", "usa", "two-letter country or region code"),
+    (Association, "auto_extend_days", -1, "negative"),
     (Association, "partner_id", "", "empty"),
     (Association, "subscription_id", "", "empty"),
     (Association, "kind", "DPOR", "not a AssociationKind"),

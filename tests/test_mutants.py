@@ -17,7 +17,9 @@ from partner_of_record import (
     AssociationKind,
     Customer,
     Ledger,
+    OfferCategory,
     Partner,
+    SeatUsage,
     Subscription,
     Usage,
     Workload,
@@ -143,3 +145,27 @@ def test_largest_amount_credits_are_exact_to_the_cent(policy: object) -> None:
             assert credit.amount.as_tuple().exponent == -2, credit
         if isinstance(policy, EqualSplit):
             assert sum(totals.values(), Decimal(0)) == ROUNDED
+
+
+def test_half_open_windows_touching_do_not_overlap() -> None:
+    """Mutant (model sample): ``overlaps`` with ``<=``: [Jan 1, Feb 1) and [Feb 1, ...) touch."""
+    pal = Association("P1", "S1", AssociationKind.PAL, JAN, FEB)
+    assert not pal.overlaps(FEB, None)
+    assert pal.overlaps(dt.date(2024, 1, 31), FEB)
+    later = Association("P1", "S1", AssociationKind.PAL, FEB)
+    assert not later.overlaps(JAN, FEB)
+    assert later.overlaps(JAN, dt.date(2024, 2, 2))
+
+
+def test_seat_counts_default_to_zero() -> None:
+    """Mutant (model sample): a seat row's counts default to 0 (not 1) when not given."""
+    row = SeatUsage("S1", JAN)
+    assert (row.paid_seats, row.active_users) == (0, 0)
+
+
+def test_subscription_options_are_keyword_only() -> None:
+    """Mutant (model sample): ``name`` and ``offer`` of a Subscription are keyword-only."""
+    with pytest.raises(TypeError):
+        Subscription("S1", "C1", Workload.AZURE, "Prod", OfferCategory.TRIAL)  # type: ignore[misc]
+    built = Subscription("S1", "C1", Workload.AZURE, name="Prod", offer=OfferCategory.TRIAL)
+    assert built.offer is OfferCategory.TRIAL

@@ -358,10 +358,22 @@ def _largest(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> 
             if abs(v) > abs(out[i]):
                 out[i] = v
         return out
-    order = np.lexsort((np.arange(len(values)), -np.abs(values), where))
-    w = where[order]
-    first = np.r_[True, w[1:] != w[:-1]]
-    out[w[first]] = values[order][first]
+    mags = np.abs(values)
+    if len(where) > 1 and bool((where[1:] < where[:-1]).any()):  # not grouped: sort them
+        order = np.lexsort((np.arange(len(values)), -mags, where))
+        w = where[order]
+        first = np.r_[True, w[1:] != w[:-1]]
+        out[w[first]] = values[order][first]
+        return out
+    # credits grouped by row (the engine's order): the largest magnitude per group, then the
+    # first credit of each group that has it
+    starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
+    sizes = np.diff(np.r_[starts, len(where)])
+    top = np.repeat(np.maximum.reduceat(mags, starts), sizes)
+    hits = np.flatnonzero(mags == top)
+    group = np.searchsorted(starts, hits, side="right") - 1
+    firsts = hits[np.r_[True, group[1:] != group[:-1]]]
+    out[where[firsts]] = values[firsts]
     return out
 
 

@@ -28,6 +28,7 @@ from partner_of_record.evaluation.declarative import (
 from partner_of_record.evaluation.evaluator import (
     earliest_qualification,
     evaluate_all,
+    evaluate_all_one_by_one,
     evaluate_competency,
     evaluate_context,
     project_qualification,
@@ -136,6 +137,7 @@ __all__ = [
     "dump_requirement",
     "earliest_qualification",
     "evaluate_all",
+    "evaluate_all_one_by_one",
     "evaluate_competency",
     "evaluate_context",
     "load_competency",

@@ -17,7 +17,7 @@ import attrs
 
 from partner_of_record.attribution.policies import Policy
 from partner_of_record.errors import Finding, ValidationError
-from partner_of_record.evaluation._batch import Batch, rewrite
+from partner_of_record.evaluation._batch import Batch, partner_selections, rewrite
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
 from partner_of_record.evaluation.rates import RateTable, as_rate_table
@@ -311,6 +311,16 @@ def _evaluate_batch(
     for pid in ids:
         facts.ledger.partner(pid)  # raises UnknownRecordError naming the partner
     batch = Batch(facts, ids, measurement_month(as_of))
+    # one context per partner, shared by the entries: what a measure derives from the facts
+    # (a scope's rows, a seat scope's pairs) is kept in it and reused by the next entry
+    contexts: dict[PartnerId, MeasurementContext] = {}
+
+    def context(pid: PartnerId) -> MeasurementContext:
+        found = contexts.get(pid)
+        if found is None:
+            found = contexts[pid] = MeasurementContext(pid, as_of, facts, skills_of(pid))
+        return found
+
     out: dict[str, dict[PartnerId, Evaluation]] = {}
     for comp in comps:
         requirement = rewrite(comp.requirement, batch)
@@ -318,10 +328,26 @@ def _evaluate_batch(
             comp if requirement is comp.requirement else attrs.evolve(comp, requirement=requirement)
         )
         kinds = _evidence_kinds(comp, evidence)
+        evidence_of = _evidence(facts, ids, kinds)
+        if evidence_of is None:
+            out[comp.name] = {
+                pid: _evaluate(facts, pid, batched, as_of, skills_of(pid), kinds) for pid in ids
+            }
+            continue
         out[comp.name] = {
-            pid: _evaluate(facts, pid, batched, as_of, skills_of(pid), kinds) for pid in ids
+            pid: evaluate_context(context(pid), batched, credits=evidence_of[pid]) for pid in ids
         }
     return out
+
+
+def _evidence(
+    facts: LedgerFacts, ids: list[PartnerId], kinds: frozenset[AssociationKind]
+) -> Mapping[PartnerId, object] | None:
+    """Every partner's evidence in one pass (``None``: filter partner by partner instead)."""
+    if not kinds:
+        return dict.fromkeys(ids)
+    credits = facts.credits(kinds)
+    return partner_selections(credits, ids, kinds if facts.policy is not None else None)
 
 
 def evaluate_all_one_by_one(

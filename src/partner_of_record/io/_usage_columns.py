@@ -57,16 +57,30 @@ class UsageSink:
         self.months: dict[str, int] = {}  # cell text -> day ordinal; -1: not for the fast path
         self.currencies: dict[str, str | None] = {"": "USD"}
         self.offers: dict[str, OfferCategory | None] = {"": None}
-        self.strings: dict[str, str] = {}
-        self.sub: list[str] = []
+        # each text column as codes (one int per row) into a list of its distinct values
+        self.values: dict[str, list[Any]] = {
+            "sub": [],
+            "currency": [],
+            "service": [None],
+            "offer": [None],
+        }
+        self.index: dict[str, dict[Any, int]] = {
+            "sub": {},
+            "currency": {},
+            "service": {None: 0},
+            "offer": {None: 0},
+        }
+        self.sub = array("l")
         self.month = array("q")
         self.minor = array("q")
-        self.currency: list[str] = []
-        self.service: list[str | None] = []
-        self.offer: list[OfferCategory | None] = []
+        self.currency = array("l")
+        self.service = array("l")
+        self.offer = array("l")
         self.lines = array("q")
         self.exact: dict[int, Decimal] = {}  # rows whose amount is not whole minor units
-        self._take = self._fast()
+        self.take: Callable[[list[str], int], bool] = self._fast()
+        """Append a row in the common clean form and return True; else return False (the row
+        then takes the ordinary path, which reports its problems or calls ``add``)."""
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -94,11 +108,6 @@ class UsageSink:
         self.currencies[text] = found
         return found
 
-    def take(self, row: list[str], line: int) -> bool:
-        """Append a row in the common clean form and return True; else return False (the row
-        then takes the ordinary path, which reports its problems or calls ``add``)."""
-        return self._take(row, line)
-
     def _fast(self) -> Callable[[list[str], int], bool]:
         """The body of ``take``, with every lookup bound once (it runs once per row)."""
         pos = self.pos
@@ -109,7 +118,10 @@ class UsageSink:
         assert p_amount is not None
         known, months, month_of = self.known, self.months, self._month
         currencies, currency_of = self.currencies, self._currency
-        strings, offers, exact = self.strings, self.offers, self.exact
+        offers, exact = self.offers, self.exact
+        sub_index, code_of = self.index["sub"], self._code
+        currency_index, service_index = self.index["currency"], self.index["service"]
+        offer_index = self.index["offer"]
         amount_match = _FAST_AMOUNT.fullmatch
         plain_decimal = self.plain_decimal
         digits_of = {code: minor_unit_exponent(code) for code in CURRENCIES}
@@ -143,15 +155,16 @@ class UsageSink:
             sign, whole, fraction = m.group(1, 2, 3)
             if fraction and not plain_decimal:
                 return False
-            service: str | None = None
+            service = 0
             if p_service is not None:
                 text = row[p_service]
                 if text:
-                    service = strings.get(text)
-                    if service is None:
+                    found_code = service_index.get(text)
+                    if found_code is None:
                         if text[0] in " '\t=+-@" or text[-1] == " " or not text.isprintable():
                             return False
-                        service = strings.setdefault(text, text)
+                        found_code = code_of("service", text)
+                    service = found_code
             offer = None
             if p_offer is not None:
                 text = row[p_offer]
@@ -171,11 +184,14 @@ class UsageSink:
             else:
                 exact[len(lines)] = Decimal(sign + whole + "." + fraction)
                 append_minor(0)
-            append_sub(strings.setdefault(sub, sub))  # one string object per id, not per row
+            code = sub_index.get(sub)
+            append_sub(code if code is not None else code_of("sub", sub))
             append_month(ordinal)
-            append_currency(currency)
+            code = currency_index.get(currency)
+            append_currency(code if code is not None else code_of("currency", currency))
             append_service(service)
-            append_offer(offer)
+            code = offer_index.get(offer)
+            append_offer(code if code is not None else code_of("offer", offer))
             append_line(line)
             return True
 
@@ -195,18 +211,27 @@ class UsageSink:
         else:
             self.minor.append(0)
             self.exact[index] = usage.amount
-        self.sub.append(self.strings.setdefault(usage.subscription_id, usage.subscription_id))
+        self.sub.append(self._code("sub", usage.subscription_id))
         self.month.append(usage.month.toordinal())
-        self.currency.append(usage.currency)
-        self.service.append(usage.service)
-        self.offer.append(usage.offer)
+        self.currency.append(self._code("currency", usage.currency))
+        self.service.append(self._code("service", usage.service))
+        self.offer.append(self._code("offer", usage.offer))
         self.lines.append(line)
+
+    def _code(self, column: str, value: Any) -> int:
+        index = self.index[column]
+        code = index.get(value)
+        if code is None:
+            code = index[value] = len(index)
+            self.values[column].append(value)
+        return code
 
     def amount_of(self, index: int) -> Decimal:
         """The exact amount of a row."""
         if index in self.exact:
             return self.exact[index]
-        return Decimal(self.minor[index]).scaleb(-minor_unit_exponent(self.currency[index]))
+        currency = self.values["currency"][self.currency[index]]
+        return Decimal(self.minor[index]).scaleb(-minor_unit_exponent(currency))
 
     def duplicates(self) -> list[tuple[int, int]]:
         """``(later row, first row)`` for every row whose key repeats an earlier row's."""
@@ -214,15 +239,16 @@ class UsageSink:
 
         if len(self) < 2:
             return []
-        codes = []
-        for column in (self.sub, self.service, self.currency):
-            index: dict[Any, int] = {}
-            codes.append(np.fromiter((index.setdefault(v, len(index)) for v in column), np.int64))
-        month = np.frombuffer(self.month, dtype=np.int64)
-        order = np.lexsort((np.arange(len(self)), codes[2], codes[1], month, codes[0]))
-        keys = np.stack([codes[0][order], month[order], codes[1][order], codes[2][order]])
+        sub, month, service, currency = (
+            np.frombuffer(column, dtype=np.int64 if column.itemsize == 8 else np.int32)
+            for column in (self.sub, self.month, self.service, self.currency)
+        )
+        order = np.lexsort((np.arange(len(self)), currency, service, month, sub))
+        keys = np.stack([sub[order], month[order], service[order], currency[order]])
         same = np.all(keys[:, 1:] == keys[:, :-1], axis=0)
         out: list[tuple[int, int]] = []
+        if not same.any():
+            return out
         first = int(order[0])
         for i in range(1, len(order)):
             if same[i - 1]:
@@ -239,22 +265,34 @@ class UsageSink:
         """The columns of the kept rows (a boolean numpy mask), for ``Ledger.from_columns``."""
         import numpy as np
 
-        def pick(values: list[Any]) -> Any:
-            return np.array(values, dtype=object)[keep]
+        def pick(column: str, codes: array[int]) -> Any:
+            values = np.empty(len(self.values[column]), dtype=object)
+            values[:] = self.values[column]
+            return values[np.frombuffer(codes, dtype=_int(codes))[keep]]
 
+        ordinals = np.frombuffer(self.month, dtype=np.int64)[keep]
         out: dict[str, Any] = {
-            "subscription_id": pick(self.sub),
-            "month": np.frombuffer(self.month, dtype=np.int64)[keep],
-            "currency": pick(self.currency),
-            "service": pick(self.service),
+            "subscription_id": pick("sub", self.sub),
+            "month": (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]"),
+            "currency": pick("currency", self.currency),
+            "service": pick("service", self.service),
         }
-        if any(o is not None for o in self.offer):
-            out["offer"] = pick(self.offer)
+        if len(self.values["offer"]) > 1:
+            out["offer"] = pick("offer", self.offer)
         if self.exact:
             out["amount"] = np.array([self.amount_of(i) for i in range(len(self))], object)[keep]
         else:
             out["amount_minor"] = np.frombuffer(self.minor, dtype=np.int64)[keep]
         return out
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _int(codes: array[int]) -> Any:
+    import numpy as np
+
+    return np.int64 if codes.itemsize == 8 else np.int32
 
 
 def _pyarrow() -> Any:

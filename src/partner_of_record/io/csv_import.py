@@ -911,23 +911,28 @@ class _Source:
             )
 
 
-def _swallowed(row: list[str], delimiter: str, width: int) -> int | None:
+def _swallowed(
+    row: list[str], delimiter: str, width: int, key: int | None, known: set[str]
+) -> int | None:
     """The index of a cell spanning lines whose text is shaped like rows of the file, or None.
 
     A piece of the cell between line breaks is row-shaped when it has at least ``width - 1``
-    (and at least 3) fields. Two-column files (partners, customers) are not checked: any text
-    with a comma would look like one of their rows, and a partner or customer row lost there
-    surfaces anyway, as the references to it that other files make (``UNKNOWN_PARTNER`` ...)
-    and as the gap between the file's lines and rows.
+    fields (and two) and its field at the subscription column names a subscription of the
+    folder. Only files whose rows name a subscription (associations, usage, seats) are checked:
+    in a partners, customers or subscriptions file any text with delimiters would look like a
+    row, and a record lost there surfaces anyway, as the references to it that other files make
+    (``UNKNOWN_PARTNER`` ...) and as the gap between the file's lines and rows.
     """
-    if width < 3:
+    if key is None or not known:
         return None
-    need = max(3, width - 1)
+    need = max(2, width - 1)
     for i, cell in enumerate(row):
-        if ("\n" in cell or "\r" in cell) and any(
-            piece.count(delimiter) + 1 >= need for piece in _LINE_BREAK.split(cell)
-        ):
-            return i
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        for piece in _LINE_BREAK.split(cell):
+            fields = piece.split(delimiter)
+            if len(fields) >= need and key < len(fields) and fields[key].strip() in known:
+                return i
     return None
 
 
@@ -965,7 +970,21 @@ def _read_file(
         offset, reader = opened
         tally.blank = offset  # blank lines before the header
         try:
-            header = _read_header(next(reader), layout, label, 1 + offset, session)
+            cells = next(reader)
+            if (
+                reader.line_num > 1
+                and not options.multiline
+                and any("\n" in c or "\r" in c for c in cells)
+            ):
+                reason = (
+                    "is a header row whose quoted cell spans lines: a quote is not closed;"
+                    " every row of the file is rejected"
+                )
+                rejects = [Reject(label, 1 + offset, None, "", reason, "MALFORMED_HEADER")]
+                session.reject(_spanning(rejects, 1 + offset, reader.line_num + offset)[0])
+                header = _Header(tuple(cells), {}, usable=False)
+            else:
+                header = _read_header(cells, layout, label, 1 + offset, session)
         except csv.Error as exc:
             reason = _malformed_reason(exc) + "; every row of the file is rejected"
             rejects = [Reject(label, 1 + offset, None, "", reason, "MALFORMED_HEADER")]
@@ -990,6 +1009,7 @@ def _read_file(
             sinks["usage"] = (sink, label, tally)
 
         previous = reader.line_num
+        ticking = session.progress.callback is not None
         while True:
             line = previous + 1 + offset
             try:
@@ -1005,16 +1025,27 @@ def _read_file(
                 continue
             last = reader.line_num + offset
             previous = reader.line_num
-            if not "".join(row).strip():
+            if not row or (
+                (not row[0] or row[0].isspace()) and not "".join(row).strip()
+            ):  # a blank line, or a row of empty cells (the first test is the cheap one)
                 tally.blank += 1
                 continue
             tally.read += 1
-            session.progress.tick(label, tally.read)
+            if ticking:
+                session.progress.tick(label, tally.read)
             if not header.usable:
                 tally.rejected += 1
                 continue
             if last > line and not options.multiline:
-                swallowed = _swallowed(row, source.delimiter, width)
+                swallowed = _swallowed(
+                    row,
+                    source.delimiter,
+                    width,
+                    header.positions.get("subscription_id")
+                    if layout.record_type is not Subscription
+                    else None,
+                    references.subscriptions if references is not None else set(),
+                )
                 if swallowed is not None:
                     cell = row[swallowed]
                     column = header.cells[swallowed] if swallowed < width else None

@@ -86,27 +86,24 @@ REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 """The rejected-rows table's columns and Spark SQL types, in order."""
 
-_SUBSCRIPTION_FIELDS = ("id", "customer_id", "workload", "name", "offer")
+_SUBSCRIPTION_FIELDS = tuple(c.field for c in layout_for("subscriptions").columns)
 _ASSOCIATION_FIELDS = tuple(c.field for c in layout_for("associations").columns)
 PICKLED = "_pickled"
-FACT_COLUMNS: tuple[str, ...] = (
-    RECORD,
-    ROW,
-    PICKLED,
-    "subscription_id",
-    "customer_id",
-    "customer_name",
-    "workload",
-    "name",
-    "offer",
-    "partner_id",
-    "partner_name",
-    "kind",
-    "start",
-    "end",
-    "granted_by",
-    "role",
-    "recorded_on",
+FACT_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            RECORD,
+            ROW,
+            PICKLED,
+            "subscription_id",
+            "customer_id",
+            "customer_name",
+            *(f for f in _SUBSCRIPTION_FIELDS if f != "id"),
+            "partner_id",
+            "partner_name",
+            *_ASSOCIATION_FIELDS,
+        )
+    )
 )
 """The facts table's columns: one row per subscription (``_record = "subscription"``) or
 association (``"association"``). Facts from a ledger travel as pickled ``(record, owner)``
