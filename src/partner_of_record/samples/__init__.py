@@ -16,10 +16,9 @@ offers; a customer who churns and a customer whose consumption grows tenfold. Ca
 [`describe`][partner_of_record.samples.describe] for the story of each partner.
 
 The sample follows the default rule set,
-[`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017], which allows DPOR on Office 365,
-Dynamics 365, Intune and EMS as well as Azure. Under
-[`MICROSOFT_2023`][partner_of_record.rules.MICROSOFT_2023] (DPOR on Azure only) those
-non-Azure DPORs would be rejected.
+[`MICROSOFT_ALL_ERAS`][partner_of_record.rules.MICROSOFT_ALL_ERAS], which allows DPOR on every
+workload either era allows it on (Office 365, Microsoft 365, Dynamics 365, Business Central,
+Intune and EMS as well as Azure); see the dated rule sets in `partner_of_record.rules`.
 
 Example:
     >>> from partner_of_record.samples import load_sample
