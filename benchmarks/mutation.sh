@@ -10,10 +10,13 @@
 #
 # Usage:  benchmarks/mutation.sh [SAMPLE_PER_PACKAGE] [SEED]     (defaults: 25, 2026)
 #         MUTATION_TIMEOUT=300 MUTATION_PACKAGES=ledger,attribution benchmarks/mutation.sh 100
-# Output: the score per package and overall, and every surviving mutant (file:line, the
-#         original and the mutated source line), also written to mutation-report.txt in the
-#         scratch folder (its path is printed). Run it at low priority on a shared machine:
-#         nice -n 19 benchmarks/mutation.sh 25
+#         MUTATION_ONLY=ledger.py:389:compare,model.py:146:number benchmarks/mutation.sh
+#             (runs exactly the mutants at those file:line:kind points, e.g. to check that a new
+#             test kills a survivor; lines are those of the current source)
+# Output: the score per package and overall, and every surviving mutant (file:line, the kind
+#         and column of the mutated node, and the original source line), also written to
+#         mutation-report.txt in the scratch folder (its path is printed). Run it at low
+#         priority on a shared machine: nice -n 19 benchmarks/mutation.sh 25
 # Surviving mutants must then be judged by a person: killed by a new test, or equivalent
 # (no observable behaviour changes), listed in docs/explanation/reliability.md.
 set -euo pipefail
@@ -51,10 +54,24 @@ TIMEOUT = int(os.environ["MUTATION_TIMEOUT"])
 
 # package -> (source files, the tests that exercise it)
 PACKAGES = {
-    "model": (["model.py"], ["tests/test_model.py", "tests/test_io_nothing_lost.py"]),
+    "model": (
+        ["model.py"],
+        [
+            "tests/test_model.py",
+            "tests/test_io_nothing_lost.py",
+            "tests/test_mutants.py",
+            "tests/test_mutants_model.py",
+        ],
+    ),
     "ledger": (
         ["ledger.py"],
-        ["tests/test_ledger.py", "tests/test_history_stateful.py", "tests/test_dpor_handover.py"],
+        [
+            "tests/test_ledger.py",
+            "tests/test_rules.py",
+            "tests/test_history_stateful.py",
+            "tests/test_dpor_handover.py",
+            "tests/test_mutants_ledger.py",
+        ],
     ),
     "attribution": (
         sorted(str(p.relative_to(SRC)) for p in (SRC / "attribution").glob("*.py")),
@@ -63,10 +80,12 @@ PACKAGES = {
             "tests/test_attribution_laws.py",
             "tests/test_policies.py",
             "tests/test_mutants.py",
+            "tests/test_mutants_attribution.py",
         ],
     ),
     "evaluation": (
-        sorted(str(p.relative_to(SRC)) for p in (SRC / "evaluation").rglob("*.py")),
+        sorted(str(p.relative_to(SRC)) for p in (SRC / "evaluation").rglob("*.py"))
+        + ["_declare.py"],
         [
             "tests/test_evaluation.py",
             "tests/test_evaluation_golden.py",
@@ -74,6 +93,8 @@ PACKAGES = {
             "tests/test_requirements.py",
             "tests/test_requirements_properties.py",
             "tests/test_catalog.py",
+            "tests/test_declarative_errors.py",
+            "tests/test_mutants_evaluation.py",
         ],
     ),
 }
@@ -144,6 +165,12 @@ def mutate(source: str, index: int, kind: str) -> tuple[str, int]:
     return ast.unparse(ast.fix_missing_locations(tree)), line
 
 
+def line_of(candidate: tuple[str, int, str]) -> int:
+    rel, index, _ = candidate
+    tree = ast.parse((SRC / rel).read_text(encoding="utf-8"))
+    return getattr(list(ast.walk(tree))[index], "lineno", 0)
+
+
 def _drop_not(tree: ast.AST, target: ast.UnaryOp) -> str:
     class Drop(ast.NodeTransformer):
         def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
@@ -175,8 +202,11 @@ def main() -> int:
     totals = {}
     started = time.perf_counter()
     wanted = os.environ.get("MUTATION_PACKAGES", "").split(",")
+    only = {tuple(o.rsplit(":", 2)) for o in os.environ.get("MUTATION_ONLY", "").split(",") if o}
     for package, (files, tests) in PACKAGES.items():
         if wanted != [""] and package not in wanted:
+            continue
+        if only and not any(o[0] in files for o in only):
             continue
         baseline = run_tests(tests)
         if baseline != "survived":
@@ -187,7 +217,12 @@ def main() -> int:
         for rel in files:
             source = (SRC / rel).read_text(encoding="utf-8")
             candidates += [(rel, i, kind) for i, kind in points(ast.parse(source))]
-        chosen = rng.sample(candidates, min(SAMPLE, len(candidates)))
+        if only:
+            chosen = [c for c in candidates if (c[0], str(line_of(c)), c[2]) in only]
+            if not chosen:
+                continue
+        else:
+            chosen = rng.sample(candidates, min(SAMPLE, len(candidates)))
         killed = 0
         for rel, index, kind in chosen:
             path = SRC / rel
@@ -200,7 +235,9 @@ def main() -> int:
                 path.write_text(original, encoding="utf-8")
             killed += outcome != "survived"
             text = original.splitlines()[line - 1].strip() if line else ""
-            row = f"{outcome:8} {package}: {rel}:{line} [{kind}] {text}"
+            # the column tells apart several mutants of one line (e.g. the comparisons of a chain)
+            column = getattr(list(ast.walk(ast.parse(original)))[index], "col_offset", -1) + 1
+            row = f"{outcome:8} {package}: {rel}:{line} [{kind}, column {column}] {text}"
             print(row, flush=True)
             if outcome == "survived":
                 report.append(row)

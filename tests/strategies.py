@@ -557,7 +557,7 @@ def _pick(draw: st.DrawFn, items: Sequence[T]) -> T:
 
 
 @st.composite
-def ledger_facts(
+def ledger_facts(  # noqa: PLR0912, PLR0915 - draws every optional fact of a ledger in one strategy
     draw: st.DrawFn,
     *,
     min_partners: int = 1,

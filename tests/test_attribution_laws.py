@@ -455,16 +455,37 @@ class PerSegmentSplit(EqualSplit):
     decision_fields = ()
 
 
+class PerSegmentPriority(Priority):
+    """Priority without ``decision_fields``."""
+
+    decision_fields = ()
+
+
+class PerSegmentWeighted(WeightedSplit):
+    """WeightedSplit without ``decision_fields``."""
+
+    decision_fields = ()
+
+
 @pytest.mark.parametrize(
     ("policy", "per_segment"),
-    [(RecognizeAll(), PerSegment()), (EqualSplit(), PerSegmentSplit())],
+    [
+        (RecognizeAll(), PerSegment()),
+        (EqualSplit(), PerSegmentSplit()),
+        (Priority(Priority.AZURE_USAGE_REPORT), PerSegmentPriority(Priority.AZURE_USAGE_REPORT)),
+        (
+            WeightedSplit({K.PAL: 3, K.DPOR: 2, K.CPOR: Fraction(1, 2)}),
+            PerSegmentWeighted({K.PAL: 3, K.DPOR: 2, K.CPOR: Fraction(1, 2)}),
+        ),
+    ],
     ids=repr,
 )
 @given(data=multi_currency_facts)
 def test_asking_per_distinct_set_equals_asking_per_segment(
     policy: Any, per_segment: Any, data: LedgerFacts
 ) -> None:
-    """Sharing one answer between equal sets of associations changes no credit."""
+    """Sharing one answer between sets of associations of the same shape (equal, or equal up
+    to an order-preserving renaming of partners and starts) changes no credit."""
     ledger = data.to_ledger()
     assert engine(attribute(ledger, policy)) == engine(attribute(ledger, per_segment))
 
@@ -578,7 +599,8 @@ def test_vectorised_largest_remainder_equals_the_row_by_row_allocation(
     plans = _kernel.Plans()
     plans.add(plan)
     rows = np.zeros(len(minors), dtype=np.int64)
-    got = _kernel.allocate(rows, np.array(minors, dtype=np.int64), {}, plans, split=True)
+    weights = _kernel.weights_of_plans(rows, plans)
+    got = _kernel.allocate(weights, np.array(minors, dtype=np.int64), {}, split=True)
     credited = got.c_minor.tolist()
     left = dict(zip(got.u_row.tolist(), got.u_minor.tolist(), strict=True))
     k = len(partners)
@@ -662,3 +684,107 @@ def test_a_partners_total_needs_no_credit_columns(
     assert got == expected
     if isinstance(got, Decimal):
         assert str(got) == str(expected)
+
+
+# --------------------------------------------------------------------------- decision ranks
+
+CALLS: list[int] = []
+
+
+class CountedRecognizeAll(RecognizeAll):
+    """RecognizeAll counting its questions; it declares the built-in's fields and ranks."""
+
+    decision_fields = RecognizeAll.decision_fields
+    decision_ranks = RecognizeAll.decision_ranks
+
+    def decide(self, usage: Usage, active: Any) -> Any:
+        """Count the question, then answer as the built-in."""
+        CALLS.append(len(active))
+        return super().decide(usage, active)
+
+
+class CountedByValue(CountedRecognizeAll):
+    """The same, with the partner ids compared by value (no ``decision_ranks``)."""
+
+    decision_ranks = ()
+
+
+class EvenPartnersOnly(RecognizeAll):
+    """A subclass overriding ``decide`` whose answer depends on the partner ids' values, and
+    which declares nothing: the inherited ``decision_ranks`` must not be trusted."""
+
+    def decide(self, usage: Usage, active: Any) -> Any:
+        """Keep the built-in's awards of partners whose id has an even length."""
+        decision = super().decide(usage, active)
+        kept = tuple(a for a in decision.awards if len(a.partner_id) % 2 == 0)
+        return type(decision)(kept, "EvenPartnersOnly")
+
+
+def _one_dpor_each(n: int) -> Ledger:
+    """``n`` subscriptions, each with its own partner's DPOR (ids of growing length) and a
+    PAL of the first partner from the 10th, one usage row each in January."""
+    ids = ["P" + "1" * (i + 1) for i in range(n)]
+    subs = [Subscription(f"S{i}", "C1", Workload.AZURE) for i in range(n)]
+    jan = dt.date(2024, 1, 1)
+    return Ledger(
+        partners=[Partner(p) for p in ids],
+        customers=[Customer("C1")],
+        subscriptions=subs,
+        associations=[
+            *(
+                Association(p, s.id, K.DPOR, dt.date(2023, 6, 1))
+                for p, s in zip(ids, subs, strict=True)
+            ),
+            *(Association(ids[0], s.id, K.PAL, dt.date(2024, 1, 10)) for s in subs[1:]),
+        ],
+        usage=[Usage(s.id, jan, "3.10") for s in subs],
+    )
+
+
+def test_sets_of_the_same_shape_share_one_question() -> None:
+    """With ``decision_ranks`` the policy is asked once per shape (one DPOR; a DPOR and a PAL
+    of a lower partner), not once per distinct set; the credits equal the oracle's."""
+    ledger = _one_dpor_each(12)
+    CALLS.clear()
+    credits = attribute(ledger, CountedRecognizeAll())
+    assert sorted(CALLS) == [1, 2]
+    got = engine(credits)
+    assert got == oracle(ledger, RecognizeAll())
+    CALLS.clear()
+    by_value = attribute(ledger, CountedByValue())
+    assert len(CALLS) == 12 + 11  # one set per partner, and one per two-partner set
+    assert engine(by_value) == got
+
+
+def test_a_subclass_overriding_decide_is_not_shared_by_rank() -> None:
+    """A subclass that overrides ``decide`` without declaring ``decision_ranks`` is asked per
+    set: its answer, which looks at the partner ids' values, is honoured exactly."""
+    ledger = _one_dpor_each(12)
+    got = engine(attribute(ledger, EvenPartnersOnly()))
+    assert got == oracle(ledger, EvenPartnersOnly())
+    assert {p for (_, p) in got[0]} == {"P" + "1" * (i + 1) for i in range(0, 12, 2)}
+
+
+@given(data=facts)
+def test_a_value_dependent_subclass_matches_the_oracle(data: LedgerFacts) -> None:
+    """Any ledger: the value-dependent subclass gets exactly the day-by-day oracle's credits."""
+    ledger = data.to_ledger()
+    assert engine(attribute(ledger, EvenPartnersOnly())) == oracle(ledger, EvenPartnersOnly())
+
+
+@given(seed=st.integers(0, 2**32 - 1), most=st.integers(0, 10))
+def test_locating_unsorted_rows_equals_a_binary_search(seed: int, most: int) -> None:
+    """Rows in random order are located among the change points by counting each
+    subscription's few change points: the same index as ``searchsorted``."""
+    from partner_of_record.attribution import _kernel
+
+    rng = np.random.default_rng(seed)
+    n_subs = 300
+    per_sub = rng.integers(0, most + 1, size=n_subs)
+    p_sub = np.repeat(np.arange(n_subs, dtype=np.int64), per_sub)
+    p_day = rng.integers(738000, 738400, size=len(p_sub))
+    points = np.unique((p_sub << _kernel.DAY_BITS) | p_day)
+    sub = rng.integers(0, n_subs + 5, size=5000).astype(np.int64)
+    keys = (sub << _kernel.DAY_BITS) | rng.integers(737990, 738410, size=5000)
+    expected = np.searchsorted(points, keys, side="right") - 1
+    assert (_kernel._last_at_or_before(points, sub, keys) == expected).all()

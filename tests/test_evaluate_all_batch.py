@@ -14,13 +14,21 @@ from partner_of_record.attribution import EqualSplit
 from partner_of_record.evaluation import (
     AcrCustomers,
     AcrScope,
+    AllOf,
     AtLeast,
     Competency,
     CreditedAcr,
     DistinctCustomers,
     Evaluation,
+    Evaluations,
     Intersection,
+    NetCustomerAdds,
     RequirementResult,
+    Scored,
+    SeatCustomers,
+    SeatGrowth,
+    SeatScope,
+    SeatTotal,
     Shifted,
     Trailing,
     evaluate_all,
@@ -86,10 +94,13 @@ def test_batch_equals_one_by_one_for_every_catalog_entry(facts: object, as_of: d
     found = evaluate_all(ledger, entries=ENTRIES, as_of=as_of, skills=SKILLS)
     assert list(found) == [e.name for e in ENTRIES]
     for entry in ENTRIES:
-        assert list(found[entry.name]) == [p.id for p in ledger.partners]
+        table = found[entry.name]
+        assert list(table) == [p.id for p in ledger.partners]
         for partner in ledger.partners:
             one = evaluate_competency(ledger, partner.id, entry, as_of=as_of, skills=SKILLS)
-            _same(found[entry.name][partner.id], one)
+            # the array scoring, before any evaluation is built, gives the same verdict and score
+            assert (table.met[partner.id], table.score[partner.id]) == (one.met, one.score)
+            _same(table[partner.id], one)
 
 
 @settings(deadline=None, max_examples=30)
@@ -113,6 +124,7 @@ def test_batch_equals_one_by_one_with_other_currencies_and_negative_rows(
         found = evaluate_all(ledger, entry, as_of=as_of, rates=rates, evidence=False)
         reference = evaluate_all_one_by_one(ledger, entry, as_of=as_of, rates=rates, evidence=False)
         for pid, evaluation in reference.items():
+            assert (found.met[pid], found.score[pid]) == (evaluation.met, evaluation.score)
             _same(found[pid], evaluation)
 
 
@@ -142,6 +154,7 @@ def test_batch_equals_one_by_one_for_combined_customer_rules(facts: object, as_o
     entry = _custom_rules_entry()
     found = evaluate_all(ledger, entry, as_of=as_of, evidence=False)
     for pid, one in evaluate_all_one_by_one(ledger, entry, as_of=as_of, evidence=False).items():
+        assert (found.met[pid], found.score[pid]) == (one.met, one.score)
         _same(found[pid], one)
 
 
@@ -216,3 +229,149 @@ def test_the_adapter_reads_the_engine_columns() -> None:
     assert len(cols.minor) == len(credits)
     assert set(cols.partner_ids) >= credits.partners()
     assert sum(cols.minor.tolist()) == sum(c.amount.scaleb(2) for c in credits)
+
+
+def test_evaluations_are_built_when_read_and_behave_as_a_dict() -> None:
+    """evaluate_all's dict builds an evaluation on first read, keeps it, and is a plain dict."""
+    ledger = load_sample()
+    entry = catalog.SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE
+    found = evaluate_all(ledger, entry, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS)
+    reference = evaluate_all_one_by_one(ledger, entry, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS)
+    assert isinstance(found, dict)
+    assert isinstance(found, Evaluations)
+    ids = [p.id for p in ledger.partners]
+    assert list(found) == ids
+    assert len(found) == len(ids)
+    assert dict.__len__(found) == 0  # nothing built yet
+    first = found[ids[0]]
+    assert found[ids[0]] is first  # built once, kept
+    assert dict.__len__(found) == 1
+    assert list(found.keys()) == ids
+    assert dict.__len__(found) == 1  # the ids alone build nothing
+    assert found.get("NO-SUCH-PARTNER") is None
+    assert "NO-SUCH-PARTNER" not in found
+    assert ids[-1] in found
+    with pytest.raises(KeyError):
+        found["NO-SUCH-PARTNER"]
+    assert dict(found) == reference  # dict() reads every value, in partner order
+    assert list(found.items()) == list(reference.items())
+    assert found == reference
+    assert found.met == {pid: e.met for pid, e in reference.items()}
+    assert found.score == {pid: e.score for pid, e in reference.items()}
+    copied = found.copy()
+    assert type(copied) is dict
+    assert copied == reference
+
+
+def test_evaluations_built_in_any_order_keep_the_partner_order() -> None:
+    """Reading partners out of order, then all values, still gives the partner order."""
+    ledger = load_sample()
+    found = evaluate_all(ledger, catalog.CLOUD_PLATFORM_GOLD, as_of=SAMPLE_AS_OF)
+    ids = [p.id for p in ledger.partners]
+    for pid in reversed(ids):
+        found[pid]
+    assert [e.partner_id for e in found.values()] == ids
+    found["EXTRA"] = found[ids[0]]  # a change makes it an ordinary dict
+    assert list(found)[-1] == "EXTRA"
+
+
+SEAT_FACTS = ledger_facts(
+    first_month=dt.date(2023, 1, 1),
+    min_months=14,
+    max_months=20,
+    workloads=[Workload.OFFICE_365, Workload.MICROSOFT_365, Workload.DYNAMICS_365],
+    kinds=[AssociationKind.CPOR, AssociationKind.DPOR, AssociationKind.CSP_TIER1],
+    max_associations=16,
+)
+"""Seat-only facts: the seat measures and rules do all the work."""
+
+SEAT_ENTRIES = tuple(
+    e
+    for e in ENTRIES
+    if e.name.startswith(
+        ("SOLUTIONS_PARTNER_MODERN", "SOLUTIONS_PARTNER_SEC", "SMALL", "CLOUD_PROD")
+    )
+    or e.name == "SOLUTIONS_PARTNER_BUSINESS_APPLICATIONS"
+)
+
+
+def _seat_entry() -> Competency:
+    """A user entry exercising every branch of the seat batch (segments, MCV, shares, pairs ...)."""
+    kinds = ["CPOR", "DPOR", "CSP_TIER1"]
+    seats = ["OFFICE_365", "MICROSOFT_365", "DYNAMICS_365"]
+    mcv = SeatScope(
+        kinds, seats, value="mcv", mcv_rates={"OFFICE_365": "1.25", "DYNAMICS_365": "7"}
+    )
+    small = SeatScope(kinds, seats, value="paid_seats", min_paid_seats=5, max_paid_seats=300)
+    users = SeatScope(kinds, seats, value="active_users")
+    return Competency(
+        "SEAT_BRANCHES",
+        "Seat branches",
+        AllOf(
+            "all",
+            [
+                Scored(
+                    "peak_new",
+                    SeatTotal(small, Trailing(3), "peak", new_only=True),
+                    10,
+                    full_at=500,
+                ),
+                Scored("last_mcv", SeatTotal(mcv), 10, full_at=5000),
+                Scored("growth", SeatGrowth(users, lag=6, mode="percent"), 10, full_at=50),
+                Scored(
+                    "growth_min",
+                    SeatGrowth(mcv, since_association=False, minimum_baseline=100),
+                    10,
+                    full_at=1000,
+                ),
+                AtLeast(
+                    "pairs",
+                    DistinctCustomers(
+                        [
+                            SeatCustomers(mcv, Trailing(2), "250.5", strict=True, pairs=True),
+                            SeatCustomers(
+                                small, min_value=10, min_active_share="0.4", new_only=True
+                            ),
+                        ],
+                        "deployments",
+                    ),
+                    2,
+                ),
+                Scored(
+                    "adds",
+                    NetCustomerAdds(
+                        [
+                            Intersection(
+                                [
+                                    SeatCustomers(users, min_value=3),
+                                    Shifted(SeatCustomers(small), 1),
+                                ]
+                            )
+                        ],
+                        lag=3,
+                    ),
+                    10,
+                    per_unit=5,
+                ),
+            ],
+        ),
+        source="https://example.com/seats",
+        published=dt.date(2024, 1, 1),
+    )
+
+
+@settings(deadline=None, max_examples=40)
+@given(SEAT_FACTS, AZURE_AS_OFS)
+def test_batch_equals_one_by_one_for_seat_measures(facts: object, as_of: dt.date) -> None:
+    """Seat totals, growth and customer rules, batched, give the one-partner answers."""
+    ledger = facts.to_ledger()  # type: ignore[attr-defined]
+    entries = (*SEAT_ENTRIES, _seat_entry())
+    found = evaluate_all(ledger, entries=entries, as_of=as_of, skills=SKILLS, evidence=False)
+    for entry in entries:
+        table = found[entry.name]
+        reference = evaluate_all_one_by_one(
+            ledger, entry, as_of=as_of, skills=SKILLS, evidence=False
+        )
+        for pid, one in reference.items():
+            assert (table.met[pid], table.score[pid]) == (one.met, one.score)
+            _same(table[pid], one)

@@ -369,3 +369,25 @@ def test_rejects_file_lists_every_reject(tmp_path: Path) -> None:
         "lots",
         "INVALID_VALUE",
     )
+
+
+def test_evaluations_files_carry_to_full_points_for_scored_metrics() -> None:
+    """A scored metric's row says what is missing to full points; other rows leave it empty."""
+    from partner_of_record.evaluation.evaluator import evaluate_competency
+    from partner_of_record.samples import SAMPLE_AS_OF, load_sample
+
+    evaluation = evaluate_competency(
+        load_sample(), "4500168", "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE", as_of=SAMPLE_AS_OF
+    )
+    out = io.StringIO()
+    write_evaluations_csv([evaluation], out)
+    rows = {row["requirement"]: row for row in _read_csv(out.getvalue())}
+    walked = dict(evaluation.result.walk())
+    scored = [path for path, result in walked.items() if result.kind == "scored"]
+    assert scored
+    for path, result in walked.items():
+        cell = rows[path]["to_full_points"]
+        if result.to_full_points is None:
+            assert cell == "", path
+        else:
+            assert Decimal(cell) == result.to_full_points, path

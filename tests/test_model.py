@@ -242,3 +242,17 @@ def test_describe_labels_name_the_record() -> None:
     assert _build(Usage).describe() == "S1 2024-01 Azure SQL Database 12.50 USD"
     assert _build(Usage).key == ("S1", D(2024, 1, 1), "Azure SQL Database", "USD")
     assert _build(SeatUsage).key == ("S1", D(2024, 1, 1))
+
+
+@pytest.mark.parametrize("record", list(GOOD))
+def test_every_record_describes_itself_by_its_identity(record: type[Any]) -> None:
+    """Every record type has describe(): a one-line label that contains the record's id or key."""
+    built = _build(record)
+    text = built.describe()
+    assert isinstance(text, str)
+    assert text
+    assert "\n" not in text
+    ident = getattr(built, "id", None) or built.subscription_id
+    assert ident in text
+    if record in (Partner, Customer, Subscription):
+        assert text == f"{record.__name__} {built.id}"

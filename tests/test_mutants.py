@@ -122,12 +122,6 @@ def test_largest_amount_reconciles(policy: object) -> None:
             assert row.credited + row.unattributed == row.amount
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18 item 4: credit amounts are rounded to the default 28-digit context "
-    "(P1 gets 2.580645161290322580645161290E+29, not ...032.26); the engine rewrite "
-    "(issue 11) owns the fix; remove this mark when it lands",
-)
 @pytest.mark.parametrize("policy", [RecognizeAll(), EqualSplit()], ids=["recognize", "split"])
 def test_largest_amount_credits_are_exact_to_the_cent(policy: object) -> None:
     """Every credit of the largest allowed amount is a whole number of cents, computed exactly

@@ -351,6 +351,29 @@ def test_finding_codes_list_every_shipped_code_with_a_description() -> None:
     assert all(desc.strip() for desc in FINDING_CODES.values())
 
 
+def test_era_dependent_codes_are_exactly_those_described_differently() -> None:
+    """FINDING_CODES overrides a shipped description only where the eras' rules differ."""
+    from partner_of_record.rules import _microsoft
+
+    texts: dict[str, set[str]] = {}
+    for rule_set in (MICROSOFT_2017, MICROSOFT_2023, MICROSOFT_ALL_ERAS):
+        for code, text in rule_set.codes.items():
+            texts.setdefault(code, set()).add(text)
+    assert set(_microsoft._ACROSS_ERAS) == {code for code, seen in texts.items() if len(seen) > 1}
+
+
+def test_shipped_rules_spell_their_codes_where_they_are_built() -> None:
+    """Every shipped rule's code appears as a literal ``code="..."`` where the sets are built."""
+    import inspect
+
+    from partner_of_record.rules import _microsoft
+
+    source = inspect.getsource(_microsoft)
+    for rule_set in (MICROSOFT_2017, MICROSOFT_2023, MICROSOFT_ALL_ERAS):
+        for code in rule_set.codes:
+            assert f'code="{code}"' in source, code
+
+
 def test_rule_set_extend_replace_remove_return_new_values() -> None:
     """extend/replace/remove return new rule sets and leave the original unchanged."""
     base = MICROSOFT_2017

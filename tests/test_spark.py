@@ -13,12 +13,14 @@ import pickle
 import shutil
 import sys
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,9 +32,9 @@ from partner_of_record import (
     Usage,
     attribute,
 )
-from partner_of_record.currency import quantize
+from partner_of_record.currency import minor_unit_exponent, quantize
 from partner_of_record.io import export_folder, load_folder
-from partner_of_record.model import PartnerId
+from partner_of_record.model import OfferCategory, PartnerId
 from partner_of_record.policies import (
     DporOnly,
     EqualSplit,
@@ -525,6 +527,35 @@ def test_evaluate_all_equals_local_evaluation(spark: Any) -> None:
         assert got == want
 
 
+def test_evaluate_all_counts_a_usage_rows_own_offer_as_local(spark: Any) -> None:
+    """A usage row's own offer category (a trial row on a standard subscription) is excluded
+    by Spark's evaluate_all exactly as by the local evaluator."""
+    from partner_of_record import evaluate_all, samples
+    from partner_of_record import spark as pors
+
+    base = samples.load_sample()
+    usage = [
+        attrs.evolve(u, offer=OfferCategory.TRIAL) if i % 3 == 0 else u
+        for i, u in enumerate(base.usage)
+    ]
+    ledger = Ledger(*_parts(base), usage=usage, seats=base.seats, rules=base.rules)
+    facts = Ledger(*_parts(base), seats=base.seats, rules=base.rules)
+    data = [
+        (u.subscription_id, u.month, u.amount, u.currency, u.service, u.offer and u.offer.value)
+        for u in usage
+    ]
+    frame = spark.createDataFrame(data, USAGE_SCHEMA + ", offer string")
+    policy = RecognizeAll()
+    credits = pors.attribute(frame, facts, policy)
+    assert {r.offer for r in credits.select("offer").distinct().collect()} >= {"trial"}
+    name = "SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE"
+    kwargs: dict[str, Any] = {"as_of": samples.SAMPLE_AS_OF, "skills": samples.SAMPLE_SKILLS}
+    want = evaluate_all(ledger, name, policy=policy, evidence=False, **kwargs)
+    plain = evaluate_all(base, name, policy=policy, evidence=False, **kwargs)
+    assert want != plain  # the trial rows change the result, so the test can fail
+    assert pors.evaluate_all(credits, facts, name, **kwargs) == want
+
+
 def test_read_usage_maps_csv_headers(spark: Any, tmp_path: Path) -> None:
     """``read_usage`` reads a CSV as text and renames Partner Center headers to field names."""
     from partner_of_record import spark as pors
@@ -585,3 +616,188 @@ def test_typed_columns_are_checked_as_from_columns(spark: Any) -> None:
             normalised(want)
         )
         assert got[(0, "P1")] == Decimal("70.97")  # 22 of 31 days of 100.00
+
+
+def test_attribute_with_rejected_gives_both_frames(spark: Any) -> None:
+    """``attribute_with_rejected`` gives ``attribute``'s credits and ``rejected_rows``' rows,
+    and every input row id is in exactly one of them."""
+    from partner_of_record import spark as pors
+
+    facts = tiny_facts()
+    usage = spark.createDataFrame(list(BAD_ROWS), TEXT_SCHEMA)
+    run = pors.attribute_with_rejected(usage, facts, EqualSplit(), buckets=3)
+    assert isinstance(run, pors.SparkAttribution)
+    credits, rejected = run.credits.collect(), run.rejected.collect()
+    assert normalised(spark_rows(run.credits)) == normalised(
+        spark_rows(pors.attribute(usage, facts, EqualSplit(), buckets=3))
+    )
+    assert sorted(rejected) == sorted(pors.rejected_rows(usage, facts, buckets=3).collect())
+    credited, refused = {r.row for r in credits}, {r.row for r in rejected}
+    assert not credited & refused
+    assert len(credited | refused) == len(BAD_ROWS)
+
+
+# --------------------------------------------------------------------------------------------
+# a bucket's pieces, without Spark (pyarrow only)
+
+_BUCKET_SETTINGS = settings(max_examples=25, deadline=None)
+
+
+@_BUCKET_SETTINGS
+@given(
+    minor=st.lists(st.integers(-(10**15), 10**15), max_size=30),
+    data=st.data(),
+)
+def test_amounts_are_the_exact_decimals_of_minor_units(
+    minor: list[int], data: st.DataObject
+) -> None:
+    """Minor units become ``decimal128(38, 3)`` amounts equal to ``minor / 10**exponent``."""
+    pytest.importorskip("pyarrow")
+    import numpy as np
+
+    from partner_of_record.spark import _bucket
+
+    exponents = data.draw(st.lists(st.sampled_from([0, 2, 3]), min_size=len(minor)))[: len(minor)]
+    want = [Decimal(m).scaleb(-e) for m, e in zip(minor, exponents, strict=True)]
+    for values in (np.array(minor, dtype=np.int64), np.array(minor, dtype=object)):
+        got = _bucket._amounts(values, np.array(exponents, dtype=np.int64)).to_pylist()
+        assert got == want
+
+
+@_BUCKET_SETTINGS
+@given(facts=_FACTS)
+def test_facts_payload_rebuilds_the_ledgers_records(facts: LedgerFacts) -> None:
+    """The broadcast columns rebuild each subscription with all its associations, as they
+    were, each at its input row (subscriptions first, then associations)."""
+    from partner_of_record.spark import _bucket
+
+    ledger = facts_of(facts)
+    index = _bucket._Facts(_bucket.facts_payload(ledger, "token"))
+
+    class Into:
+        def __init__(self) -> None:
+            self.subscriptions: list[Any] = []
+            self.associations: list[Any] = []
+            self.row_of: dict[int, int] = {}
+            self.partners: dict[str, Any] = {}
+            self.customers: dict[str, Any] = {}
+
+    into = Into()
+    ids = [s.id for s in ledger.subscriptions]
+    index.select([*ids, "no-such-subscription", None], into)  # type: ignore[arg-type]
+    assert sorted(into.subscriptions, key=repr) == sorted(ledger.subscriptions, key=repr)
+    assert sorted(into.associations, key=repr) == sorted(ledger.associations, key=repr)
+    n = len(ledger.subscriptions)
+    for record in into.subscriptions:
+        assert ledger.subscriptions[into.row_of[id(record)]] == record
+    for record in into.associations:
+        assert ledger.associations[into.row_of[id(record)] - n] == record
+    used = {a.partner_id for a in ledger.associations}
+    assert set(into.partners.values()) == {p for p in ledger.partners if p.id in used}
+    one = Into()
+    index.select(ids[:1], one)
+    assert {a.subscription_id for a in one.associations} <= set(ids[:1])
+
+
+@_BUCKET_SETTINGS
+@given(facts=_FACTS, data=st.data())
+def test_a_bucket_without_spark_equals_the_local_engine(
+    facts: LedgerFacts, data: st.DataObject
+) -> None:
+    """``credit_bucket`` on Arrow tables gives the local engine's rows, each at its input row."""
+    pa = pytest.importorskip("pyarrow")
+    from partner_of_record.spark import _bucket
+
+    ledger = facts.to_ledger()
+    policy = data.draw(st.sampled_from(POLICIES))
+    usage = list(facts.usage)
+    ids = data.draw(st.permutations(range(100, 100 + len(usage))))
+    minor: list[int | None] = []  # as Spark computes them: whole minor units, else None
+    for u in usage:
+        scaled = u.amount.scaleb(minor_unit_exponent(u.currency))
+        minor.append(int(scaled) if scaled == scaled.to_integral_value() else None)
+    if data.draw(st.booleans()):  # else every amount goes through its Decimal
+        minor = [None] * len(usage)
+    table = pa.table(
+        {
+            "subscription_id": pa.array([u.subscription_id for u in usage], pa.string()),
+            "month": pa.array([u.month for u in usage], pa.date32()),
+            "amount": pa.array([u.amount for u in usage], pa.decimal128(30, 6)),
+            "currency": pa.array([u.currency for u in usage], pa.string()),
+            "service": pa.array([u.service for u in usage], pa.string()),
+            _bucket.ROW: pa.array(ids, pa.int64()),
+            _bucket.EXACT: pa.array([m is not None for m in minor], pa.bool_()),
+            _bucket.MINOR: pa.array([m or 0 for m in minor], pa.int64()),
+        }
+    )
+    fields = ("subscription_id", "month", "amount", "currency", "service")
+
+    token = uuid.uuid4().hex  # a token names one payload: one per example
+
+    class Shared:
+        value = _bucket.facts_payload(facts_of(facts), token)
+
+    job = _bucket.Job(
+        policy=policy,
+        policy_name="p",
+        rules=ledger.rules,
+        start=None,
+        end=None,
+        usage_fields=fields,
+        shown={f: f for f in fields},
+        typed=True,
+        facts=Shared(),
+        facts_token=token,
+    )
+    out = _bucket.credit_bucket(job, table)
+    rows: collections.Counter[CreditRow] = collections.Counter()
+    for r in out.to_pylist():
+        values = [r[k] for k in ("partner_id", "subscription_id", "customer_id", "workload")]
+        values += [r[k] for k in ("month", "service", "currency", "amount")]
+        rows[(*values, tuple(r["kinds"]))] += 1
+        u = usage[ids.index(r["row"])]
+        assert (r["subscription_id"], r["month"], r["service"], r["currency"]) == u.key
+    assert normalised(rows) == normalised(local_rows(ledger, policy))
+
+
+def test_executors_index_a_payload_once() -> None:
+    """The executors' facts index is made once per payload token, and only the last few are
+    kept."""
+    from partner_of_record.spark import _bucket
+
+    class Shared:
+        def __init__(self, token: str) -> None:
+            self.value = _bucket.facts_payload(tiny_facts(), token)
+
+    def job(token: str) -> _bucket.Job:
+        return _bucket.Job(
+            policy=RecognizeAll(),
+            policy_name="recognize_all",
+            rules=tiny_facts().rules,
+            start=None,
+            end=None,
+            usage_fields=(),
+            shown={},
+            facts=Shared(token),
+            facts_token=token,
+        )
+
+    first = _bucket._facts_of(job("cache-a"))
+    assert _bucket._facts_of(job("cache-a")) is first
+    for token in ("cache-b", "cache-c", "cache-d"):
+        _bucket._facts_of(job(token))
+    assert "cache-a" not in _bucket._FACTS_CACHE
+    assert len(_bucket._FACTS_CACHE) <= _bucket._FACTS_KEPT
+
+
+def test_a_facts_ledger_is_broadcast_once(spark: Any) -> None:
+    """``attribute`` and ``rejected_rows`` on the same facts ledger share one broadcast."""
+    from partner_of_record import spark as pors
+    from partner_of_record.spark import _api
+
+    facts = tiny_facts()
+    usage = spark.createDataFrame(list(BAD_ROWS), TEXT_SCHEMA)
+    assert pors.attribute(usage, facts).count() > 0
+    assert pors.rejected_rows(usage, facts).count() > 0
+    held = [entry for entry in _api._BROADCASTS.values() if entry[0] is facts]
+    assert len(held) == 1

@@ -24,7 +24,7 @@ import importlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, localcontext
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import attrs
 import numpy as np
@@ -34,9 +34,10 @@ from partner_of_record.currency import CURRENCIES, minor_unit_exponent
 from partner_of_record.errors import Finding
 from partner_of_record.model import OfferCategory, SubscriptionId, Usage
 
-__all__ = ["COLUMNS", "UsageRecords", "UsageRow", "UsageTable", "columns_table"]
+__all__ = ["COLUMNS", "Coded", "UsageRecords", "UsageRow", "UsageTable", "columns_table"]
 
 I64 = npt.NDArray[np.int64]
+_V = TypeVar("_V")
 
 COLUMNS: Mapping[str, str] = {
     "subscription_id": "str (required)",
@@ -59,6 +60,38 @@ _MAX_EXPONENT = 60
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _OFFERS: tuple[OfferCategory, ...] = tuple(OfferCategory)
 _OFFER_CODE = {o: i for i, o in enumerate(_OFFERS)}
+
+
+@attrs.frozen
+class Coded:
+    """A column given as integer codes into its values, for ``Ledger.from_columns``: how the
+    loaders pass the text columns they have already coded (no string per row), and how an
+    Arrow dictionary column or a pandas ``Categorical`` arrives.
+
+    Attributes:
+        codes: each row's code (an index into ``values``).
+        values: the values the codes stand for (any may be unused).
+    """
+
+    codes: I64
+    values: tuple[Any, ...]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def tolist(self) -> list[Any]:
+        """The column's value per row."""
+        lut = np.empty(len(self.values), dtype=object)
+        lut[:] = self.values
+        out: list[Any] = lut[self.codes].tolist()
+        return out
+
+    def __getitem__(self, row: Any) -> Any:
+        """One row's value (an integer ``row``), or the column of some rows (a mask or an
+        array of row numbers)."""
+        if isinstance(row, int | np.integer):
+            return self.values[int(self.codes[row])]
+        return Coded(self.codes[row], self.values)
 
 
 @attrs.frozen
@@ -198,6 +231,33 @@ class UsageTable:
             None if self.records is None else tuple(self.records[int(r)] for r in rows),
         )
 
+    def compact(self) -> UsageTable:
+        """Return the table with only the subscription ids, currencies and services its rows
+        use (codes renumbered in order of first use; ``self`` when nothing is unused).
+
+        ``columns_table`` applies it after dropping rejected rows, so a value seen only in a
+        rejected row (an unknown currency, a missing subscription id) is not left in the
+        dictionaries that the engine and ``Credits`` read."""
+        sub, sub_ids = _compacted(self.sub, self.sub_ids)
+        cur, currencies = _compacted(self.cur, self.currencies)
+        service, services = _compacted(self.service, self.services)
+        if sub is self.sub and cur is self.cur and service is self.service:
+            return self
+        return UsageTable(
+            sub,
+            self.month,
+            self.minor,
+            cur,
+            service,
+            self.offer,
+            sub_ids,
+            currencies,
+            services,
+            self.exact,
+            self.big,
+            self.records,
+        )
+
     @classmethod
     def from_records(cls, records: Sequence[Usage]) -> UsageTable:
         """Return the table of ``Usage`` records (which it keeps for ``usage()``)."""
@@ -242,12 +302,32 @@ class UsageTable:
         )
 
 
+def _compacted(codes: I64, values: tuple[_V, ...]) -> tuple[I64, tuple[_V, ...]]:
+    """``codes`` renumbered to the values they use, in order of first use (unchanged, the same
+    array, when every value is used)."""
+    if not len(values):
+        return codes, values
+    used = np.bincount(codes, minlength=len(values)) > 0 if len(codes) else np.zeros(0, bool)
+    if len(codes) and used.all():
+        return codes, values
+    kept = np.flatnonzero(used)
+    remap = np.full(len(values), -1, dtype=np.int64)
+    remap[kept] = np.arange(len(kept), dtype=np.int64)
+    return remap[codes], tuple(values[i] for i in kept.tolist())
+
+
 def _attr(rows: Sequence[Usage], name: str) -> list[Any]:
     return [getattr(u, name) for u in rows]
 
 
-def _codes(values: Iterable[Any], index: dict[Any, int]) -> I64:
+def _codes(values: Iterable[Any] | Coded, index: dict[Any, int]) -> I64:
     """Code each value by its order of first appearance (``index`` is filled in)."""
+    if isinstance(values, Coded):
+        # the values' own codes, merged where two values are equal (order: first value)
+        remap = np.array(
+            [index.setdefault(v, len(index)) for v in values.values] or [0], dtype=np.int64
+        )
+        return remap[np.asarray(values.codes, dtype=np.int64)]
     if isinstance(values, np.ndarray) and values.dtype.kind in "OU" and len(values) > 10_000:
         found = _arrow_codes(values, index)
         if found is not None:
@@ -378,10 +458,7 @@ def _column(columns: Any) -> dict[str, Any]:
     table (converted without importing the libraries unless the object comes from them)."""
     module = type(columns).__module__.split(".")[0]
     if module == "pyarrow":
-        return {
-            name: columns.column(name).to_numpy(zero_copy_only=False)
-            for name in columns.column_names
-        }
+        return {name: _arrow_column(columns.column(name)) for name in columns.column_names}
     if module == "polars":
         return {name: columns.get_column(name).to_numpy() for name in columns.columns}
     if module == "pandas":
@@ -395,8 +472,35 @@ def _column(columns: Any) -> dict[str, Any]:
     raise TypeError(msg)
 
 
+def _arrow_column(column: Any) -> Any:
+    """An Arrow column as numpy, text and dictionary columns as ``Coded`` (no Python string
+    per row: the distinct texts only)."""
+    pa: Any = importlib.import_module("pyarrow")  # untyped: imported as Any
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = kind.value_type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return column.to_numpy(zero_copy_only=False)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    codes = np.empty(len(column), dtype=np.int64)
+    index: dict[Any, int] = {}
+    at = 0
+    for chunk in chunks:  # chunk by chunk, so that no copy of the whole column is made
+        encoded = chunk.dictionary_encode()
+        values = encoded.dictionary.to_pylist()
+        found = encoded.indices
+        if found.null_count:
+            found = found.fill_null(len(values))
+            values.append(None)
+        remap = np.array([index.setdefault(v, len(index)) for v in values] or [0], np.int64)
+        codes[at : at + len(chunk)] = remap[found.to_numpy(zero_copy_only=False)]
+        at += len(chunk)
+    return Coded(codes, tuple(index))
+
+
 def _as_list(values: Any) -> list[Any]:
-    if isinstance(values, np.ndarray):
+    if isinstance(values, np.ndarray | Coded):
         out: list[Any] = values.tolist()
         return out
     if hasattr(values, "to_pylist"):
@@ -426,7 +530,7 @@ class _Rows:
             self.findings[r] = Finding(code, f"{ref.describe()}: {reason(r)}", (ref,))
 
 
-def columns_table(
+def columns_table(  # noqa: PLR0912, PLR0915 - one check per usage column, in the order findings are reported
     columns: Any,
     subscriptions: Mapping[SubscriptionId, Any],
     gone: Iterable[SubscriptionId] = (),
@@ -472,13 +576,17 @@ def columns_table(
     # per-value conversions, each done once per distinct value
     subs_raw = cols["subscription_id"]
     sub_index: dict[Any, int] = {}
-    sub = _codes(subs_raw if isinstance(subs_raw, np.ndarray) else _as_list(subs_raw), sub_index)
+    sub = _codes(
+        subs_raw if isinstance(subs_raw, np.ndarray | Coded) else _as_list(subs_raw), sub_index
+    )
     sub_ids = tuple(sub_index)
     month = _months(cols["month"])
     if "currency" in cols:
         cur_raw = cols["currency"]
         cur_index: dict[Any, int] = {}
-        cur = _codes(cur_raw if isinstance(cur_raw, np.ndarray) else _as_list(cur_raw), cur_index)
+        cur = _codes(
+            cur_raw if isinstance(cur_raw, np.ndarray | Coded) else _as_list(cur_raw), cur_index
+        )
         currencies = tuple(cur_index)
     else:
         cur = np.zeros(n, dtype=np.int64)
@@ -500,7 +608,11 @@ def columns_table(
         [minor_unit_exponent(c) if ok else 0 for c, ok in zip(currencies, cur_ok, strict=True)],
         dtype=np.int64,
     )
-    sub_ok = np.array([_good_id(s) for s in sub_ids], dtype=bool)
+    # a known subscription's id is valid (the model checked it): test only the others
+    known = np.fromiter(map(subscriptions.__contains__, sub_ids), dtype=bool, count=len(sub_ids))
+    sub_ok = known.copy()
+    for i in np.flatnonzero(~known).tolist():
+        sub_ok[i] = _good_id(sub_ids[i])
     service_ok = np.array([s is None or _good_id(s) for s in services], dtype=bool)
     offers: list[int] = []
     offer_ok_list: list[bool] = []
@@ -561,7 +673,6 @@ def columns_table(
 
     # references: subscription codes -> known, rejected or unknown
     gone_ids = set(gone)
-    known = np.array([s in subscriptions for s in sub_ids], dtype=bool)
     was_gone = np.array([s in gone_ids for s in sub_ids], dtype=bool)
     if n:
         missing = ~known[sub] & ~rows.bad
@@ -593,7 +704,7 @@ def columns_table(
                 ),
             )
     rejected = np.flatnonzero(rows.bad)
-    kept = table.take(np.flatnonzero(~rows.bad)) if rejected.size else table
+    kept = (table.take(np.flatnonzero(~rows.bad)) if rejected.size else table).compact()
     findings = tuple(rows.findings[r] for r in sorted(rows.findings))
     return kept, findings, rejected
 
@@ -601,7 +712,7 @@ def columns_table(
 def _folded(values: Any) -> tuple[I64, tuple[Any, ...]]:
     """Codes of a column whose missing values (``None``, NaN) all become ``None``."""
     index: dict[Any, int] = {}
-    raw = _codes(values if isinstance(values, np.ndarray) else _as_list(values), index)
+    raw = _codes(values if isinstance(values, np.ndarray | Coded) else _as_list(values), index)
     distinct = list(index)
     if not any(_missing(v) for v in distinct):
         return raw, tuple(distinct)

@@ -12,6 +12,11 @@ retired 2022-09-30) and ``partner_of_record.evaluation.catalog.solutions_partner
 ([`MICROSOFT_2017`][partner_of_record.rules.MICROSOFT_2017],
 [`MICROSOFT_2023`][partner_of_record.rules.MICROSOFT_2023]) and lists the documented gaps
 between the workloads the rules allow DPOR on and those the era's entries score through DPOR.
+
+This module is the documented import path and a thin re-export: nothing is defined here. The one
+home of every entry is ``partner_of_record.evaluation.catalog`` (one module per program year,
+plus ``eras``); add or change an entry there. ``tests/test_public_api.py`` checks that each name
+here is the very object of that package.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Two channels, on purpose:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -59,8 +59,9 @@ class ValidationError(PartnerOfRecordError, ValueError):
         super().__init__(text)
 
 
-Severity = str
-"""``"error"`` (the record breaks a rule, is not kept) or ``"warning"`` (kept, suspicious)."""
+Severity = Literal["error", "warning", "info"]
+"""``"error"`` (the record breaks a rule, is not kept), ``"warning"`` (kept, suspicious) or
+``"info"`` (kept, worth knowing, e.g. a DPOR handover)."""
 
 
 @attrs.frozen
@@ -71,7 +72,8 @@ class Finding:
         code: a stable identifier such as ``"DPOR_OVERLAP"``; the docs list every code.
         message: a readable sentence that names the record(s) involved.
         subject: the record(s) the finding is about (model values), in a tuple.
-        severity: ``"error"`` when the record was (or would be) rejected, ``"warning"`` otherwise.
+        severity: ``"error"`` when the record was (or would be) rejected, ``"warning"`` when it
+            is kept but suspicious, ``"info"`` when it is kept and only worth knowing.
     """
 
     code: str

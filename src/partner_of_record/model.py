@@ -363,6 +363,10 @@ class Partner:
     name: str = attrs.field(default="", validator=_check_str)
     market: str | None = attrs.field(default=None, kw_only=True, validator=_check_market)
 
+    def describe(self) -> str:
+        """Return a short readable label such as ``Partner P1``."""
+        return f"Partner {self.id}"
+
 
 @attrs.frozen
 class Customer:
@@ -375,6 +379,10 @@ class Customer:
 
     id: CustomerId = attrs.field(validator=_check_id)
     name: str = attrs.field(default="", validator=_check_str)
+
+    def describe(self) -> str:
+        """Return a short readable label such as ``Customer C1``."""
+        return f"Customer {self.id}"
 
 
 @attrs.frozen
@@ -397,6 +405,10 @@ class Subscription:
     offer: OfferCategory = attrs.field(
         default=OfferCategory.STANDARD, validator=_enum_checker(OfferCategory), kw_only=True
     )
+
+    def describe(self) -> str:
+        """Return a short readable label such as ``Subscription S1``."""
+        return f"Subscription {self.id}"
 
 
 def _check_end(inst: Association, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -535,6 +547,10 @@ class SeatUsage:
         """The identity of the row: ``(subscription_id, month)``."""
         return (self.subscription_id, self.month)
 
+    def describe(self) -> str:
+        """Return a short readable label such as ``S1 2024-01``."""
+        return f"{self.subscription_id} {self.month:%Y-%m}"
+
 
 Record: TypeAlias = Partner | Customer | Subscription | Association | Usage | SeatUsage
-"""Any of the model's record types."""
+"""Any of the model's record types; each has a ``describe()`` giving a short readable label."""

@@ -5,6 +5,12 @@ A policy is any object with a ``name`` and a method
 share of one span's amount. Pass your own to [`attribute`][partner_of_record.attribute], or
 register it by name in the ``partner_of_record.policies`` entry-point group so that
 ``policies.get(name)`` finds it.
+
+This module is the documented import path and a thin re-export: nothing is defined here. The
+one home of the built-in policies and the ``Policy`` protocol is
+``partner_of_record.attribution.policies``, of the registry
+``partner_of_record.attribution.registry``, of the errors ``partner_of_record.attribution.errors``.
+``tests/test_public_api.py`` checks that each name here is the very object of its home.
 """
 
 from __future__ import annotations

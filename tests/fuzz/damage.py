@@ -93,7 +93,7 @@ def _render(rows: list[list[str]], delimiter: str, ending: str) -> str:
 
 
 @st.composite
-def damaged_folders(draw: st.DrawFn) -> dict[str, bytes]:
+def damaged_folders(draw: st.DrawFn) -> dict[str, bytes]:  # noqa: PLR0912 - one branch per kind of damage drawn
     """A folder (file name -> bytes) with random damage: bad cells, stray quotes, deleted or
     repeated lines, odd encodings, line ends, delimiters, truncation, blank lines."""
     out: dict[str, bytes] = {}

@@ -6,6 +6,7 @@ This file is not run; a type error here means a public signature regressed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 
 from partner_of_record import (
@@ -28,6 +29,7 @@ from partner_of_record import (
     to_json,
 )
 from partner_of_record.catalog import CLOUD_PLATFORM_GOLD, SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE
+from partner_of_record.evaluation import Evaluations
 from partner_of_record.samples import SAMPLE_AS_OF, SAMPLE_SKILLS, load_sample
 
 ledger: Ledger = Ledger(
@@ -54,5 +56,15 @@ sample = load_sample()
 everyone = evaluate_all(
     sample, SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE, as_of=SAMPLE_AS_OF, skills=SAMPLE_SKILLS
 )
+one_partner: Evaluation = everyone["P1"]
+everyone_met: Mapping[str, bool] = everyone.met
+by_entry: dict[str, Evaluations] = evaluate_all(
+    sample,
+    entries=[SOLUTIONS_PARTNER_INFRASTRUCTURE_AZURE, "CLOUD_PLATFORM_GOLD"],
+    as_of=SAMPLE_AS_OF,
+    evidence=False,
+)
+gold_scores: Mapping[str, Decimal | None] = by_entry["CLOUD_PLATFORM_GOLD"].score
+as_dict: dict[str, Evaluation] = by_entry["CLOUD_PLATFORM_GOLD"]
 
 round_tripped: Ledger = from_json(to_json(ledger), Ledger)

@@ -8,18 +8,26 @@ executor, say) can run it without a ``Ledger``: see ``run``.
    are few). Segment ``g`` runs from change point ``g`` to the next change point of the same
    subscription (open-ended after its last one); an association covers the segments from its
    start's change point to its end's (``searchsorted``, then ``repeat``).
-2. **Rows to segments.** Each row's packed ``subscription, month`` key is located among the change
-   points by binary search: the segment in effect on the month's first day, and whether a change
-   point falls inside the month (then the row takes the exact span path, step 4).
-3. **Decisions.** The policy is asked through its public ``decide``/``shares`` once per
-   distinct set of associations in effect (see ``decision_fields`` in the policies module), or
-   once per segment, or (``usage_independent = False``) once per row and span.
-4. **Plans.** A plan is each partner's exact fraction of a row, integer numerators over one
-   denominator: a month inside one segment gets its segment's plan; a month cut by change points
-   gets ``sum(days x share) / (month days x lcm of the share denominators)``.
-5. **Rounding**, vectorised over the rows: half to even per (row, partner) for recognising
-   policies, largest remainder (ties to the lowest partner id, the unattributed part last) for
-   split policies. Rows whose products could leave int64 are computed with Python integers.
+2. **Rows to segments** (``spans``). Each row's packed ``subscription, month`` key is located
+   among the change points by binary search: the segment in effect on the month's first day,
+   and whether the next change point falls inside the month. Such a *cut* month is split into
+   spans of days at its change points, as arrays (one row per span: row, segment, first day,
+   end day).
+3. **Decisions** (``ask_keys``). The policy is asked through its public ``decide``/``shares``
+   once per decision key met: per distinct *shape* of the set of associations in effect when the
+   policy declares ``decision_fields`` and ``decision_ranks`` (see the policies module; the
+   answer's partners are carried to the other sets of that shape by rank), per distinct set
+   with ``decision_fields`` only, else per segment; and (``usage_independent = False``) once
+   per row and span, through the readable per-row path (``plan_each_row``).
+4. **Weights** (``weigh``). Each row's exact fraction per partner, integer numerators over one
+   denominator per row: a month inside one segment takes its segment's awards over the common
+   scale ``L`` of all the answers' denominators; a cut month takes ``sum(days x numerator)``
+   over ``month days x L``, summed per partner with one ``argsort`` and ``reduceat`` over the
+   span entries. All of it as int64 arrays (object arrays of Python integers if ``L`` is huge).
+5. **Rounding** (``allocate``), vectorised over the rows: half to even per (row, partner) for
+   recognising policies, largest remainder (ties to the lowest partner id, the unattributed
+   part last; one ``np.sort`` of packed keys) for split policies. Rows whose products could
+   leave int64 are computed with Python integers.
 """
 
 from __future__ import annotations
@@ -125,7 +133,7 @@ def _uses_decide(cls: type) -> bool:
 _USES_DECIDE: dict[type, bool] = {}
 
 
-def decide(
+def decide(  # noqa: PLR0912 - one branch per way a policy's answer can be malformed
     policy: Any, usage: Usage, active: tuple[Association, ...], start: dt.date, end: dt.date
 ) -> Decision:
     """Ask ``policy`` about one span through its public protocol and validate the answer.
@@ -325,7 +333,14 @@ class Located:
 
 
 def month_ends(month: I64) -> I64:
-    """The day ordinal of the first day of the next month, for month ordinals."""
+    """The day ordinal of the first day of the next month, for month ordinals (computed once
+    per day of the months' range, then looked up)."""
+    if len(month) > 4096:
+        lo, hi = int(month.min()), int(month.max())
+        if hi - lo < len(month):
+            table = month_ends(np.arange(lo, hi + 1, dtype=np.int64))
+            found: I64 = table[month - lo]
+            return found
     days = (month - _EPOCH).astype("datetime64[D]")
     nxt = (days.astype("datetime64[M]") + 1).astype("datetime64[D]")
     out: I64 = nxt.astype(np.int64) + _EPOCH
@@ -351,6 +366,391 @@ def locate(tl: Timelines, sub: I64, month: I64) -> Located:
         & ((points[nxt] & _DAY_MASK) < ends)
     )
     return Located(seg, cut, ends, ends - month)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+@attrs.frozen
+class Weights:
+    """Each row's exact fractions, as columns: what ``allocate`` rounds.
+
+    Entry ``e`` gives partner ``partners[e_partner[e]]`` the fraction
+    ``e_num[e] / den[e_row[e]]`` of row ``e_row[e]``'s amount, for the kinds ``e_mask[e]``;
+    entries are in row order, a row's partners by id. Row ``i``'s unattributed part is
+    ``unatt[i] / den[i]``; ``uncovered[i]`` is its number of days nobody is credited, or -1 for
+    a month inside one segment. ``e_num``, ``den`` and ``unatt`` are int64, or object arrays of
+    Python integers when a denominator does not fit comfortably in an int64.
+    """
+
+    e_row: I64
+    e_partner: I64
+    e_mask: I64
+    e_num: npt.NDArray[Any]
+    den: npt.NDArray[Any]
+    unatt: npt.NDArray[Any]
+    uncovered: I64
+    partners: tuple[PartnerId, ...]
+
+
+def _expand(counts: I64) -> tuple[I64, I64]:
+    """For counts ``c``: the owner ``i`` and the index ``0 <= j < c[i]`` of each of the
+    ``sum(c)`` items, in owner order."""
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, within
+
+
+def segment_partners(tl: Timelines, a_partner: I64, n_partners: int) -> tuple[I64, I64]:
+    """The distinct partner codes of each segment, ascending: segment ``g``'s are
+    ``codes[off[g]:off[g + 1]]`` (``a_partner``: each association's partner code, the codes
+    in partner-id order)."""
+    sizes = np.diff(tl.seg_off)
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    packed = np.sort(owner * max(n_partners, 1) + a_partner[tl.assoc])
+    if len(packed):
+        packed = packed[np.concatenate([[True], packed[1:] != packed[:-1]])]
+    seg = packed // max(n_partners, 1)
+    off = np.searchsorted(seg, np.arange(len(sizes) + 1, dtype=np.int64)).astype(np.int64)
+    return packed % max(n_partners, 1), off
+
+
+@attrs.frozen
+class Spans:
+    """Usage rows located on the timelines.
+
+    Attributes:
+        whole: the rows whose month lies inside one segment (ascending), and ``w_seg`` that
+            segment (-1: before the subscription's first change point).
+        w_seg: see ``whole``.
+        cut: the rows whose month a change point cuts (ascending); ``n_spans`` their number of
+            spans.
+        n_spans: see ``cut``.
+        row: each span's row (spans of a row in day order), ``seg`` its segment, ``lo`` and
+            ``hi`` its first day and end day.
+        seg: see ``row``.
+        lo: see ``row``.
+        hi: see ``row``.
+    """
+
+    whole: I64
+    w_seg: I64
+    cut: I64
+    n_spans: I64
+    row: I64
+    seg: I64
+    lo: I64
+    hi: I64
+
+
+def spans(tl: Timelines, sub: I64, month: I64, ends: I64) -> Spans:
+    """Locate each row's month among the sorted change points (binary search), and cut the
+    months a change point falls in into spans."""
+    n = len(sub)
+    points = tl.points
+    if not len(points):
+        none = np.zeros(0, dtype=np.int64)
+        return Spans(np.arange(n, dtype=np.int64), np.full(n, -1, dtype=np.int64), *[none] * 6)
+    keys = (sub << DAY_BITS) | month
+    pos = _last_at_or_before(points, sub, keys)
+    own = (pos >= 0) & ((points[np.maximum(pos, 0)] >> DAY_BITS) == sub)
+    seg0 = np.where(own, pos, -1)
+    nxt = points[np.minimum(pos + 1, len(points) - 1)]
+    # the next change point is the same subscription's and before the month's end
+    cut_mask = (pos + 1 < len(points)) & (nxt < keys - month + ends) & ((nxt >> DAY_BITS) == sub)
+    cut = np.flatnonzero(cut_mask)
+    if not cut.size:
+        whole = np.arange(n, dtype=np.int64)
+        return Spans(whole, seg0, cut, cut, cut, cut, cut, cut)
+    whole = np.flatnonzero(~cut_mask)
+    n_sp = np.searchsorted(points, (sub[cut] << DAY_BITS) | ends[cut], side="left") - pos[cut]
+    owner, j = _expand(n_sp)
+    row = cut[owner]
+    raw = pos[row] + j
+    first, last = j == 0, j == n_sp[owner] - 1
+    return Spans(
+        whole,
+        seg0[whole],
+        cut,
+        n_sp,
+        row,
+        np.where(first, seg0[row], raw),
+        np.where(first, month[row], points[np.maximum(raw, 0)] & _DAY_MASK),
+        np.where(last, ends[row], points[np.minimum(raw + 1, len(points) - 1)] & _DAY_MASK),
+    )
+
+
+def _last_at_or_before(points: I64, sub: I64, keys: I64) -> I64:
+    """The index of the last change point ``<= keys`` (-1 if none).
+
+    A binary search (``searchsorted``) when the keys are sorted; otherwise, when each
+    subscription has at most a few change points, a count of its change points at or before
+    the key, one vectorised pass per change point (random keys make a binary search's probes
+    miss the cache; a subscription's few change points are found through one lookup of its
+    first one).
+    """
+    most = 9
+    if len(keys) >= 4096 and not bool(np.all(keys[1:] >= keys[:-1])):
+        first = np.searchsorted(points, np.arange(int(sub.max()) + 2, dtype=np.int64) << DAY_BITS)
+        most = int(np.diff(first).max(initial=0))
+    if most > 8:
+        found: I64 = np.searchsorted(points, keys, side="right") - 1
+        return found
+    lo = first[sub]
+    width = first[sub + 1] - lo
+    pos = lo - 1
+    last = len(points) - 1
+    for k in range(most):
+        pos += (k < width) & (points[np.minimum(lo + k, last)] <= keys)
+    return pos
+
+
+@attrs.frozen
+class Answers:
+    """The policy's answer for each decision key, as flat arrays over a common scale.
+
+    Key ``k``'s awards are entries ``offset[k]`` to ``offset[k] + count[k]``: the partner's
+    rank among its segment's partners, the kinds mask and the share as ``num / scale``;
+    ``total[k]`` is the sum of its numerators. ``num`` and ``total`` are object arrays of
+    Python integers when the scale does not fit comfortably in an int64.
+    """
+
+    count: I64
+    offset: I64
+    rank: I64
+    mask: I64
+    num: npt.NDArray[Any]
+    total: npt.NDArray[Any]
+    scale: int
+
+    def entries(
+        self, keys: I64, segs: I64, seg_partners: tuple[I64, I64]
+    ) -> tuple[I64, I64, I64, I64]:
+        """The awards of spans with decision ``keys`` in segments ``segs``: each entry's span,
+        its index into the awards, its place among the span's awards, and its partner code."""
+        codes, off = seg_partners
+        owner, within = _expand(self.count[keys])
+        idx = self.offset[keys][owner] + within
+        return owner, idx, within, codes[off[segs[owner]] + self.rank[idx]]
+
+
+def ask_keys(
+    sp: Spans,
+    keyx: I64,
+    month: I64,
+    ends: I64,
+    seg_partners: tuple[I64, I64],
+    names: tuple[PartnerId, ...],
+    ask: Ask,
+) -> Answers:
+    """Ask once per decision key met (``keyx[g + 1]``: segment ``g``'s key), with the first
+    month met inside one segment of that key, else the first span; the answer's partners are
+    kept as ranks among the segment's partners."""
+    codes, off = seg_partners
+    n_keys = len(keyx) and int(keyx.max()) + 1
+    first: dict[int, tuple[int, int, int, int]] = {}
+    w_month, w_end = (
+        (month, ends)
+        if len(sp.whole) == len(month)
+        else (
+            month[sp.whole],
+            ends[sp.whole],
+        )
+    )
+    for segs, rows, lo, hi in (
+        (sp.seg, sp.row, sp.lo, sp.hi),
+        (sp.w_seg, sp.whole, w_month, w_end),
+    ):
+        keys = keyx[segs + 1]
+        at = np.full(n_keys, -1, dtype=np.int64)
+        at[keys[::-1]] = np.arange(len(keys) - 1, -1, -1, dtype=np.int64)
+        met = np.flatnonzero(at >= 0)
+        for key, i in zip(met.tolist(), at[met].tolist(), strict=True):
+            first[key] = (int(segs[i]), int(rows[i]), int(lo[i]), int(hi[i]))
+    code = {p: i for i, p in enumerate(names)}
+    answers: dict[int, tuple[Awards, list[int]]] = {}
+    scale = 1
+    for key, (g, row, lo_day, hi_day) in sorted(first.items()):
+        found = ask(g, row, dt.date.fromordinal(lo_day), dt.date.fromordinal(hi_day))
+        mine = codes[off[g] : off[g + 1]].tolist() if g >= 0 else []
+        answers[key] = (found, [mine.index(code[p]) for p, *_ in found])
+        for *_, d in found:
+            scale = lcm(scale, d)
+    kind: Any = object if 31 * scale >= _SAFE else np.int64
+    count = np.zeros(n_keys, dtype=np.int64)
+    total = np.zeros(n_keys, dtype=kind)
+    rank: list[int] = []
+    mask: list[int] = []
+    num: list[int] = []
+    for key, (found, ranks) in answers.items():
+        parts = [n * (scale // d) for _, _, n, d in found]
+        count[key], total[key] = len(found), sum(parts)
+        rank.extend(ranks)
+        mask.extend(m for _, m, _, _ in found)
+        num.extend(parts)
+    offset = np.zeros(n_keys, dtype=np.int64)
+    met = np.array(list(answers), dtype=np.int64)
+    offset[met] = np.cumsum(count[met]) - count[met]
+    return Answers(
+        count,
+        offset,
+        np.array(rank, dtype=np.int64),
+        np.array(mask, dtype=np.int64),
+        _column(num, kind),
+        total,
+        scale,
+    )
+
+
+def weigh(
+    tl: Timelines,
+    sub: I64,
+    month: I64,
+    seg_key: I64,
+    seg_partners: tuple[I64, I64],
+    names: tuple[PartnerId, ...],
+    ask: Ask,
+    *,
+    split: bool,
+) -> Weights:
+    """Each row's weights for a usage-independent policy, asking ``ask`` once per key.
+
+    ``seg_key[g]`` is segment ``g``'s decision key (0: no association in effect, shared with
+    the days before a subscription's first change point): segments with equal keys get one
+    question, and its answer's partners are carried to the others by their rank among the
+    segment's partners (``seg_partners``; ``names``: the partner ids of the codes). A month
+    inside one segment takes that segment's awards over the common scale ``L`` of all answers;
+    a month cut by change points is weighed span by span, ``days x numerator`` over
+    ``month days x L``, summed per partner.
+    """
+    n = len(sub)
+    ends = month_ends(month)
+    sp = spans(tl, sub, month, ends)
+    keyx = np.concatenate([np.zeros(1, dtype=np.int64), seg_key])
+    ans = ask_keys(sp, keyx, month, ends, seg_partners, names, ask)
+    scale, kind = ans.scale, ans.num.dtype
+
+    # months inside one segment: the segment's awards over the scale
+    w_key = keyx[sp.w_seg + 1]
+    w_owner, w_idx, w_place, w_partner = ans.entries(w_key, sp.w_seg, seg_partners)
+    den = np.full(n, scale, dtype=kind)
+    unatt = np.zeros(n, dtype=kind)
+    if split:
+        unatt[sp.whole] = scale - ans.total[w_key]
+    else:  # nobody credited: the whole month is unattributed
+        unatt[sp.whole[ans.count[w_key] == 0]] = scale
+    uncovered = np.full(n, -1, dtype=np.int64)
+    if not sp.cut.size:
+        w = Weights(
+            w_owner, w_partner, ans.mask[w_idx], ans.num[w_idx], den, unatt, uncovered, names
+        )
+        return _credited_partners(w)
+
+    # months cut by change points: days x numerator per span, summed per partner
+    s_key = keyx[sp.seg + 1]
+    s_owner, s_idx, _, s_partner = ans.entries(s_key, sp.seg, seg_partners)
+    days = sp.hi - sp.lo
+    c_row, c_partner, c_mask, c_num = _sum_spans(
+        sp.row[s_owner], s_partner, ans.mask[s_idx], days[s_owner] * ans.num[s_idx]
+    )
+    lo = np.searchsorted(c_row, sp.cut, side="left")
+    hi = np.searchsorted(c_row, sp.cut, side="right")
+    den[sp.cut] = (ends - month)[sp.cut].astype(kind) * scale
+    gaps = np.add.reduceat(np.where(ans.count[s_key], 0, days), np.cumsum(sp.n_spans) - sp.n_spans)
+    uncovered[sp.cut] = gaps
+    if split:
+        running = np.concatenate([np.zeros(1, dtype=kind), np.cumsum(c_num)])
+        unatt[sp.cut] = den[sp.cut] - (running[hi] - running[lo])
+    else:
+        unatt[sp.cut] = gaps.astype(kind) * scale
+
+    # both kinds of row, in row order
+    counts = np.zeros(n, dtype=np.int64)
+    counts[sp.whole] = ans.count[w_key]
+    counts[sp.cut] = hi - lo
+    e_row = np.repeat(np.arange(n, dtype=np.int64), counts)
+    start = np.cumsum(counts) - counts
+    at_w = start[sp.whole][w_owner] + w_place
+    at_c = start[c_row] + (np.arange(len(c_row)) - lo[np.searchsorted(sp.cut, c_row)])
+    e_partner = np.empty(len(e_row), dtype=np.int64)
+    e_mask = np.empty(len(e_row), dtype=np.int64)
+    e_num = np.empty(len(e_row), dtype=kind)
+    e_partner[at_w], e_partner[at_c] = w_partner, c_partner
+    e_mask[at_w], e_mask[at_c] = ans.mask[w_idx], c_mask
+    e_num[at_w], e_num[at_c] = ans.num[w_idx], c_num
+    return _credited_partners(
+        Weights(e_row, e_partner, e_mask, e_num, den, unatt, uncovered, names)
+    )
+
+
+def _credited_partners(w: Weights) -> Weights:
+    """``w`` with only the partners credited (codes still in id order)."""
+    used = np.bincount(w.e_partner, minlength=len(w.partners)) > 0
+    if used.all():
+        return w
+    recode = np.cumsum(used) - 1
+    partners = tuple(w.partners[i] for i in np.flatnonzero(used).tolist())
+    return attrs.evolve(w, e_partner=recode[w.e_partner], partners=partners)
+
+
+def _sum_spans(
+    row: I64, partner: I64, mask: I64, num: npt.NDArray[Any]
+) -> tuple[I64, I64, I64, npt.NDArray[Any]]:
+    """Sum span entries per (row, partner): rows ascending, a row's partners ascending."""
+    if not len(row):
+        return row, partner, mask, num
+    width = int(partner.max()) + 1
+    packed = row * width + partner
+    order = np.argsort(packed, kind="stable")
+    packed = packed[order]
+    heads = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
+    return (
+        packed[heads] // width,
+        packed[heads] % width,
+        np.bitwise_or.reduceat(mask[order], heads),
+        np.add.reduceat(num[order], heads),
+    )
+
+
+def weights_of_plans(plan_of_row: I64, plans: Plans) -> Weights:
+    """The weights of rows planned one by one (the per-row path)."""
+    items = plans.items
+    partners = tuple(sorted({p for plan in items for p in plan.partners}))
+    code = {p: i for i, p in enumerate(partners)}
+    e_row: list[int] = []
+    e_partner: list[int] = []
+    e_mask: list[int] = []
+    e_num: list[int] = []
+    dens: list[int] = []
+    unatts: list[int] = []
+    uncovered: list[int] = []
+    for row, i in enumerate(plan_of_row.tolist()):
+        plan = items[i]
+        e_row.extend([row] * len(plan.partners))
+        e_partner.extend(code[p] for p in plan.partners)
+        e_mask.extend(plan.masks)
+        e_num.extend(plan.numerators)
+        dens.append(plan.denominator)
+        unatts.append(plan.unattributed)
+        uncovered.append(plan.uncovered)
+    kind: Any = object if max([*dens, 1]) >= _SAFE // 32 else np.int64
+    return Weights(
+        np.array(e_row, dtype=np.int64),
+        np.array(e_partner, dtype=np.int64),
+        np.array(e_mask, dtype=np.int64),
+        _column(e_num, kind),
+        _column(dens, kind),
+        _column(unatts, kind),
+        np.array(uncovered, dtype=np.int64),
+        partners,
+    )
+
+
+def _column(values: list[int], kind: Any) -> npt.NDArray[Any]:
+    out = np.empty(len(values), dtype=kind)
+    out[:] = values
+    return out
 
 
 # --------------------------------------------------------------------------- allocation
@@ -381,47 +781,31 @@ def _rhe(x: I64, d: I64) -> I64:
     return out
 
 
-def allocate(
-    plan_of_row: I64, minor: I64, big: dict[int, int], plans: Plans, *, split: bool
-) -> Allocation:
-    """Round every row's amount over its plan (see the module documentation)."""
-    items = plans.items
-    partners = tuple(sorted({p for plan in items for p in plan.partners}))
-    code = {p: i for i, p in enumerate(partners)}
-    n_ent = np.array([len(p.partners) for p in items], dtype=np.int64)
-    ent_off = np.concatenate([[0], np.cumsum(n_ent)]).astype(np.int64)
-    e_partner = np.array([code[p] for plan in items for p in plan.partners], dtype=np.int64)
-    e_mask = np.array([m for plan in items for m in plan.masks], dtype=np.int64)
-    nums = [n for plan in items for n in plan.numerators]
-    dens = [p.denominator for p in items]
-    unatts = [p.unattributed for p in items]
-    biggest = max([*nums, *dens, *unatts, 1])
-    n = len(plan_of_row)
+def allocate(w: Weights, minor: I64, big: dict[int, int], *, split: bool) -> Allocation:
+    """Round every row's amount over its weights (see the module documentation)."""
+    n = len(w.den)
+    e_row = w.e_row
+    cnt = np.bincount(e_row, minlength=n).astype(np.int64)
+    row_first = np.cumsum(cnt) - cnt
+    has_un = np.asarray(w.unatt != 0, dtype=bool)
     # rows computed with Python integers: huge amounts, or products that could overflow
-    exact = np.zeros(n, dtype=bool)
-    if biggest >= _SAFE:
-        exact[:] = True
-    elif n:
-        exact |= np.abs(minor) >= _SAFE // biggest
+    wide = w.den.dtype == object
+    exact = np.full(n, wide, dtype=bool)
+    if wide:
+        e_num = np.zeros(len(e_row), dtype=np.int64)
+        den_r = np.ones(n, dtype=np.int64)
+        un_r = np.zeros(n, dtype=np.int64)
+    else:
+        e_num, den_r, un_r = w.e_num, w.den, w.unatt
+        if n:
+            exact |= np.abs(minor) >= _SAFE // den_r
     if big:
         exact[list(big)] = True
-    e_num = np.array(nums if biggest < _SAFE else [0] * len(nums), dtype=np.int64)
-    p_den = np.array(dens if biggest < _SAFE else [1] * len(dens), dtype=np.int64)
-    p_un = np.array(unatts if biggest < _SAFE else [0] * len(unatts), dtype=np.int64)
-
-    # expand rows to entries (row-major, so credits come out in row then partner order)
-    cnt = n_ent[plan_of_row] if n else np.zeros(0, dtype=np.int64)
-    e_row = np.repeat(np.arange(n, dtype=np.int64), cnt)
-    row_first = np.cumsum(cnt) - cnt
-    e_idx = ent_off[plan_of_row][e_row] + (np.arange(len(e_row), dtype=np.int64) - row_first[e_row])
     a = np.where(exact, 0, minor)
-    den_r = p_den[plan_of_row] if n else np.zeros(0, dtype=np.int64)
-    un_r = p_un[plan_of_row] if n else np.zeros(0, dtype=np.int64)
-    has_un = un_r != 0
     if split:
         sign = np.where(a < 0, -1, 1)
         mag = a * sign
-        x = mag[e_row] * e_num[e_idx]
+        x = mag[e_row] * e_num
         q = x // den_r[e_row]
         r = x - q * den_r[e_row]
         xu = mag * un_r
@@ -432,64 +816,75 @@ def allocate(
         left = mag - qu - (running[row_first + cnt] - running[row_first])
         need = np.flatnonzero(left > 0)
         if need.size:
-            q, qu = _hand_out(need, left, e_row, row_first, cnt, r, ru, has_un, q, qu)
+            q, qu = _hand_out(need, left, row_first, cnt, r, ru, den_r, has_un, q, qu)
         c_minor = q * sign[e_row]
         u_all = qu * sign
     else:
-        c_minor = _rhe(a[e_row] * e_num[e_idx], den_r[e_row])
+        c_minor = _rhe(a[e_row] * e_num, den_r[e_row])
         u_all = _rhe(a * un_r, den_r)
-    c_row, c_partner, c_kinds = e_row, e_partner[e_idx], e_mask[e_idx]
     u_row = np.flatnonzero(has_un)
     u_minor: npt.NDArray[Any] = u_all[u_row]
     c_out: npt.NDArray[Any] = c_minor
     if exact.any():
         c_out, u_row, u_minor = _exact_rows(
-            exact, plan_of_row, minor, big, items, code, c_row, c_out, u_row, u_minor, split=split
+            exact, w, minor, big, row_first, cnt, c_out, u_row, u_minor, split=split
         )
-    return Allocation(c_row, c_partner, c_kinds, c_out, u_row, u_minor, partners)
+    return Allocation(e_row, w.e_partner, w.e_mask, c_out, u_row, u_minor, w.partners)
 
 
 def _hand_out(
     need: I64,
     left: I64,
-    e_row: I64,
     row_first: I64,
     cnt: I64,
     r: I64,
     ru: I64,
+    den: I64,
     has_un: npt.NDArray[np.bool_],
     q: I64,
     qu: I64,
 ) -> tuple[I64, I64]:
-    """Give the left-over units of rows ``need`` to their largest remainders (lexsort)."""
+    """Give the left-over units of rows ``need`` to their largest remainders.
+
+    The candidates are ordered by row, remainder (largest first), then place in the row (its
+    partners by id, then the unattributed part): one ``np.sort`` of packed integer keys when
+    they fit in 62 bits, else a ``lexsort``.
+    """
     q = q.copy()
     qu = qu.copy()
     k = cnt[need]
-    ent = np.repeat(row_first[need], k) + (np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))
-    rows = np.concatenate([e_row[ent], need[has_un[need]]])
-    rems = np.concatenate([r[ent], ru[need[has_un[need]]]])
-    # order within a row: its partners by id, then the unattributed part
-    order = np.concatenate([ent - row_first[e_row[ent]], cnt[need[has_un[need]]]])
-    which = np.concatenate([ent, -1 - need[has_un[need]]])
-    idx = np.lexsort((order, -rems, rows))
-    rows_s = rows[idx]
-    starts = np.searchsorted(rows_s, rows_s, side="left")
-    rank = np.arange(len(rows_s)) - starts
-    win = rank < left[rows_s]
-    got = which[idx][win]
-    q[got[got >= 0]] += 1
-    qu[-1 - got[got < 0]] += 1
+    i_ent, o_ent = _expand(k)
+    ent = row_first[need][i_ent] + o_ent
+    with_un = np.flatnonzero(has_un[need])
+    i_all = np.concatenate([i_ent, with_un])  # position in ``need``
+    rems = np.concatenate([r[ent], ru[need[with_un]]])
+    place = np.concatenate([o_ent, k[with_un]])
+    room = int(den[need].max()) if len(need) else 1
+    b_place = int(k.max(initial=0) + 1).bit_length()
+    b_rem = room.bit_length()
+    if len(need).bit_length() + b_rem + b_place <= 62:
+        packed = np.sort((i_all << (b_rem + b_place)) | ((room - 1 - rems) << b_place) | place)
+        i_s = packed >> (b_rem + b_place)
+        place_s = packed & ((1 << b_place) - 1)
+    else:  # pragma: no cover - denominators beyond 2**40 with a million rows
+        idx = np.lexsort((place, -rems, i_all))
+        i_s, place_s = i_all[idx], place[idx]
+    rank = np.arange(len(i_s)) - np.searchsorted(i_s, np.arange(len(need)))[i_s]
+    win = rank < left[need][i_s]
+    rows, places = need[i_s[win]], place_s[win]
+    unatt = places == cnt[rows]
+    q[row_first[rows[~unatt]] + places[~unatt]] += 1
+    qu[rows[unatt]] += 1
     return q, qu
 
 
 def _exact_rows(
     exact: npt.NDArray[np.bool_],
-    plan_of_row: I64,
+    w: Weights,
     minor: I64,
     big: dict[int, int],
-    items: list[Plan],
-    code: dict[str, int],
-    c_row: I64,
+    row_first: I64,
+    cnt: I64,
     c_minor: npt.NDArray[Any],
     u_row: I64,
     u_minor: npt.NDArray[Any],
@@ -499,24 +894,18 @@ def _exact_rows(
     """Recompute the rows flagged ``exact`` with Python integers (the readable path)."""
     c_out = c_minor.astype(object)
     u_by_row: dict[int, Any] = dict(zip(u_row.tolist(), u_minor.tolist(), strict=True))
-    starts = np.searchsorted(c_row, np.arange(len(plan_of_row)))
     for row in np.flatnonzero(exact).tolist():
-        plan = items[int(plan_of_row[row])]
+        s, c = int(row_first[row]), int(cnt[row])
+        numerators = [int(x) for x in w.e_num[s : s + c].tolist()]
+        den, rest_num = int(w.den[row]), int(w.unatt[row])
         amount = big.get(row, int(minor[row]))
-        den = plan.denominator
         if split:
-            nums = [*plan.numerators, *([plan.unattributed] if plan.unattributed else [])]
-            parts = largest_remainder(amount, nums, den)
-            credits, rest = (
-                parts[: len(plan.numerators)],
-                (parts[-1] if plan.unattributed else None),
-            )
+            parts = largest_remainder(amount, [*numerators, *([rest_num] if rest_num else [])], den)
+            credits, rest = parts[:c], (parts[-1] if rest_num else None)
         else:
-            credits = [round_half_even(amount * m, den) for m in plan.numerators]
-            rest = round_half_even(amount * plan.unattributed, den) if plan.unattributed else None
-        s = int(starts[row])
-        for i, value in enumerate(credits):
-            c_out[s + i] = value
+            credits = [round_half_even(amount * m, den) for m in numerators]
+            rest = round_half_even(amount * rest_num, den) if rest_num else None
+        c_out[s : s + c] = credits
         if rest is not None:
             u_by_row[row] = rest
     rows = sorted(u_by_row)
@@ -531,70 +920,6 @@ def _exact_rows(
 Ask = Callable[[int, int, dt.date, dt.date], Awards]
 """``ask(segment, row, span start, span end)``: the awards of a segment (-1: nobody in effect)
 for a span, asked with that usage row."""
-
-
-def plan_rows(
-    tl: Timelines,
-    sub: I64,
-    month: I64,
-    ask: Ask,
-    key_of_segment: I64 | None,
-    *,
-    split: bool,
-) -> tuple[I64, Plans]:
-    """Each row's plan id, asking ``ask`` once per key (``key_of_segment``; ``None``: once per
-    segment), and the plans."""
-    n = len(sub)
-    loc = locate(tl, sub, month)
-    plans = Plans()
-    plan_of_row = np.zeros(n, dtype=np.int64)
-    whole = np.flatnonzero(~loc.cut)
-    n_seg = len(tl.points)
-    keys = (
-        np.arange(n_seg + 1, dtype=np.int64)
-        if key_of_segment is None
-        else np.concatenate([[0], key_of_segment + 1])
-    )  # key 0: the empty set before a first change point
-    awards_of_key: dict[int, Awards] = {}
-    if whole.size:
-        row_key = keys[loc.seg[whole] + 1]
-        n_keys = int(keys.max(initial=0)) + 1
-        first = np.full(n_keys, -1, dtype=np.int64)
-        first[row_key[::-1]] = whole[::-1]
-        plan_of_key = np.zeros(n_keys, dtype=np.int64)
-        for k in np.flatnonzero(first >= 0).tolist():
-            row = int(first[k])
-            m = int(month[row])
-            lo, hi = dt.date.fromordinal(m), dt.date.fromordinal(int(loc.month_end[row]))
-            found = ask(int(loc.seg[row]), row, lo, hi)
-            awards_of_key[k] = found
-            plan_of_key[k] = plans.add(whole_plan(found, split=split))
-        plan_of_row[whole] = plan_of_key[row_key]
-    cut = np.flatnonzero(loc.cut)
-    if cut.size:
-        # one plan per distinct (subscription, month) cut by change points
-        packed = (sub[cut] << DAY_BITS) | month[cut]
-        distinct, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
-        plan_ids = np.zeros(len(distinct), dtype=np.int64)
-        point_list: list[int] = tl.points.tolist()
-        rows = cut[first]
-        for i, (row, s, m, mend, g) in enumerate(
-            zip(
-                rows.tolist(),
-                sub[rows].tolist(),
-                month[rows].tolist(),
-                loc.month_end[rows].tolist(),
-                loc.seg[rows].tolist(),
-                strict=True,
-            )
-        ):
-            spans = [
-                (hi - lo, _span(ask, awards_of_key, keys, g, row, lo, hi))
-                for lo, hi, g in cuts(point_list, s, m, mend, g)
-            ]
-            plan_ids[i] = plans.add(span_plan(spans, mend - m, split=split))
-        plan_of_row[cut] = plan_ids[inverse.ravel()]
-    return plan_of_row, plans
 
 
 def cuts(
@@ -636,13 +961,3 @@ def plan_each_row(
         else:
             out[row] = plans.add(span_plan(spans, mend - m, split=split))
     return out, plans
-
-
-def _span(
-    ask: Ask, cache: dict[int, Awards], keys: I64, g: int, row: int, lo: int, hi: int
-) -> Awards:
-    k = int(keys[g + 1])
-    found = cache.get(k)
-    if found is None:
-        found = cache[k] = ask(g, row, dt.date.fromordinal(lo), dt.date.fromordinal(hi))
-    return found

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record.attribution._money import from_minor
 from partner_of_record.attribution.errors import CurrencyMixError
 from partner_of_record.attribution.explain import credit_explanation, explain_partner
 from partner_of_record.attribution.kinds import kinds_mask, mask_kinds
@@ -55,7 +56,8 @@ def _values(value: Any) -> frozenset[Any] | None:
 
 
 def _decimal(minor: int, exponent: int) -> Decimal:
-    return Decimal(int(minor)).scaleb(-exponent)
+    """``minor`` minor units as a Decimal with ``exponent`` decimals, exactly."""
+    return from_minor(minor, exponent)
 
 
 def _kinds_order(kinds: frozenset[Any] | None) -> tuple[int, list[str]]:
@@ -467,7 +469,7 @@ class Credits:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
         return _decimal(_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])])
 
-    def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:
+    def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:  # noqa: PLR0912, PLR0915 - one branch per grouping field of totals()
         """Return the total credited amount per value of one or several credit fields.
 
         Computed as group sums over the columns' integer codes, without building one

@@ -8,10 +8,12 @@ hands them to the kernel in ``_kernel``; the result is kept as columns in a ``Re
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -64,9 +66,11 @@ def attribute(
     few days that the credit rounds to zero) are kept.
 
     The policy is asked through its public ``decide`` (or ``shares``): a usage-independent policy
-    (``usage_independent = True``, as all built-ins) once per distinct set of associations in
-    effect when it declares ``decision_fields``, else once per segment of a subscription's
-    timeline; any other policy once per usage row and span.
+    (``usage_independent = True``, as all built-ins) once per distinct shape of the set of
+    associations in effect when it declares ``decision_fields`` and ``decision_ranks`` (sets
+    equal up to the order of the partners' ids share one answer, carried over by rank), once per
+    distinct set when it declares ``decision_fields`` only, else once per segment of a
+    subscription's timeline; any other policy once per usage row and span.
 
     Args:
         ledger: the facts.
@@ -128,27 +132,35 @@ def _check_policy(policy: Any) -> None:
         raise TypeError(msg)
 
 
-def decision_fields(policy: Any) -> tuple[str, ...] | None:
-    """The association fields the policy's answer depends on, when it may be trusted.
+def _trusted(policy: Any, name: str) -> Any:
+    """``policy.name`` when it may be trusted: set on the instance, or declared by the class
+    that defines the policy's ``decide`` and ``shares`` or by a subclass of it (so a subclass
+    that overrides ``decide`` without declaring its own does not inherit it)."""
+    value = getattr(policy, name, None)
+    declared = k._owner(type(policy), name)
+    if value is None or declared is None:
+        return value
+    for method in ("decide", "shares"):
+        impl = k._owner(type(policy), method)
+        if impl is not None and not issubclass(declared, impl):
+            return None
+    return value
 
-    A policy's ``decision_fields`` is honoured only when it is declared by the class that
-    defines the policy's ``decide`` and ``shares`` or by a subclass of it: a subclass that
-    overrides ``decide`` without declaring its own fields is asked once per segment.
+
+def decision_fields(policy: Any) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """The association fields the policy's answer depends on, and those of them it only
+    compares (``decision_ranks``), when they may be trusted (see ``_trusted``).
+
+    ``None`` (ask once per segment) for a usage-dependent policy, or when ``partner_id`` is not
+    among the fields (the answer names partners).
     """
     if not getattr(policy, "usage_independent", False):
         return None
-    fields = getattr(policy, "decision_fields", None)
-    if not fields:
+    fields = _trusted(policy, "decision_fields")
+    if not fields or "partner_id" not in fields:
         return None
-    cls = type(policy)
-    declared = k._owner(cls, "decision_fields")
-    if declared is None:  # set on the instance: trust it
-        return tuple(fields)
-    for method in ("decide", "shares"):
-        impl = k._owner(cls, method)
-        if impl is not None and not issubclass(declared, impl):
-            return None
-    return tuple(fields)
+    ranks = _trusted(policy, "decision_ranks") or ()
+    return tuple(fields), frozenset(ranks) & frozenset(fields)
 
 
 class Result:
@@ -166,8 +178,6 @@ class Result:
         "cur",
         "end",
         "ledger",
-        "plan_of_row",
-        "plans",
         "policy",
         "policy_name",
         "scope",
@@ -175,6 +185,7 @@ class Result:
         "start",
         "table",
         "timelines",
+        "weights",
     )
 
     def __init__(
@@ -183,8 +194,7 @@ class Result:
         table: UsageTable,
         policy: Any,
         scope: npt.NDArray[np.int64] | None,
-        plan_of_row: npt.NDArray[np.int64],
-        plans: list[k.Plan],
+        weights: k.Weights,
         alloc: k.Allocation,
         associations: list[Association],
         timelines: k.Timelines,
@@ -195,8 +205,7 @@ class Result:
         self.policy_name = str(getattr(policy, "name", type(policy).__name__))
         self.split = bool(getattr(policy, "split", False))
         self.scope = scope
-        self.plan_of_row = plan_of_row
-        self.plans = plans
+        self.weights = weights
         self.alloc = alloc
         self.associations = associations
         self.timelines = timelines
@@ -205,7 +214,7 @@ class Result:
 
     @property
     def n_rows(self) -> int:
-        return len(self.plan_of_row)
+        return len(self.weights.den)
 
     @property
     def partners(self) -> tuple[PartnerId, ...]:
@@ -246,34 +255,83 @@ class Result:
 
     def share(self, i: int, partner: int) -> Fraction:
         """A partner's exact share of row ``i``'s amount."""
-        plan = self.plans[int(self.plan_of_row[i])]
-        name = self.alloc.partners[partner]
-        for p, n in zip(plan.partners, plan.numerators, strict=True):
-            if p == name:
-                return Fraction(n, plan.denominator)
+        w = self.weights
+        lo, hi = np.searchsorted(w.e_row, [i, i + 1]).tolist()
+        for e in range(lo, hi):
+            if int(w.e_partner[e]) == partner:
+                return Fraction(int(w.e_num[e]), int(w.den[i]))
         return Fraction(0)
 
     def unattributed_days(self, i: int) -> int:
         """The number of days of row ``i``'s month on which no partner was credited."""
-        plan = self.plans[int(self.plan_of_row[i])]
-        if plan.uncovered < 0:
-            days = int(k.month_ends(self.row_array(self.table.month)[i : i + 1])[0])
-            days -= int(self.row_array(self.table.month)[i])
-            return days if plan.unattributed else 0
-        return plan.uncovered
+        days = int(self.weights.uncovered[i])
+        if days < 0:
+            month = self.row_array(self.table.month)[i : i + 1]
+            days = int(k.month_ends(month)[0] - month[0])
+            return days if self.weights.unatt[i] else 0
+        return days
 
     def kinds(self, mask: int) -> frozenset[Any]:
         return mask_kinds(mask)
 
 
-def association_arrays(ledger: Ledger, table: UsageTable) -> tuple[list[Association], k.Timelines]:
-    """The associations of the table's subscriptions, grouped by subscription code (each group
-    in ``associations_of`` order), and their timelines (cached on the table per association
-    set, since events make ledgers that share the table)."""
+@attrs.frozen
+class Facts:
+    """The associations of a table's subscriptions as arrays (derived once per association set
+    and cached on the table).
+
+    Attributes:
+        associations: grouped by subscription code, each group in ``associations_of`` order.
+        timelines: their change points and segments.
+        names: the partner ids, sorted; ``partner`` holds each association's code into it.
+        partner: see ``names``.
+        start: each association's first day (day ordinal).
+        seg_partners: each segment's distinct partner codes (``_kernel.segment_partners``).
+        keys: segment decision keys already computed, by ``(fields, ranks)``.
+    """
+
+    associations: list[Association]
+    timelines: k.Timelines
+    names: tuple[PartnerId, ...]
+    partner: npt.NDArray[np.int64]
+    start: npt.NDArray[np.int64]
+    seg_partners: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+    keys: dict[tuple[tuple[str, ...], frozenset[str]], npt.NDArray[np.int64]] = attrs.field(
+        factory=dict
+    )
+
+
+def facts_of(associations: list[Association], sub: npt.NDArray[np.int64]) -> Facts:
+    """The arrays of ``associations`` (grouped by subscription code ``sub``)."""
+    ords: dict[dt.date, int] = {}
+
+    def ordinal(day: dt.date | None) -> int:
+        if day is None:
+            return -1
+        found = ords.get(day)
+        if found is None:
+            found = ords[day] = day.toordinal()
+        return found
+
+    n = len(associations)
+    starts = np.fromiter((ordinal(a.start) for a in associations), dtype=np.int64, count=n)
+    ends = np.fromiter((ordinal(a.end) for a in associations), dtype=np.int64, count=n)
+    tl = k.timelines(sub, starts, ends)
+    ids = [a.partner_id for a in associations]
+    names = tuple(sorted(set(ids)))
+    code = {p: i for i, p in enumerate(names)}
+    partner = np.fromiter((code[p] for p in ids), dtype=np.int64, count=n)
+    seg_partners = k.segment_partners(tl, partner, len(names))
+    return Facts(associations, tl, names, partner, starts, seg_partners)
+
+
+def association_arrays(ledger: Ledger, table: UsageTable) -> Facts:
+    """The associations of the table's subscriptions as arrays (cached on the table per
+    association set, since events make ledgers that share the table)."""
     key = ledger.associations
-    found = table_cache(table).get("timelines")
+    found = table_cache(table).get("facts")
     if found is not None and found[0] is key:
-        return found[1], found[2]
+        return found[1]  # type: ignore[no-any-return]
     assocs: list[Association] = []
     subs: list[int] = []
     of = ledger.associations_of
@@ -282,23 +340,9 @@ def association_arrays(ledger: Ledger, table: UsageTable) -> tuple[list[Associat
         if got:
             assocs.extend(got)
             subs.extend([code] * len(got))
-    ords: dict[dt.date, int] = {}
-
-    def ordinal(day: dt.date | None) -> int:
-        if day is None:
-            return -1
-        found_ord = ords.get(day)
-        if found_ord is None:
-            found_ord = ords[day] = day.toordinal()
-        return found_ord
-
-    n = len(assocs)
-    sub = np.array(subs, dtype=np.int64)
-    starts = np.fromiter((ordinal(a.start) for a in assocs), dtype=np.int64, count=n)
-    ends = np.fromiter((ordinal(a.end) for a in assocs), dtype=np.int64, count=n)
-    tl = k.timelines(sub, starts, ends)
-    table_cache(table)["timelines"] = (key, assocs, tl)
-    return assocs, tl
+    facts = facts_of(assocs, np.array(subs, dtype=np.int64))
+    table_cache(table)["facts"] = (key, facts)
+    return facts
 
 
 def table_cache(table: UsageTable) -> dict[str, Any]:
@@ -306,47 +350,84 @@ def table_cache(table: UsageTable) -> dict[str, Any]:
     return table.cache
 
 
-def _segment_keys(
-    policy: Any, assocs: list[Association], tl: k.Timelines
-) -> npt.NDArray[np.int64] | None:
-    """One key per segment such that equal keys get equal answers (see ``decision_fields``);
-    -1 for a segment with no association; ``None`` to ask once per segment.
+def segment_keys(policy: Any, facts: Facts) -> npt.NDArray[np.int64]:
+    """One decision key per segment such that equal keys get answers equal up to the partners'
+    ranks (see ``decision_fields``); 0 for a segment with no association.
 
-    A segment's key is the sorted tuple of its associations' codes on the declared fields: the
-    order of ``active`` follows the starts, which a policy not declaring ``start`` ignores.
+    A segment's key is the sorted tuple of its associations' codes on the declared fields,
+    where a field of ``decision_ranks`` is coded by the rank of its value among the segment's
+    associations: the order of ``active`` follows the starts, which a policy not declaring
+    ``start`` ignores. Without trusted fields every non-empty segment is its own key.
     """
-    fields = decision_fields(policy)
-    if fields is None:
-        return None
-    content: dict[tuple[Any, ...], int] = {}
-    codes = (
-        np.fromiter(
-            (
-                content.setdefault(t, len(content))
-                for t in zip(*(map(_getter(f), assocs) for f in fields), strict=True)
-            ),
-            dtype=np.int64,
-            count=len(assocs),
-        )
-        if assocs
-        else np.zeros(0, dtype=np.int64)
-    )
+    tl = facts.timelines
     sizes = np.diff(tl.seg_off)
-    keys = np.full(len(sizes), -1, dtype=np.int64)
-    single = np.flatnonzero(sizes == 1)
-    keys[single] = codes[tl.assoc[tl.seg_off[single]]]
-    multi: dict[tuple[int, ...], int] = {}
-    base = len(content)
-    for g in np.flatnonzero(sizes > 1).tolist():
-        t = tuple(sorted(codes[tl.assoc[tl.seg_off[g] : tl.seg_off[g + 1]]].tolist()))
-        keys[g] = base + multi.setdefault(t, len(multi))
+    declared = decision_fields(policy)
+    if declared is None:
+        return np.where(sizes > 0, np.arange(1, len(sizes) + 1, dtype=np.int64), 0)
+    found = facts.keys.get(declared)
+    if found is None:
+        found = facts.keys[declared] = _keys_on_fields(facts, *declared)
+    return found
+
+
+def _keys_on_fields(
+    facts: Facts, fields: tuple[str, ...], ranks: frozenset[str]
+) -> npt.NDArray[np.int64]:
+    tl = facts.timelines
+    sizes = np.diff(tl.seg_off)
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    code = np.zeros(len(owner), dtype=np.int64)
+    radix = 1
+    for field in fields:
+        values = _field_codes(facts, field, ordered=field in ranks)[tl.assoc]
+        if field in ranks and len(values):  # the dense rank within the segment
+            order = np.lexsort((values, owner))
+            v, o = values[order], owner[order]
+            new_seg = np.concatenate([[True], o[1:] != o[:-1]])
+            step = new_seg | np.concatenate([[True], v[1:] != v[:-1]])
+            dense = np.cumsum(step)
+            rank = np.empty_like(values)
+            rank[order] = dense - dense[np.flatnonzero(new_seg)][np.cumsum(new_seg) - 1]
+            values = rank
+        top = int(values.max(initial=0)) + 1
+        radix *= top
+        if radix >= 1 << 62:  # too many distinct values to pack: a key per segment
+            return np.where(sizes > 0, np.arange(1, len(sizes) + 1, dtype=np.int64), 0)
+        code = code * top + values
+    keys = np.zeros(len(sizes), dtype=np.int64)
+    order = np.lexsort((code, owner))
+    sorted_code = code[order]
+    base = 1
+    for size in np.unique(sizes[sizes > 0]).tolist():
+        segs = np.flatnonzero(sizes == size)
+        table = sorted_code[tl.seg_off[segs][:, None] + np.arange(size)]
+        distinct, inverse = np.unique(table, axis=0, return_inverse=True)
+        keys[segs] = base + inverse.ravel()
+        base += len(distinct)
     return keys
 
 
-def _getter(field: str) -> Any:
-    from operator import attrgetter
+def _field_codes(facts: Facts, field: str, *, ordered: bool) -> npt.NDArray[np.int64]:
+    """Each association's code on ``field`` (in the values' order when ``ordered``)."""
+    if field == "partner_id":
+        return facts.partner
+    if field == "start":
+        return facts.start
+    values = [getattr(a, field) for a in facts.associations]
+    if ordered:
+        distinct = sorted(set(values), key=_orderable)
+        seen = {v: i for i, v in enumerate(distinct)}
+    else:
+        seen = {}
+        for v in values:
+            seen.setdefault(v, len(seen))
+    return np.fromiter((seen[v] for v in values), dtype=np.int64, count=len(values))
 
-    return attrgetter(field)
+
+def _orderable(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, 0)
+    return (1, value.value) if isinstance(value, enum.Enum) else (1, value)
 
 
 def attribute_arrays(
@@ -354,28 +435,27 @@ def attribute_arrays(
     sub: npt.NDArray[np.int64],
     month: npt.NDArray[np.int64],
     minor: npt.NDArray[np.int64],
-    associations: list[Association],
-    timelines: k.Timelines,
+    facts: Facts,
     usage: Callable[[int], Usage],
     big: dict[int, int] | None = None,
-) -> tuple[npt.NDArray[np.int64], list[k.Plan], k.Allocation]:
+) -> tuple[k.Weights, k.Allocation]:
     """The kernel on plain arrays, for one bucket of subscriptions (a Spark task, say).
 
     Args:
         policy: the credit policy.
-        sub: each row's subscription code (the codes of ``timelines``).
+        sub: each row's subscription code (the codes of ``facts``).
         month: each row's month as a day ordinal (its first day).
         minor: each row's amount in minor units (int64; 0 for rows in ``big``).
-        associations: the associations, grouped by subscription code, each group in
-            ``Ledger.associations_of`` order.
-        timelines: ``_kernel.timelines(codes, starts, ends)`` of ``associations``.
+        facts: ``facts_of(associations, codes)``: the associations, grouped by subscription
+            code, each group in ``Ledger.associations_of`` order, as arrays.
         usage: row number -> ``Usage`` record (what the policy is shown).
         big: minor units of rows that do not fit in an int64, by row number.
 
     Returns:
-        Each row's plan index, the plans, and the credit columns.
+        Each row's exact weights, and the credit columns.
     """
     split = bool(getattr(policy, "split", False))
+    associations, timelines = facts.associations, facts.timelines
     seg_off, seg_assoc = timelines.seg_off, timelines.assoc
 
     def ask(g: int, row: int, lo: dt.date, hi: dt.date) -> k.Awards:
@@ -387,19 +467,22 @@ def attribute_arrays(
         return k.awards_of(k.decide(policy, usage(row), active, lo, hi))
 
     if getattr(policy, "usage_independent", False):
-        keys = _segment_keys(policy, associations, timelines)
-        plan_of_row, plans = k.plan_rows(timelines, sub, month, ask, keys, split=split)
+        keys = segment_keys(policy, facts)
+        weights = k.weigh(
+            timelines, sub, month, keys, facts.seg_partners, facts.names, ask, split=split
+        )
     else:
         plan_of_row, plans = k.plan_each_row(timelines, sub, month, ask, split=split)
-    alloc = k.allocate(plan_of_row, minor, big or {}, plans, split=split)
-    return plan_of_row, plans.items, alloc
+        weights = k.weights_of_plans(plan_of_row, plans)
+    alloc = k.allocate(weights, minor, big or {}, split=split)
+    return weights, alloc
 
 
 def run(
     ledger: Ledger, table: UsageTable, policy: Any, scope: npt.NDArray[np.int64] | None
 ) -> Result:
     """Attribute the table's rows in ``scope`` (all when ``None``)."""
-    assocs, tl = association_arrays(ledger, table)
+    facts = association_arrays(ledger, table)
     sub = table.sub if scope is None else table.sub[scope]
     month = table.month if scope is None else table.month[scope]
     minor = table.minor if scope is None else table.minor[scope]
@@ -412,5 +495,5 @@ def run(
     def usage(row: int) -> Usage:
         return rows[row if scope is None else int(scope[row])]
 
-    plan_of_row, plans, alloc = attribute_arrays(policy, sub, month, minor, assocs, tl, usage, big)
-    return Result(ledger, table, policy, scope, plan_of_row, plans, alloc, assocs, tl)
+    weights, alloc = attribute_arrays(policy, sub, month, minor, facts, usage, big)
+    return Result(ledger, table, policy, scope, weights, alloc, facts.associations, facts.timelines)

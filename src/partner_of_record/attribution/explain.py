@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from partner_of_record.attribution._kernel import decide
+from partner_of_record.attribution._money import from_minor
 from partner_of_record.attribution.kinds import mask_kinds
 from partner_of_record.attribution.records import Explanation, Span
 from partner_of_record.model import Association, PartnerId, month_end
@@ -70,7 +70,7 @@ def credit_explanation(store: Result, row: int, partner: int) -> Explanation:
 
 
 def _money(minor: int, exponent: int, currency: str) -> str:
-    return f"{Decimal(minor).scaleb(-exponent):,} {currency}"
+    return f"{from_minor(minor, exponent):,} {currency}"
 
 
 def explain_partner(store: Result, partner_id: PartnerId, cidx: Sequence[int]) -> str:

@@ -24,6 +24,16 @@ Optional attributes the engine reads when present:
   each with one DPOR of partner P1 get one question), instead of once per segment. It is
   honoured only when declared by the class that defines ``decide``/``shares`` or a subclass of
   it, so a subclass that overrides ``decide`` is asked per segment unless it declares its own.
+  It must include ``partner_id`` (the answer names partners), else it is ignored.
+* ``decision_ranks`` (a tuple of some of the ``decision_fields``, e.g. ``("partner_id",)``):
+  the fields whose values the policy only compares with each other (equal, before, after),
+  never looks at otherwise. Sets of associations of the same *shape* (equal on the other
+  fields, and with these fields in the same order) then share one question: the engine asks
+  with the first such set it meets and carries the answer to the others by rank (the partner
+  ranked second in that set is credited as the partner ranked second in each other set).
+  ``RecognizeAll`` credits whoever holds a kind, whatever the partner's id, so two
+  subscriptions each with one DPOR get one question even when their partners differ. It is
+  trusted under the same rule as ``decision_fields``.
 
 The built-ins are immutable ``attrs`` classes with a valid-Python ``repr``.
 """
@@ -203,6 +213,7 @@ class RecognizeAll(_SharesFromDecide):
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
     decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return the span's awards and the rule; see the class docstring.
@@ -235,6 +246,7 @@ class DporOnly(_SharesFromDecide):
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
     decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return a share of 1 for the DPOR partner in effect, if any.
@@ -289,6 +301,7 @@ class Priority(_SharesFromDecide):
     split: ClassVar[bool] = False
     usage_independent: ClassVar[bool] = True
     decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind", "role", "start")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id", "start")
     AZURE_USAGE_REPORT: ClassVar[tuple[AssociationKind, ...]] = (
         AssociationKind.PAL,
         AssociationKind.TRANSACTING,
@@ -362,6 +375,7 @@ class EqualSplit(_SharesFromDecide):
     split: ClassVar[bool] = True
     usage_independent: ClassVar[bool] = True
     decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return a share of ``1/n`` for each of the ``n`` partners in effect.
@@ -431,6 +445,7 @@ class WeightedSplit(_SharesFromDecide):
     split: ClassVar[bool] = True
     usage_independent: ClassVar[bool] = True
     decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
     def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
         """Return each partner's weight over the sum of the weights.

@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record.attribution._money import EXACT
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
 
@@ -206,10 +207,10 @@ class RowLines(Sequence[RowReconciliation]):
         problem = self._problems.get(i, "")
         return RowReconciliation(
             usage=u,
-            amount=Decimal(int(self._amount[i])).scaleb(exp),
-            credited=Decimal(int(self._credited[i])).scaleb(exp),
-            largest_credit=Decimal(int(self._largest[i])).scaleb(exp),
-            unattributed=Decimal(int(self._unattributed[i])).scaleb(exp),
+            amount=Decimal(int(self._amount[i])).scaleb(exp, EXACT),
+            credited=Decimal(int(self._credited[i])).scaleb(exp, EXACT),
+            largest_credit=Decimal(int(self._largest[i])).scaleb(exp, EXACT),
+            unattributed=Decimal(int(self._unattributed[i])).scaleb(exp, EXACT),
             partners=int(self._count[i]),
             ok=not problem,
             problem=problem,
@@ -454,9 +455,9 @@ def _by_currency(
         out.append(
             CurrencyReconciliation(
                 currency=names[code],
-                amount=Decimal(total).scaleb(-exp),
-                credited=Decimal(got).scaleb(-exp),
-                unattributed=Decimal(rest).scaleb(-exp),
+                amount=Decimal(total).scaleb(-exp, EXACT),
+                credited=Decimal(got).scaleb(-exp, EXACT),
+                unattributed=Decimal(rest).scaleb(-exp, EXACT),
                 rows=count,
                 failed_rows=bad,
                 ok=ok,

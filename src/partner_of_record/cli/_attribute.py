@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, TextIO
 
 from partner_of_record._text import money as _money
 from partner_of_record._text import table as _table
@@ -29,6 +30,9 @@ from partner_of_record.cli._common import (
     _write_csv,
 )
 from partner_of_record.ledger import Ledger
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.attribution import Credits
 
 
 def _attribute_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,36 +105,7 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
             ledger.partner(args.explain)
             out.write(credits.explain(args.explain) + "\n")
         elif fields:
-            totals = credits.totals(by=fields)
-            keys = [k if isinstance(k, tuple) else (k,) for k in totals]
-            if args.format == "json":
-                _dump_json(
-                    {
-                        "policy": _policy_name(credits),
-                        "by": list(fields),
-                        "totals": [
-                            {**dict(zip(fields, key, strict=True)), "amount": amount}
-                            for key, amount in zip(keys, totals.values(), strict=True)
-                        ],
-                        "unattributed_total": _unattributed_totals(credits),
-                    },
-                    out,
-                )
-            elif args.format == "csv":
-                _write_csv(
-                    [*fields, "amount"],
-                    ([*key, amount] for key, amount in zip(keys, totals.values(), strict=True)),
-                    out,
-                )
-            else:
-                cur = fields.index("currency")
-                rows = [[*fields, "amount"]]
-                rows.extend(
-                    [*(_csv_cell(v) if v is not None else "" for v in key), _money(a, key[cur])]
-                    for key, a in zip(keys, totals.values(), strict=True)
-                )
-                out.write(f"Credited consumption (policy {_policy_name(credits)})\n")
-                out.write("\n".join(_table(rows, right=(len(fields),))) + "\n")
+            _write_totals(args, out, credits, fields)
         elif args.format == "csv":
             from partner_of_record.io.export import write_credits_csv
 
@@ -161,17 +136,53 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
     return status
 
 
-def _unattributed_totals(credits: Any) -> dict[str, Any]:
+def _write_totals(
+    args: argparse.Namespace, out: TextIO, credits: Credits, fields: tuple[str, ...]
+) -> None:
+    """Write the credit totals grouped by ``fields`` (``--by``) in the chosen format."""
+    totals = credits.totals(by=fields)
+    keys = [k if isinstance(k, tuple) else (k,) for k in totals]
+    if args.format == "json":
+        _dump_json(
+            {
+                "policy": _policy_name(credits),
+                "by": list(fields),
+                "totals": [
+                    {**dict(zip(fields, key, strict=True)), "amount": amount}
+                    for key, amount in zip(keys, totals.values(), strict=True)
+                ],
+                "unattributed_total": _unattributed_totals(credits),
+            },
+            out,
+        )
+    elif args.format == "csv":
+        _write_csv(
+            [*fields, "amount"],
+            ([*key, amount] for key, amount in zip(keys, totals.values(), strict=True)),
+            out,
+        )
+    else:
+        cur = fields.index("currency")
+        rows = [[*fields, "amount"]]
+        rows.extend(
+            [*(_csv_cell(v) if v is not None else "" for v in key), _money(a, key[cur])]
+            for key, a in zip(keys, totals.values(), strict=True)
+        )
+        out.write(f"Credited consumption (policy {_policy_name(credits)})\n")
+        out.write("\n".join(_table(rows, right=(len(fields),))) + "\n")
+
+
+def _unattributed_totals(credits: Credits) -> dict[str, Decimal]:
     """Currency -> the amount nobody was credited with (every currency of the usage)."""
     currencies = sorted({u.currency for u in credits.ledger.usage})
     return {cur: credits.unattributed_total(currency=cur) for cur in currencies}
 
 
-def _policy_name(credits: Any) -> str:
+def _policy_name(credits: Credits) -> str:
     return str(getattr(credits.policy, "name", credits.policy))
 
 
-def _render_partner_totals(ledger: Ledger, credits: Any) -> str:
+def _render_partner_totals(ledger: Ledger, credits: Credits) -> str:
     names = {p.id: p.name for p in ledger.partners}
     totals = credits.totals(by=("partner_id", "currency"))
     rows = [["partner", "name", "currency", "credited"]]

@@ -16,12 +16,17 @@ from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO
 
 import attrs
 
 from partner_of_record.errors import PartnerOfRecordError
 from partner_of_record.ledger import Ledger
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.attribution import Policy
+    from partner_of_record.evaluation import RateTable
+    from partner_of_record.io import LoadResult
 
 PROG = "partner-of-record"
 _WIDTH = 78
@@ -77,7 +82,9 @@ class Command:
     run: Callable[[argparse.Namespace, Streams], int]
 
 
-def _partner_order(ledger: Ledger) -> Callable[[tuple[tuple[str, str], Decimal]], Any]:
+def _partner_order(
+    ledger: Ledger,
+) -> Callable[[tuple[tuple[str, str], Decimal]], tuple[int, tuple[str, str]]]:
     """A sort key for ``((partner_id, currency), amount)`` items: ledger partner order, then id
     and currency (a partner not in the ledger comes last)."""
     order = {p.id: i for i, p in enumerate(ledger.partners)}
@@ -226,7 +233,7 @@ def _add_evaluation_inputs(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_json(path: str, what: str) -> Any:
+def _read_json(path: str, what: str) -> object:
     """Read a small JSON file; numbers with a fraction become ``Decimal``.
 
     Every way the file can be wrong (not UTF-8, not JSON, ``NaN``, nested too deeply) is a
@@ -241,18 +248,19 @@ def _read_json(path: str, what: str) -> Any:
         msg = f"{what} {path}: line {line}: not UTF-8 (byte 0x{byte:02x}); save it as UTF-8"
         raise CommandError(msg) from None
 
-    def refuse(name: str) -> Any:
+    def refuse(name: str) -> NoReturn:
         msg = f"{what} {path}: {name} is not a number JSON allows"
         raise CommandError(msg)
 
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=refuse)
+        document: object = json.loads(text, parse_float=Decimal, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         msg = f"{what} {path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         raise CommandError(msg) from None
     except RecursionError:
         msg = f"{what} {path}: nested too deeply to be a {what}"
         raise CommandError(msg) from None
+    return document
 
 
 def _count(value: object, where: str) -> Decimal:
@@ -295,7 +303,7 @@ def _skills_for(
     return found or None
 
 
-def _rates(args: argparse.Namespace) -> Any:
+def _rates(args: argparse.Namespace) -> RateTable | None:
     """The ``RateTable`` of ``--rates``, or ``None``."""
     if not args.rates:
         return None
@@ -305,7 +313,7 @@ def _rates(args: argparse.Namespace) -> Any:
     if not isinstance(data, dict):
         msg = f"rates file {args.rates}: expected a JSON object keyed by currency"
         raise CommandError(msg)
-    table: dict[tuple[str, dt.date | None], Any] = {}
+    table: dict[tuple[str, dt.date | None], Any] = {}  # RateTable checks each value
     for currency, value in data.items():
         if isinstance(value, dict):
             for month, rate in value.items():
@@ -331,7 +339,7 @@ def _rate(value: object, where: str) -> object:
     return value
 
 
-def _policy(args: argparse.Namespace) -> Any:
+def _policy(args: argparse.Namespace) -> Policy | None:
     """The policy named by ``--policy``, or ``None``."""
     if not args.policy:
         return None
@@ -340,7 +348,7 @@ def _policy(args: argparse.Namespace) -> Any:
     return get(args.policy)
 
 
-def _load(args: argparse.Namespace, *, strict: bool = False) -> Any:
+def _load(args: argparse.Namespace, *, strict: bool = False) -> LoadResult:
     """Load DATA (a folder or a .json file) with the reading options; returns the ``LoadResult``."""
     path = Path(args.data)
     if path.is_dir():
@@ -385,8 +393,7 @@ def _ledger(args: argparse.Namespace, streams: Streams, command: str) -> Ledger:
             f"{PROG} {command}: warning: {what} of {args.data} rejected and left out"
             f" (see: {PROG} validate {args.data})\n"
         )
-    ledger: Ledger = loaded.ledger
-    return ledger
+    return loaded.ledger
 
 
 @contextmanager
@@ -400,7 +407,7 @@ def _output(args: argparse.Namespace, streams: Streams) -> Iterator[TextIO]:
         yield out
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     """A JSON-ready copy of ``value``: Decimal/Fraction as strings, ISO dates, enums by value."""
     if value is None or isinstance(value, bool | int | str):
         return value
@@ -416,17 +423,18 @@ def _plain(value: Any) -> Any:
         return sorted(str(_plain(v)) for v in value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if attrs.has(type(value)):
-        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    cls = type(value)
+    if attrs.has(cls):
+        return {f.name: _plain(getattr(value, f.name)) for f in attrs.fields(cls)}
     return str(value)
 
 
-def _dump_json(document: Any, out: IO[str]) -> None:
+def _dump_json(document: object, out: IO[str]) -> None:
     json.dump(_plain(document), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str]) -> None:
+def _write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], out: IO[str]) -> None:
     """Write CSV with formula-like cells escaped (``'=...``), as the library's writers do."""
     from partner_of_record.io.export import escape_formula
 
@@ -436,7 +444,7 @@ def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[str
         writer.writerow(["" if v is None else escape_formula(_csv_cell(v)) for v in row])
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: object) -> str:
     plain = _plain(value)
     if isinstance(plain, list):
         return "|".join(str(v) for v in plain)

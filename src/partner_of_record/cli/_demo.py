@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partner_of_record._text import money as _money
 from partner_of_record._text import table as _table
@@ -26,6 +26,9 @@ from partner_of_record.cli._common import (
 )
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Workload
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.report import Position
 
 
 def _by_count(counts: Counter[str]) -> dict[str, int]:
@@ -244,7 +247,9 @@ def _demo_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positions(ledger: Ledger, as_of: dt.date, skills: Any) -> dict[str, list[Any]] | None:
+def _positions(
+    ledger: Ledger, as_of: dt.date, skills: Mapping[str, Mapping[str, int | Decimal]] | None
+) -> dict[str, list[Position]] | None:
     """Partner id -> its position against each catalog entry, when the evaluator is installed."""
     try:
         # the evaluator sits on the attribution layer; without it there is nothing to show
@@ -253,7 +258,7 @@ def _positions(ledger: Ledger, as_of: dt.date, skills: Any) -> dict[str, list[An
     except ImportError:
         return None
     per_entry = evaluate_catalog(ledger, as_of=as_of, skills=skills)
-    out: dict[str, list[Any]] = {p.id: [] for p in ledger.partners}
+    out: dict[str, list[Position]] = {p.id: [] for p in ledger.partners}
     for found in per_entry.values():
         for partner_id, evaluation in found.items():
             out[partner_id].append(position_of(evaluation))
@@ -261,7 +266,7 @@ def _positions(ledger: Ledger, as_of: dt.date, skills: Any) -> dict[str, list[An
 
 
 def render_positions(
-    ledger: Ledger, positions: Mapping[str, Sequence[Any]], as_of: dt.date, misses: int = 2
+    ledger: Ledger, positions: Mapping[str, Sequence[Position]], as_of: dt.date, misses: int = 2
 ) -> str:
     """Render, for each partner, the catalog entries it meets and its closest misses.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -34,8 +34,17 @@ from partner_of_record.cli._common import (
     _write_csv,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.evaluation import (
+        Evaluation,
+        EvaluationDiff,
+        Projection,
+        Qualification,
+    )
+    from partner_of_record.model import Record
 
-def _evaluation_document(evaluation: Any) -> Any:
+
+def _evaluation_document(evaluation: Evaluation) -> object:
     """An evaluation as JSON-ready data (the io converter leaves out the credits evidence)."""
     from partner_of_record.io import to_dict
 
@@ -82,7 +91,7 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
-def _what_if_records(path: str) -> tuple[list[Any], dict[str, Decimal]]:
+def _what_if_records(path: str) -> tuple[list[Record], dict[str, Decimal]]:
     """The records and extra skills of a what-if file."""
     from partner_of_record.io import from_dict
     from partner_of_record.io.columns import LAYOUTS
@@ -92,7 +101,7 @@ def _what_if_records(path: str) -> tuple[list[Any], dict[str, Decimal]]:
     if not isinstance(data, dict):
         msg = f"what-if file {path}: expected a JSON object with lists {', '.join(layouts)}"
         raise CommandError(msg)
-    records: list[Any] = []
+    records: list[Record] = []
     extra: dict[str, Decimal] = {}
     for key, items in data.items():
         if key == "skills":
@@ -135,7 +144,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     if args.project is not None and args.project < 1:
         msg = f"--project {args.project}: give at least 1 month"
         raise CommandError(msg)
-    extra: tuple[list[Any], dict[str, Decimal]] | None = None
+    extra: tuple[list[Record], dict[str, Decimal]] | None = None
     if args.what_if:
         extra = _what_if_records(args.what_if)
     ledger = _ledger(args, streams, "evaluate")
@@ -209,12 +218,14 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     return EXIT_OK if evaluation.met else EXIT_NOT_MET
 
 
-def _explain_evaluation(evaluation: Any) -> str:
-    text: str = evaluation.explain()  # includes the findings about the whole evaluation
+def _explain_evaluation(evaluation: Evaluation) -> str:
+    text = evaluation.explain()  # includes the findings about the whole evaluation
     return text + "\n"
 
 
-def _write_evaluations(args: argparse.Namespace, streams: Streams, evaluations: list[Any]) -> None:
+def _write_evaluations(
+    args: argparse.Namespace, streams: Streams, evaluations: list[Evaluation]
+) -> None:
     with _output(args, streams) as out:
         if args.format == "csv":
             from partner_of_record.io.export import write_evaluations_csv
@@ -239,7 +250,7 @@ def _write_evaluations(args: argparse.Namespace, streams: Streams, evaluations: 
             out.write(_explain_evaluation(evaluations[0]))
 
 
-def _overall_findings(evaluations: list[Any]) -> str:
+def _overall_findings(evaluations: list[Evaluation]) -> str:
     """The findings about whole evaluations (stale data ...), once each, as ``!`` lines."""
     seen: dict[str, list[str]] = {}
     for e in evaluations:
@@ -259,7 +270,7 @@ def _without_partner(message: str) -> str:
     return re.sub(r"^partner [^:]+: ", "", message)
 
 
-def _write_diff(args: argparse.Namespace, streams: Streams, diff: Any) -> None:
+def _write_diff(args: argparse.Namespace, streams: Streams, diff: EvaluationDiff) -> None:
     with _output(args, streams) as out:
         if args.format == "json":
             document = {
@@ -280,7 +291,7 @@ def _write_diff(args: argparse.Namespace, streams: Streams, diff: Any) -> None:
             out.write(diff.explain() + "\n")
 
 
-def _write_qualification(args: argparse.Namespace, streams: Streams, found: Any) -> None:
+def _write_qualification(args: argparse.Namespace, streams: Streams, found: Qualification) -> None:
     with _output(args, streams) as out:
         if args.format == "json":
             document = {
@@ -305,7 +316,7 @@ def _write_qualification(args: argparse.Namespace, streams: Streams, found: Any)
                 out.write(_explain_evaluation(found.evaluation))
 
 
-def _write_projection(args: argparse.Namespace, streams: Streams, found: Any) -> None:
+def _write_projection(args: argparse.Namespace, streams: Streams, found: Projection) -> None:
     with _output(args, streams) as out:
         if args.format == "json":
             document = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from partner_of_record.cli._common import (
     EXIT_NOT_MET,
@@ -28,6 +28,9 @@ from partner_of_record.cli._common import (
     _skills_table,
     _write_csv,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.incentives import Earnings, IncentiveProgram
 
 _CSV_HEADER = (
     "program",
@@ -102,7 +105,7 @@ def _incentives_arguments(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
-def _program(args: argparse.Namespace) -> Any:
+def _program(args: argparse.Namespace) -> IncentiveProgram:
     from partner_of_record.incentives import get_program, load_program_file
 
     path = Path(args.program)
@@ -119,7 +122,7 @@ def _program(args: argparse.Namespace) -> Any:
     return get_program(args.program, rate=args.rate)
 
 
-def _csv_rows(earnings: Any) -> list[list[Any]]:
+def _csv_rows(earnings: Earnings) -> list[list[object]]:
     paid = {p.end: p for p in earnings.payments}
     rows = []
     for m in earnings.months:

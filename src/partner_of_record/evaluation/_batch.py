@@ -1,25 +1,31 @@
 """Evaluate every partner at once: each measure computed for all partners in one pass (internal).
 
 ``evaluate_all`` attributes the ledger once per set of kinds (``LedgerFacts``), then asks this
-module for a *batch* of every consumption measure of the requirement tree: one pass over the
-credit columns computes the measure for all the partners evaluated (group sums by partner,
-customer and month, distinct customers per partner and period, distinct services). The
-requirement tree is then rewritten with each batched measure replaced by a ``_Batched`` measure
-that returns the partner's precomputed [`Measurement`][partner_of_record.evaluation.Measurement]
-(built only when the partner is evaluated), and the requirement algebra of
-``partner_of_record.evaluation.requirements`` scores it: the readable one-partner code decides,
-reasons and points are the same by construction.
+module for a *batch* of every measure of the requirement tree: one pass over the credit columns
+computes a consumption measure for all the partners evaluated (group sums by partner, customer
+and month, distinct customers per partner and period, distinct services); one table of the
+credited seats per partner, tenant, workload and month serves the seat measures and
+``SeatCustomers`` rules; skills counts are read per partner. Each batched measure is a
+``_Batched``: every partner's value and eligibility as lists (what ``_scoring`` scores), and a
+``build`` that makes the partner's whole [`Measurement`][partner_of_record.evaluation.Measurement]
+when an evaluation is read. ``rewrite`` puts the ``_Batched`` measures in the requirement tree,
+and the readable algebra of ``partner_of_record.evaluation.requirements`` builds the evaluation
+from it: reasons, points and findings are the one-partner code's by construction (the seat and
+skills builds simply measure the partner on the readable path).
 
-What is not batched runs on the one-by-one path, unchanged and exact:
+What is not batched is measured partner by partner, unchanged and exact:
 
-* measures of a type missing from ``BATCHERS`` (seats, skills, your own measures), and customer
-  rules other than ``AcrCustomers``/``Shifted``/``Intersection`` (seat rules);
+* measures of a type missing from ``BATCHERS`` (your own measures), and customer rules other
+  than ``AcrCustomers``/``SeatCustomers``/``Shifted``/``Intersection``;
 * every consumption measure when a credit is not in US dollars (rates are applied per partner
   on the readable path) or an amount needed Python integers, or when the credit columns cannot
   be read (``credit_columns`` returns ``None``).
 
 The credit columns are read through one function, ``credit_columns``: the only code here that
 knows the attribution engine's internal layout.
+
+Over 600 lines on purpose: each batched measure is checked against its one-partner twin in
+``evaluation.measures`` and shares this module's tables and group kernels, so they stay together.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import numpy.typing as npt
 
 from partner_of_record.attribution import Credits
 from partner_of_record.errors import Finding
-from partner_of_record.evaluation.context import MeasurementContext
+from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
 from partner_of_record.evaluation.measures import (
     AcrCustomers,
     AcrGrowth,
@@ -46,9 +52,16 @@ from partner_of_record.evaluation.measures import (
     Intersection,
     Measurement,
     NetCustomerAdds,
+    SeatCustomers,
+    SeatGrowth,
+    SeatScope,
+    SeatTotal,
     Shifted,
+    SkillCount,
+    growth_value,
     service_key,
 )
+from partner_of_record.evaluation.measures._base import finding
 from partner_of_record.evaluation.requirements import (
     AllOf,
     AnyOf,
@@ -61,7 +74,7 @@ from partner_of_record.evaluation.requirements import (
 )
 from partner_of_record.evaluation.results import format_quantity
 from partner_of_record.evaluation.sources import LedgerFacts
-from partner_of_record.evaluation.time import add_months
+from partner_of_record.evaluation.time import Trailing, add_months
 from partner_of_record.model import AssociationKind, OfferCategory, PartnerId, Workload
 
 __all__: list[str] = []  # internal module
@@ -227,20 +240,34 @@ def _group(keys: I64) -> tuple[I64, I64]:
     return uniq.astype(np.int64), inverse.astype(np.int64).ravel()
 
 
-_WORKLOAD_CODE = {w: i for i, w in enumerate(Workload)}
 _OFFER_CODE = {o: i for i, o in enumerate(OfferCategory)}
+_WORKLOAD_VALUE_CODE = {w.value: i for i, w in enumerate(Workload)}
+_OFFER_VALUE_CODE = {o.value: i for i, o in enumerate(OfferCategory)}
 
 
 def _sub_codes(
     ledger: Any, sub_ids: tuple[str, ...], ccode: Mapping[str, int]
 ) -> tuple[I64, I64, I64]:
-    """Each subscription's customer, workload and offer codes (plus a sentinel entry)."""
-    subs = [ledger.subscription(s) for s in sub_ids]
-    customer = np.fromiter((ccode[s.customer_id] for s in subs), np.int64, len(subs))
-    workload = np.fromiter((_WORKLOAD_CODE[s.workload] for s in subs), np.int64, len(subs))
-    offer = np.fromiter((_OFFER_CODE[s.offer] for s in subs), np.int64, len(subs))
-    zero = np.zeros(1, dtype=np.int64)
-    return np.r_[customer, zero], np.r_[workload, zero], np.r_[offer, zero]
+    """Each subscription's customer, workload and offer codes (plus a sentinel entry).
+
+    One pass over the ledger's subscriptions; workloads and offers are looked up by their
+    values (strings), which hash faster than the enum members.
+    """
+    pos = {sid: i for i, sid in enumerate(sub_ids)}
+    wl, of = _WORKLOAD_VALUE_CODE, _OFFER_VALUE_CODE
+    rows = [
+        (i, ccode[s.customer_id], wl[s.workload._value_], of[s.offer._value_])
+        for s in ledger.subscriptions
+        if (i := pos.get(s.id)) is not None
+    ]
+    if len(rows) < len(sub_ids):  # a credited subscription the ledger does not have
+        for sid in set(sub_ids) - {s.id for s in ledger.subscriptions}:
+            ledger.subscription(sid)  # raises UnknownRecordError naming it
+    codes = np.zeros((len(sub_ids) + 1, 3), dtype=np.int64)  # the last row: a sentinel
+    if rows:
+        found = np.asarray(rows, dtype=np.int64)
+        codes[found[:, 0]] = found[:, 1:]
+    return codes[:, 0].copy(), codes[:, 1].copy(), codes[:, 2].copy()
 
 
 class AcrTable:
@@ -253,7 +280,7 @@ class AcrTable:
     def __init__(
         self,
         cols: CreditColumns,
-        ledger: Any,
+        sub_codes: Callable[[tuple[str, ...]], tuple[I64, I64, I64]],
         kinds: frozenset[AssociationKind] | None,
         pindex: Mapping[PartnerId, int],
         ccode: Mapping[str, int],
@@ -272,7 +299,7 @@ class AcrTable:
         self.customer_ids: tuple[str, ...] = tuple(ccode)
         workloads = list(Workload)
         offers = list(OfferCategory)
-        sub_customer, sub_workload, sub_offer = _sub_codes(ledger, cols.sub_ids, ccode)
+        sub_customer, sub_workload, sub_offer = sub_codes(cols.sub_ids)
         sub = cols.sub[idx]
         self.customer = sub_customer[sub]
         self.workload = sub_workload[sub]
@@ -293,7 +320,7 @@ class AcrTable:
     def build(
         cls,
         credits: Credits,
-        ledger: Any,
+        sub_codes: Callable[[tuple[str, ...]], tuple[I64, I64, I64]],
         kinds: frozenset[AssociationKind] | None,
         pindex: Mapping[PartnerId, int],
         ccode: Mapping[str, int],
@@ -306,7 +333,7 @@ class AcrTable:
             used = np.unique(cols.currency)
             if any(cols.currencies[int(c)] != _USD for c in used.tolist()):
                 return None
-        return cls(cols, ledger, kinds, pindex, ccode)
+        return cls(cols, sub_codes, kinds, pindex, ccode)
 
     def scope_mask(self, scope: AcrScope) -> npt.NDArray[np.bool_]:
         """Which entries ``scope`` keeps (as ``AcrScope.rows``)."""
@@ -356,6 +383,17 @@ class AcrTable:
         return uniq // nc, uniq % nc, sums
 
 
+_ALL_ELIGIBLE = [True]
+_NW = len(Workload) + 1
+"""Customer rules' keys are ``(partner x customers + customer) x _NW + w``: ``w`` is 0 for a
+customer, 1 + the workload's code for a customer-workload pair (``SeatCustomers(pairs=True)``)."""
+
+
+def _counts(off: I64) -> list[Decimal | None]:
+    """Each partner's number of entries, from the offsets of ``_slices``, as ``Decimal``."""
+    return [Decimal(k) for k in np.diff(off).tolist()]
+
+
 def _slices(partner: I64, n: int) -> I64:
     """Offsets: entries of partner ``p`` (``partner`` sorted) are ``[off[p], off[p + 1])``."""
     return np.searchsorted(partner, np.arange(n + 1)).astype(np.int64)
@@ -367,11 +405,18 @@ def _slices(partner: I64, n: int) -> I64:
 
 @attrs.frozen(eq=False)
 class _Batched:
-    """Stands for a measure in the rewritten tree: the partner's precomputed measurement."""
+    """Stands for a measure in the rewritten tree: the partner's precomputed measurement.
+
+    ``value`` and ``eligible`` are every partner's ``Measurement.value`` and ``.eligible``
+    (what the array scoring of ``_scoring`` reads); ``build`` makes the whole measurement,
+    detail and customers included, when an evaluation is read.
+    """
 
     original: Any
     build: Callable[[MeasurementContext, int], Measurement]
     pindex: Mapping[PartnerId, int]
+    value: Sequence[Decimal | None]
+    eligible: Sequence[bool]
 
     @property
     def unit(self) -> str:
@@ -394,8 +439,15 @@ class _Batched:
 class Batch:
     """The shared state of one ``evaluate_all`` call: facts, partners, month, tables."""
 
-    def __init__(self, facts: LedgerFacts, ids: Sequence[PartnerId], month: dt.date) -> None:
+    def __init__(
+        self,
+        facts: LedgerFacts,
+        ids: Sequence[PartnerId],
+        month: dt.date,
+        skills_of: Callable[[PartnerId], Skills | None] | None = None,
+    ) -> None:
         self.facts = facts
+        self.skills_of = skills_of
         self.ids = tuple(ids)
         self.pindex = {pid: i for i, pid in enumerate(self.ids)}
         self.month = month
@@ -403,6 +455,31 @@ class Batch:
         self._tables: dict[frozenset[AssociationKind], AcrTable | None] = {}
         self._measures: dict[Any, _Batched | None] = {}
         self._rules: dict[tuple[Any, dt.date], I64 | None] = {}
+        self._seats: dict[tuple[Any, ...], SeatTable] = {}
+        self._sub_codes: dict[tuple[str, ...], tuple[I64, I64, I64]] = {}
+
+    def at(self, month: dt.date) -> Batch:
+        """The same partners at another measurement month, sharing every month-free array.
+
+        The consumption tables, seat tables, customer codes and customer-rule keys (keyed by
+        their reference month) are shared; only the measures, which depend on the month, are
+        computed again. ``earliest_qualification`` scans months this way.
+        """
+        other = Batch(self.facts, self.ids, month, self.skills_of)
+        other._ccode = self.ccode
+        other._tables = self._tables
+        other._rules = self._rules
+        other._seats = self._seats
+        other._sub_codes = self._sub_codes
+        return other
+
+    def seat_table(self, scope: SeatScope) -> SeatTable:
+        """The credited seats of ``scope``'s pairs, every partner (shared by scopes alike)."""
+        key = (scope.kinds, scope.workloads, scope.crediting)
+        found = self._seats.get(key)
+        if found is None:
+            found = self._seats[key] = SeatTable(self, scope)
+        return found
 
     @property
     def ccode(self) -> dict[str, int]:
@@ -417,6 +494,13 @@ class Batch:
             self._ccode = {c: i for i, c in enumerate(sorted(customers))}
         return self._ccode
 
+    def sub_codes(self, sub_ids: tuple[str, ...]) -> tuple[I64, I64, I64]:
+        """Each subscription's customer, workload and offer codes (shared by the tables)."""
+        found = self._sub_codes.get(sub_ids)
+        if found is None:
+            found = self._sub_codes[sub_ids] = _sub_codes(self.facts.ledger, sub_ids, self.ccode)
+        return found
+
     def table(self, kinds: frozenset[AssociationKind]) -> AcrTable | None:
         """The consumption table for ``kinds`` (one attribution, shared by every entry)."""
         kinds = frozenset(kinds)
@@ -424,9 +508,20 @@ class Batch:
             credits = self.facts.credits(kinds)
             with_kinds = kinds if self.facts.policy is not None else None
             self._tables[kinds] = AcrTable.build(
-                credits, self.facts.ledger, with_kinds, self.pindex, self.ccode
+                credits, self.sub_codes, with_kinds, self.pindex, self.ccode
             )
         return self._tables[kinds]
+
+    def values(
+        self, measure: Any, idx: Sequence[int]
+    ) -> tuple[Sequence[Decimal | None], Sequence[bool]] | None:
+        """The batched measure's values and eligibility at positions ``idx`` (``None``: none)."""
+        found = self.measure(measure)
+        if found is None:
+            return None
+        if isinstance(idx, range) and len(idx) == len(self.ids):
+            return found.value, found.eligible
+        return [found.value[i] for i in idx], [found.eligible[i] for i in idx]
 
     def measure(self, measure: Any) -> _Batched | None:
         """The batched form of ``measure``, or ``None`` (then the readable path measures it)."""
@@ -451,6 +546,8 @@ class Batch:
         found: I64 | None = None
         if isinstance(rule, AcrCustomers):
             found = self._acr_customer_keys(rule, month)
+        elif isinstance(rule, SeatCustomers):
+            found = self.seat_table(rule.scope).customer_keys(rule, month)
         elif isinstance(rule, Shifted):
             found = self.rule_keys(rule.rule, add_months(month, -rule.lag))
         elif isinstance(rule, Intersection) and rule.rules:
@@ -481,7 +578,7 @@ class Batch:
         if rule.basis in ("total", "average"):
             p, c, sums = table.customer_sums(mask)
             ok = sums >= least
-            return np.unique(p[ok] * nc + c[ok])
+            return np.unique(p[ok] * nc + c[ok]) * _NW
         nm = 1 << 24
         key = (table.partner[mask] * nc + table.customer[mask]) * nm + (
             table.month[mask] - table.month[mask].min(initial=0)
@@ -489,7 +586,7 @@ class Batch:
         uniq, inv = _group(key)
         sums = np.zeros(len(uniq), dtype=np.int64)
         np.add.at(sums, inv, table.minor[mask])
-        return np.unique(uniq[sums >= least] // nm)
+        return np.unique(uniq[sums >= least] // nm) * _NW
 
     def union_keys(self, rules: Sequence[Any], month: dt.date) -> I64 | None:
         """The union of the rules' keys (``None`` if one rule is not batched)."""
@@ -499,10 +596,6 @@ class Batch:
         if not parts:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(parts))  # type: ignore[arg-type]
-
-
-def _finding(code: str, message: str, ctx: MeasurementContext) -> Finding:
-    return Finding(code, message, (ctx.partner_id,), "warning")
 
 
 def _customers_of(keys: I64, nc: int, n: int) -> tuple[I64, I64]:
@@ -534,7 +627,8 @@ def _batch_credited_acr(batch: Batch, m: CreditedAcr) -> _Batched | None:
             shown,
         )
 
-    return _Batched(m, build, batch.pindex)
+    value = [_usd(t, k, exp) for t, k in zip(totals.tolist(), counts.tolist(), strict=True)]
+    return _Batched(m, build, batch.pindex, value, _ALL_ELIGIBLE * len(value))
 
 
 def batch_n(batch: Batch) -> int:
@@ -543,8 +637,6 @@ def batch_n(batch: Batch) -> int:
 
 
 def _batch_acr_growth(batch: Batch, m: AcrGrowth) -> _Batched | None:
-    from partner_of_record.evaluation.measures import _growth
-
     table = batch.table(m.scope.kinds)
     if table is None:
         return None
@@ -567,43 +659,26 @@ def _batch_acr_growth(batch: Batch, m: AcrGrowth) -> _Batched | None:
     ids, exp = table.customer_ids, table.exponent
 
     def build(ctx: MeasurementContext, i: int) -> Measurement:
-        current = _usd(int(cur_t[i]), int(cur_n[i]), exp)
-        base = _usd(int(base_t[i]), int(base_n[i]), exp)
-        detail = (
-            f"ACR {month:%Y-%m} {format_quantity(current, 'USD')} vs "
-            f"{base_month:%Y-%m} {format_quantity(base, 'USD')}"
-        )
-        customers = tuple(ids[k] for k in cust[int(off[i]) : int(off[i + 1])].tolist())
-        findings: list[Finding] = []
-        eligible = True
-        if m.minimum_usd > 0:
-            trailing = _usd(int(tr_t[i]), int(tr_n[i]), exp)
-            if trailing < m.minimum_usd:
-                eligible = False
-                findings.append(
-                    _finding(
-                        "BELOW_MINIMUM_ACR",
-                        f"partner {ctx.partner_id}: credited ACR {window.describe()} is "
-                        f"{format_quantity(trailing, 'USD')}, below the "
-                        f"{format_quantity(m.minimum_usd, 'USD')} usage growth needs",
-                        ctx,
-                    )
-                )
-        return _growth(
+        return m.from_sums(
             ctx,
-            current=current,
-            base=base,
-            percent=m.mode != "absolute",
-            unit="USD",
-            detail=detail,
-            customers=customers,
-            findings=findings,
-            eligible=eligible,
-            no_baseline=f"no baseline (credited ACR {base_month:%Y-%m} is "
-            f"{format_quantity(base, 'USD')})",
+            current=_usd(int(cur_t[i]), int(cur_n[i]), exp),
+            base=_usd(int(base_t[i]), int(base_n[i]), exp),
+            trailing=_usd(int(tr_t[i]), int(tr_n[i]), exp),
+            customers=tuple(ids[k] for k in cust[int(off[i]) : int(off[i + 1])].tolist()),
         )
 
-    return _Batched(m, build, batch.pindex)
+    percent = m.mode != "absolute"
+    value: list[Decimal | None] = []
+    eligible: list[bool] = []
+    for ct, cn, bt, bn, tt, tn in zip(
+        cur_t.tolist(), cur_n.tolist(), base_t.tolist(), base_n.tolist(),
+        tr_t.tolist(), tr_n.tolist(), strict=True,
+    ):  # fmt: skip
+        got = growth_value(_usd(ct, cn, exp), _usd(bt, bn, exp), percent=percent)
+        value.append(got)
+        enough = m.minimum_usd <= 0 or _usd(tt, tn, exp) >= m.minimum_usd
+        eligible.append(enough and got is not None)
+    return _Batched(m, build, batch.pindex, value, eligible)
 
 
 def _batch_distinct_services(batch: Batch, m: DistinctServices) -> _Batched | None:
@@ -672,7 +747,7 @@ def _batch_distinct_services(batch: Batch, m: DistinctServices) -> _Batched | No
         unnamed = _usd(int(un_t[i]), 1, table.exponent)
         if unnamed > 0:
             findings = (
-                _finding(
+                finding(
                     "SERVICE_UNKNOWN",
                     f"partner {ctx.partner_id}: {format_quantity(unnamed, 'USD')} credited "
                     f"{described} has no service name and counts as no deployment",
@@ -685,7 +760,7 @@ def _batch_distinct_services(batch: Batch, m: DistinctServices) -> _Batched | No
             Decimal(len(keys)), "services", f"{described}: {shown}", customers, findings
         )
 
-    return _Batched(m, build, batch.pindex)
+    return _Batched(m, build, batch.pindex, _counts(off), _ALL_ELIGIBLE * n)
 
 
 def _keys_per_partner(batch: Batch, keys: I64, nc: int) -> tuple[I64, I64]:
@@ -698,20 +773,23 @@ def _batch_distinct_customers(batch: Batch, m: DistinctCustomers) -> _Batched | 
         return None
     ids = tuple(batch.ccode)
     nc = max(1, len(ids))
-    off, cust = _keys_per_partner(batch, keys, nc)
+    # a key is a customer, or a customer-workload pair: count keys, show customers
+    off, cust = _keys_per_partner(batch, np.unique(keys // _NW), nc)
+    count = np.bincount(keys // _NW // nc, minlength=batch_n(batch)).tolist()
     conditions = "; or ".join(r.describe() for r in m.rules)
     month = batch.month
 
     def build(ctx: MeasurementContext, i: int) -> Measurement:
         found = tuple(ids[k] for k in cust[int(off[i]) : int(off[i + 1])].tolist())
         return Measurement(
-            Decimal(len(found)),
+            Decimal(count[i]),
             m.unit_name,
-            f"{len(found)} qualifying at {month:%Y-%m}: {conditions}",
+            f"{count[i]} qualifying at {month:%Y-%m}: {conditions}",
             found,
         )
 
-    return _Batched(m, build, batch.pindex)
+    value: list[Decimal | None] = [Decimal(k) for k in count]
+    return _Batched(m, build, batch.pindex, value, _ALL_ELIGIBLE * len(value))
 
 
 def _batch_net_adds(batch: Batch, m: NetCustomerAdds) -> _Batched | None:
@@ -723,42 +801,16 @@ def _batch_net_adds(batch: Batch, m: NetCustomerAdds) -> _Batched | None:
         return None
     ids = tuple(batch.ccode)
     nc = max(1, len(ids))
-    n_off, n_cust = _keys_per_partner(batch, now_keys, nc)
-    b_off = _slices(before_keys // nc, batch_n(batch))
+    n_off, n_cust = _keys_per_partner(batch, np.unique(now_keys // _NW), nc)
+    b_off = _slices(np.unique(before_keys // _NW) // nc, batch_n(batch))
 
     def build(ctx: MeasurementContext, i: int) -> Measurement:
         now = tuple(ids[k] for k in n_cust[int(n_off[i]) : int(n_off[i + 1])].tolist())
-        before = int(b_off[i + 1] - b_off[i])
-        net = len(now) - before
-        findings: tuple[Finding, ...] = ()
-        if net < 0:
-            findings = (
-                _finding(
-                    "NEGATIVE_NET_ADDS",
-                    f"partner {ctx.partner_id}: {len(now)} eligible customers at "
-                    f"{month:%Y-%m}, fewer than {before} at {before_month:%Y-%m}",
-                    ctx,
-                ),
-            )
-        return Measurement(
-            Decimal(net),
-            "customers",
-            f"{len(now)} eligible at {month:%Y-%m} vs {before} at {before_month:%Y-%m}",
-            now,
-            findings,
-        )
+        return m.from_counts(ctx, now, int(b_off[i + 1] - b_off[i]))
 
-    return _Batched(m, build, batch.pindex)
-
-
-BATCHERS: Mapping[type, Callable[[Batch, Any], _Batched | None]] = {
-    CreditedAcr: _batch_credited_acr,
-    AcrGrowth: _batch_acr_growth,
-    DistinctServices: _batch_distinct_services,
-    DistinctCustomers: _batch_distinct_customers,
-    NetCustomerAdds: _batch_net_adds,
-}
-"""Measure type -> its batch computation (exact type: a subclass takes the readable path)."""
+    net = np.diff(n_off) - np.diff(b_off)
+    value = [Decimal(k) for k in net.tolist()]
+    return _Batched(m, build, batch.pindex, value, _ALL_ELIGIBLE * len(value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -786,3 +838,194 @@ def rewrite(requirement: Any, batch: Batch) -> Any:
             otherwise=rewrite(requirement.otherwise, batch),
         )
     return requirement
+
+
+# --------------------------------------------------------------------------------------------
+# seats: every partner's tenant-workload pairs and their months, as columns
+
+
+class SeatTable:
+    """Credited seats summed per partner, tenant, workload and month (``SeatScope.pairs``).
+
+    One entry per (partner, customer, workload, month), sorted so: ``pair`` numbers the
+    (partner, customer, workload) groups in that order. Values are exact integers: a pair's
+    value in a scope is ``scaled / 10^k`` (see ``values``).
+    """
+
+    def __init__(self, batch: Batch, scope: SeatScope) -> None:
+        ccode = batch.ccode
+        wcode = _WORKLOAD_VALUE_CODE
+        cols: list[list[int]] = [[], [], [], [], [], []]
+        p_, c_, w_, m_, paid_, act_ = cols
+        for pid, i in batch.pindex.items():
+            for row in batch.facts.seats(pid, scope.kinds, scope.crediting):
+                if row.workload not in scope.workloads:
+                    continue
+                p_.append(i)
+                c_.append(ccode[row.customer_id])
+                w_.append(wcode[row.workload._value_])
+                m_.append(row.month.toordinal())
+                paid_.append(row.paid_seats)
+                act_.append(row.active_users)
+        nc = max(1, len(ccode))
+        p, c, w, m = (np.asarray(x, dtype=np.int64) for x in (p_, c_, w_, m_))
+        key = (((p * nc + c) * _NW + w) << 20) | m  # a day ordinal is below 2^20
+        uniq, inv = _group(key)
+        self.paid = np.zeros(len(uniq), dtype=np.int64)
+        self.active = np.zeros(len(uniq), dtype=np.int64)
+        np.add.at(self.paid, inv, np.asarray(paid_, dtype=np.int64))
+        np.add.at(self.active, inv, np.asarray(act_, dtype=np.int64))
+        self.month = uniq & ((1 << 20) - 1)
+        packed = uniq >> 20  # (partner x nc + customer) x _NW + workload
+        self.workload = packed % _NW
+        self.customer_key = packed // _NW  # partner x nc + customer
+        self.partner = self.customer_key // nc
+        pairs, self.pair = _group(packed)
+        self.n_pairs = len(pairs)
+        self.key = (self.pair << 20) | self.month  # sorted: pair, then month
+        self.n = len(batch.ids)
+
+    def values(self, scope: SeatScope) -> tuple[I64, int]:
+        """Each entry's value in ``scope`` as an integer, and ``k``: the value is it / 10^k."""
+        if scope.value == "paid_seats":
+            return self.paid, 0
+        if scope.value == "active_users":
+            return self.active, 0
+        rates = dict(scope.mcv_rates)  # a repeated workload's last rate, as ``pair_value``
+        k = max([0, *(-int(r.as_tuple().exponent) for r in rates.values())])
+        scaled = [int(rates.get(w, Decimal(0)).scaleb(k)) for w in Workload]
+        return np.asarray([*scaled, 0], dtype=np.int64)[self.workload] * self.active, k
+
+    def in_segment(self, scope: SeatScope) -> npt.NDArray[np.bool_]:
+        """Which entries are in ``scope``'s paid-seat segment (``SeatScope.in_segment``)."""
+        ok = np.ones(len(self.paid), dtype=bool)
+        if scope.min_paid_seats is not None:
+            ok &= self.paid >= scope.min_paid_seats
+        if scope.max_paid_seats is not None:
+            ok &= self.paid <= scope.max_paid_seats
+        return ok
+
+    def in_months(self, months: Iterable[dt.date]) -> npt.NDArray[np.bool_]:
+        """Which entries fall in one of ``months``."""
+        return np.isin(self.month, [m.toordinal() for m in months])
+
+    def new_customers(self, window: Trailing, month: dt.date) -> I64:
+        """``partner x nc + customer`` of the customers ``new_customers`` keeps, sorted."""
+        current = window.at(month)
+        before = Trailing(window.months, window.lag + window.months).at(month)
+        used = (self.paid != 0) | (self.active != 0)
+        now = np.unique(self.customer_key[used & self.in_months(current.months)])
+        then = np.unique(self.customer_key[used & self.in_months(before.months)])
+        return np.setdiff1d(now, then)
+
+    def customer_keys(self, rule: SeatCustomers, month: dt.date) -> I64:
+        """The keys ``rule.customers`` gives at ``month``, for every partner (packed, sorted)."""
+        scope = rule.scope
+        ok = self.in_months(rule.window.at(month).months) & self.in_segment(scope)
+        scaled, k = self.values(scope)
+        bound = rule.min_value.scaleb(k)  # value >= min  <=>  scaled >= min x 10^k (exact)
+        if rule.strict:
+            ok &= scaled > int(bound.to_integral_value(rounding=ROUND_FLOOR))
+        else:
+            ok &= scaled >= int(bound.to_integral_value(rounding=ROUND_CEILING))
+        if rule.min_active_share is not None:
+            num, den = rule.min_active_share.as_integer_ratio()
+            ok &= (self.paid > 0) & (self.active * den >= self.paid * num)
+        if rule.new_only:
+            ok &= np.isin(self.customer_key, self.new_customers(rule.window, month))
+        w = self.workload[ok] + 1 if rule.pairs else 0
+        return np.unique(self.customer_key[ok] * _NW + w)
+
+
+def _decimals(scaled: I64, k: int) -> list[Decimal]:
+    """Integers over 10^k as exact ``Decimal``."""
+    return [Decimal(v).scaleb(-k) for v in scaled.tolist()]
+
+
+def _readable(m: Any) -> Callable[[MeasurementContext, int], Measurement]:
+    """A build on the readable path (the pairs are the partner's own: cheap when read)."""
+    return lambda ctx, _i: m.measure(ctx)
+
+
+def _batch_seat_total(batch: Batch, m: SeatTotal) -> _Batched:
+    t = batch.seat_table(m.scope)
+    window = m.window.at(batch.month)
+    ok = t.in_segment(m.scope)
+    if m.aggregate == "last":
+        ok &= t.month == window.last.toordinal()
+    else:
+        ok &= t.in_months(window.months)
+    if m.new_only:
+        ok &= np.isin(t.customer_key, t.new_customers(m.window, batch.month))
+    scaled, k = t.values(m.scope)
+    low = np.iinfo(np.int64).min
+    best = np.full(t.n_pairs, low, dtype=np.int64)
+    np.maximum.at(best, t.pair[ok], scaled[ok])  # each pair's last or peak value
+    seen = best > low
+    pair_partner = np.zeros(t.n_pairs, dtype=np.int64)
+    pair_partner[t.pair] = t.partner
+    total = np.zeros(t.n, dtype=np.int64)
+    np.add.at(total, pair_partner[seen], best[seen])
+    value: list[Decimal | None] = list(_decimals(total, k))
+    return _Batched(m, _readable(m), batch.pindex, value, _ALL_ELIGIBLE * len(value))
+
+
+def _batch_seat_growth(batch: Batch, m: SeatGrowth) -> _Batched:
+    t = batch.seat_table(m.scope)
+    month = batch.month.toordinal()
+    base_month = add_months(batch.month, -m.lag).toordinal()
+    scaled, k = t.values(m.scope)
+    now = np.flatnonzero((t.month == month) & t.in_segment(m.scope))
+    pair = t.pair[now]
+    # each pair's baseline entry: its base month's, else (since_association) its first
+    # credited month after the base month (at most the measurement month), else none
+    at = np.searchsorted(t.key, (pair << 20) | base_month)
+    found = at < len(t.key)
+    found[found] = t.key[at[found]] == ((pair[found] << 20) | base_month)
+    if m.since_association:
+        then = np.where(found, at, np.searchsorted(t.key, (pair << 20) | (base_month + 1)))
+    else:
+        then = np.where(found, at, -1)
+    current = np.zeros(t.n, dtype=np.int64)
+    np.add.at(current, t.partner[now], scaled[now])
+    base = np.zeros(t.n, dtype=np.int64)
+    has = then >= 0
+    np.add.at(base, t.partner[now][has], scaled[then[has]])
+    percent = m.mode != "absolute"
+    value: list[Decimal | None] = []
+    eligible: list[bool] = []
+    for cur, b in zip(_decimals(current, k), _decimals(base, k), strict=True):
+        got = growth_value(cur, b, percent=percent)
+        value.append(got)
+        low = m.minimum_baseline > 0 and b < m.minimum_baseline
+        eligible.append(not low and got is not None)
+    return _Batched(m, _readable(m), batch.pindex, value, eligible)
+
+
+def _batch_skill_count(batch: Batch, m: SkillCount) -> _Batched | None:
+    """Each partner's count from its skills input (0 when missing, as ``SkillCount``)."""
+    if batch.skills_of is None:
+        return None
+    # a skills mapping shared by partners is checked once (kept alive, so its id stays its own)
+    checked: dict[int, tuple[Skills | None, Mapping[str, Decimal]]] = {}
+    value: list[Decimal | None] = []
+    for pid in batch.ids:
+        given = batch.skills_of(pid)
+        found = checked.get(id(given))
+        if found is None:
+            found = checked[id(given)] = (given, normalize_skills(given))
+        value.append(found[1].get(m.metric, Decimal(0)))
+    return _Batched(m, _readable(m), batch.pindex, value, _ALL_ELIGIBLE * len(value))
+
+
+BATCHERS: Mapping[type, Callable[[Batch, Any], _Batched | None]] = {
+    CreditedAcr: _batch_credited_acr,
+    AcrGrowth: _batch_acr_growth,
+    DistinctServices: _batch_distinct_services,
+    DistinctCustomers: _batch_distinct_customers,
+    NetCustomerAdds: _batch_net_adds,
+    SeatTotal: _batch_seat_total,
+    SeatGrowth: _batch_seat_growth,
+    SkillCount: _batch_skill_count,
+}
+"""Measure type -> its batch computation (exact type: a subclass takes the readable path)."""

@@ -2,7 +2,7 @@
 
 A requirement never calls the attribution engine itself. It asks the context for the partner's
 credited consumption (``acr``) or credited seats (``seats``) under a set of association kinds;
-the context asks its [`Facts`][partner_of_record.evaluation.context.Facts] source, which caches
+the context asks its [`FactSource`][partner_of_record.evaluation.context.FactSource], which caches
 one attribution per set of kinds (and, in ``evaluate_all``, shares it across partners).
 
 Two sources exist: ``LedgerFacts`` (in ``partner_of_record.evaluation.sources``) attributes a
@@ -14,6 +14,7 @@ users evaluate numbers that come from Partner Center exports rather than from a 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
@@ -34,7 +35,7 @@ from partner_of_record.model import (
 
 __all__ = [
     "AcrRow",
-    "Facts",
+    "FactSource",
     "MeasurementContext",
     "RowFacts",
     "SeatCrediting",
@@ -65,7 +66,7 @@ class AcrRow:
         month: the first day of the month.
         service: the service consumed, when known.
         usd: the credited amount converted to US dollars (exact).
-        offer: the subscription's offer category.
+        offer: the usage row's offer category when the row gives one, else its subscription's.
     """
 
     customer_id: CustomerId
@@ -131,8 +132,12 @@ class SeatCrediting:
             )
 
 
-class Facts(Protocol):
-    """A source of credited facts, cached per set of association kinds."""
+class FactSource(Protocol):
+    """A source of credited facts, cached per set of association kinds.
+
+    Formerly ``Facts``, a name still importable with a ``DeprecationWarning`` (it clashed with
+    the attribution engine's and the rules' ``Facts``).
+    """
 
     def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
         """The partner's credited consumption (US dollars) counted through ``kinds``.
@@ -280,7 +285,7 @@ class MeasurementContext:
         self,
         partner_id: PartnerId,
         as_of: dt.date,
-        facts: Facts,
+        facts: FactSource,
         skills: Skills | None = None,
     ) -> None:
         self.partner_id = partner_id
@@ -358,3 +363,15 @@ class MeasurementContext:
         except KeyError:
             found = self._memo[key] = compute()
         return found
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve the deprecated name ``Facts`` (now ``FactSource``), with a warning."""
+    if name == "Facts":
+        warnings.warn(
+            "partner_of_record.evaluation.context.Facts is deprecated; use FactSource",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return FactSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

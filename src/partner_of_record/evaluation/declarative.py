@@ -27,29 +27,36 @@ Optional sets (``workloads``, ``services``, ``offers``) take ``"all"`` for "no f
 through their shortest text, so ``0.4`` is exactly ``Decimal("0.4")``). Dates are TOML dates
 or ISO strings.
 ``dump_competency`` writes the same form, so ``load_competency(dump_competency(c)) == c``.
+
+Files are read as UTF-8 (a leading BOM is dropped); tables and lists nest at most 64 levels.
+Every problem, bad bytes and too deep nesting included, is a ``DeclarationError`` naming the
+key's path, and the file when the declaration was read from one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-import enum
-import json
-import re
-import tomllib
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, get_args
 
-import attrs
-
-from partner_of_record.errors import PartnerOfRecordError
+from partner_of_record._declare import (
+    Builder,
+    DeclarationError,
+    check_depth,
+    date,
+    in_file,
+    parse,
+    read,
+    sequence,
+    suggest,
+    table,
+)
 from partner_of_record.evaluation import measures as m
 from partner_of_record.evaluation import requirements as r
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import SeatCrediting
+from partner_of_record.evaluation.results import BlockKind
 from partner_of_record.evaluation.time import Trailing
 
 __all__ = [
@@ -89,10 +96,8 @@ BLOCK_TYPES: Mapping[str, type[Any]] = MappingProxyType(
 )
 """The building blocks a declaration may name with ``type``."""
 
-_TYPE_OF: dict[type[Any], str] = {cls: name for name, cls in BLOCK_TYPES.items()}
-_REQUIREMENTS = frozenset(
-    {"at_least", "scored", "scorecard", "all_of", "any_of", "best_of", "gate", "points_sum"}
-)
+_REQUIREMENTS: frozenset[str] = frozenset(get_args(BlockKind))
+"""A requirement declaration's ``type`` is one of the algebra's block kinds."""
 _MEASURES = frozenset(
     {
         "credited_acr",
@@ -117,149 +122,18 @@ _VALUES: Mapping[str, type[Any]] = MappingProxyType(
 _COMPETENCY_KEYS = ("name", "title", "requirement", "source", "published", "notes", "program")
 
 
-class DeclarationError(PartnerOfRecordError, ValueError):
-    """A declaration is malformed; the message names the path of the bad key.
-
-    Attributes:
-        path: where the problem is (``requirement.metrics[1].cap``).
-        problem: what is wrong.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path or '<root>'}: {problem}")
-
-
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
-def _suggest(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
-
-
-def _number(value: object, path: str) -> Decimal:
-    if isinstance(value, bool):
-        raise DeclarationError(path, f"{value!r} is not a number")
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, int | str | Decimal):
-        try:
-            out = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-        except ArithmeticError:
-            raise DeclarationError(path, f"{value!r} is not a number") from None
-        if out.is_finite():
-            return out
-    raise DeclarationError(path, f"{value!r} is not a number")
-
-
-def _literal_choices(annotation: str) -> tuple[str, ...] | None:
-    match = re.fullmatch(r"Literal\[(.*)\]", annotation)
-    if match is None:
-        return None
-    return tuple(part.strip().strip("'\"") for part in match.group(1).split(","))
-
-
-def _table(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise DeclarationError(path, f"expected a table, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _list(value: object, path: str) -> list[Any]:
-    if not isinstance(value, list | tuple):
-        raise DeclarationError(path, f"expected a list, got {type(value).__name__} {value!r}")
-    return list(value)
-
-
-def _block(value: object, path: str, allowed: frozenset[str]) -> Any:
-    data = _table(value, path)
-    kind = data.get("type")
-    if not isinstance(kind, str):
-        raise DeclarationError(_join(path, "type"), "missing or not a string")
-    if kind not in allowed:
-        raise DeclarationError(
-            _join(path, "type"), f"{kind!r} is not allowed here" + _suggest(kind, sorted(allowed))
-        )
-    return _build(BLOCK_TYPES[kind], {k: v for k, v in data.items() if k != "type"}, path)
-
-
-def _convert(annotation: str, value: object, path: str) -> Any:
-    ann = annotation.replace(" | None", "")
-    if value is None:
-        if "None" in annotation:
-            return None
-        raise DeclarationError(path, "must not be empty")
-    if ann == "Measure":
-        return _block(value, path, _MEASURES)
-    if ann == "Requirement":
-        return _block(value, path, _REQUIREMENTS)
-    if ann == "CustomerRule":
-        return _block(value, path, _RULES)
-    if ann == "tuple[Requirement, ...]":
-        return tuple(
-            _block(v, _join(path, i), _REQUIREMENTS) for i, v in enumerate(_list(value, path))
-        )
-    if ann == "tuple[CustomerRule, ...]":
-        return tuple(_block(v, _join(path, i), _RULES) for i, v in enumerate(_list(value, path)))
-    if ann in _VALUES:
-        return _build(_VALUES[ann], _table(value, path), path)
-    if ann == "Decimal":
-        return _number(value, path)
-    if ann == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise DeclarationError(path, f"{value!r} is not an integer")
-        return value
-    if ann == "bool":
-        if not isinstance(value, bool):
-            raise DeclarationError(path, f"{value!r} is not true or false")
-        return value
-    if ann == "str":
-        if not isinstance(value, str):
-            raise DeclarationError(path, f"{value!r} is not a string")
-        return value
-    choices = _literal_choices(ann)
-    if choices is not None:
-        if value not in choices:
-            raise DeclarationError(
-                path, f"{value!r} is not one of {', '.join(repr(c) for c in choices)}"
-            )
-        return value
-    if ann.startswith("frozenset["):
-        if value == "all" and "None" in annotation:
-            return None
-        items = [value] if isinstance(value, str) else _list(value, path)
-        if not all(isinstance(i, str) for i in items):
-            raise DeclarationError(path, f"{value!r} is not a list of names")
-        return items
-    if ann == "tuple[tuple[Workload, Decimal], ...]":
-        table = _table(value, path)
-        return {k: _number(v, _join(path, k)) for k, v in table.items()}
-    raise DeclarationError(path, f"cannot read a value of type {annotation}")  # pragma: no cover
-
-
-def _build(cls: type[Any], data: Mapping[str, Any], path: str) -> Any:
-    fields = {f.name: f for f in attrs.fields(cls)}
-    for key in data:
-        if key not in fields:
-            raise DeclarationError(
-                _join(path, key), f"unknown key for {cls.__name__}" + _suggest(key, list(fields))
-            )
-    kwargs: dict[str, Any] = {}
-    for name, field in fields.items():
-        if name not in data:
-            if field.default is attrs.NOTHING:
-                raise DeclarationError(_join(path, name), f"missing (required by {cls.__name__})")
-            continue
-        kwargs[name] = _convert(str(field.type), data[name], _join(path, name))
-    try:
-        return cls(**kwargs)
-    except (ValueError, TypeError) as exc:
-        raise DeclarationError(path, f"{cls.__name__}: {exc}") from exc
+_BUILDER = Builder(
+    blocks=BLOCK_TYPES,
+    slots=MappingProxyType(
+        {
+            "Measure": _MEASURES,
+            "Requirement": _REQUIREMENTS,
+            "CustomerRule": _RULES,
+        }
+    ),
+    values=_VALUES,
+)
+"""Builds and dumps the building blocks; the incentives' loader has its own for its types."""
 
 
 def load_requirement(data: Mapping[str, Any], *, path: str = "requirement") -> r.Requirement:
@@ -275,7 +149,8 @@ def load_requirement(data: Mapping[str, Any], *, path: str = "requirement") -> r
     Raises:
         DeclarationError: the declaration is malformed (names the bad key's path).
     """
-    out: r.Requirement = _block(data, path, _REQUIREMENTS)
+    check_depth(data, path)
+    out: r.Requirement = _BUILDER.block(data, path, _REQUIREMENTS)
     return out
 
 
@@ -292,25 +167,19 @@ def load_competency(data: Mapping[str, Any]) -> Competency:
     Raises:
         DeclarationError: the declaration is malformed (names the bad key's path).
     """
-    data = _table(data, "")
+    data = table(data, "")
+    check_depth(data)
     for key in data:
         if key not in _COMPETENCY_KEYS:
             raise DeclarationError(
-                key, "unknown key for Competency" + _suggest(key, list(_COMPETENCY_KEYS))
+                key, "unknown key for Competency" + suggest(key, list(_COMPETENCY_KEYS))
             )
     for key in ("name", "title", "requirement", "source", "published"):
         if key not in data:
             raise DeclarationError(key, "missing (required by Competency)")
-    published = data["published"]
-    if isinstance(published, str):
-        try:
-            published = dt.date.fromisoformat(published)
-        except ValueError:
-            raise DeclarationError("published", f"{published!r} is not an ISO date") from None
-    if isinstance(published, dt.datetime) or not isinstance(published, dt.date):
-        raise DeclarationError("published", f"{published!r} is not a date")
+    published = date(data["published"], "published")
     notes = data.get("notes", ())
-    notes_list = [notes] if isinstance(notes, str) else _list(notes, "notes")
+    notes_list = [notes] if isinstance(notes, str) else sequence(notes, "notes")
     if not all(isinstance(n, str) for n in notes_list):
         raise DeclarationError("notes", "is not a list of strings")
     for key in ("name", "title", "source", "program"):
@@ -320,7 +189,7 @@ def load_competency(data: Mapping[str, Any]) -> Competency:
         return Competency(
             name=data["name"],
             title=data["title"],
-            requirement=load_requirement(_table(data["requirement"], "requirement")),
+            requirement=load_requirement(table(data["requirement"], "requirement")),
             source=data["source"],
             published=published,
             notes=tuple(notes_list),
@@ -343,18 +212,10 @@ def loads_competency(text: str, *, format: str = "toml") -> Competency:
         The competency.
 
     Raises:
-        DeclarationError: the text does not parse, or the declaration is malformed.
+        DeclarationError: the text does not parse, nests deeper than 64 levels, or the
+            declaration is malformed.
     """
-    try:
-        if format == "toml":
-            data: Any = tomllib.loads(text)
-        elif format == "json":
-            data = json.loads(text)
-        else:
-            raise DeclarationError("", f"format {format!r} is not 'toml' or 'json'")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise DeclarationError("", f"not valid {format.upper()}: {exc}") from exc
-    return load_competency(data)
+    return load_competency(parse(text, format))
 
 
 def load_competency_file(path: str | Path) -> Competency:
@@ -367,52 +228,19 @@ def load_competency_file(path: str | Path) -> Competency:
         The competency.
 
     Raises:
-        DeclarationError: unknown suffix, bad syntax or a malformed declaration.
+        DeclarationError: unknown suffix, not UTF-8 text, bad syntax, nesting deeper than
+            64 levels or a malformed declaration; the message names the file.
+        OSError: the file cannot be read.
     """
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in ("toml", "json"):
-        raise DeclarationError("", f"{path.name}: expected a .toml or .json file")
-    return loads_competency(path.read_text(encoding="utf-8"), format=suffix)
+    try:
+        text, format = read(path)
+        return loads_competency(text, format=format)
+    except DeclarationError as exc:
+        raise in_file(exc, path) from None
 
 
 # --------------------------------------------------------------------------------------------
 # dumping
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, frozenset):
-        return sorted(_plain(v) for v in value)
-    if (
-        isinstance(value, tuple)
-        and value
-        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], enum.Enum) for v in value)
-    ):
-        return {k.value: _plain(v) for k, v in value}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if attrs.has(type(value)):
-        out: dict[str, Any] = {}
-        kind = _TYPE_OF.get(type(value))
-        if kind is not None:
-            out["type"] = kind
-        for field in attrs.fields(type(value)):
-            item = getattr(value, field.name)
-            if field.default is not attrs.NOTHING and item == field.default:
-                continue
-            if item is None and str(field.type).startswith("frozenset["):
-                out[field.name] = "all"  # TOML has no null
-                continue
-            out[field.name] = _plain(item)
-        return out
-    msg = f"cannot declare {value!r} (not a catalog building block)"
-    raise TypeError(msg)
 
 
 def dump_requirement(requirement: r.Requirement) -> dict[str, Any]:
@@ -427,7 +255,7 @@ def dump_requirement(requirement: r.Requirement) -> dict[str, Any]:
     Raises:
         TypeError: the tree holds a user-defined block that has no declarative form.
     """
-    out: dict[str, Any] = _plain(requirement)
+    out: dict[str, Any] = _BUILDER.plain(requirement)
     return out
 
 

@@ -4,6 +4,10 @@ The measurement month is the last full calendar month before ``as_of``; see
 ``partner_of_record.evaluation.time``. Thresholds are in US dollars: pass a
 [`RateTable`][partner_of_record.evaluation.RateTable] when credits are in other
 currencies (a missing rate raises ``MissingRateError`` naming the currency and the month).
+
+Over 600 lines on purpose: every entry point here shares the same private steps (resolve the
+competency, attribute once per set of kinds, score, attach the evidence), and splitting them
+would import those private steps across modules.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import attrs
 from partner_of_record.attribution.policies import Policy
 from partner_of_record.errors import Finding, ValidationError
 from partner_of_record.evaluation._batch import Batch, partner_selections, rewrite
+from partner_of_record.evaluation._scoring import Scorer
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
 from partner_of_record.evaluation.rates import RateTable, as_rate_table
@@ -25,6 +30,7 @@ from partner_of_record.evaluation.requirements import counted_kinds
 from partner_of_record.evaluation.results import (
     Evaluation,
     EvaluationDiff,
+    Evaluations,
     Projection,
     Qualification,
 )
@@ -34,6 +40,8 @@ from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Record
 
 __all__ = [
+    "TREND_ASSUMPTION",
+    "ProjectionFn",
     "earliest_qualification",
     "evaluate_all",
     "evaluate_all_one_by_one",
@@ -217,7 +225,7 @@ def evaluate_all(
     partners: Iterable[PartnerId] | None = None,
     evidence: bool = True,
     entries: None = None,
-) -> dict[PartnerId, Evaluation]: ...
+) -> Evaluations: ...
 
 
 @overload
@@ -232,7 +240,7 @@ def evaluate_all(
     partners: Iterable[PartnerId] | None = None,
     evidence: bool = True,
     entries: Iterable[Competency | str],
-) -> dict[str, dict[PartnerId, Evaluation]]: ...
+) -> dict[str, Evaluations]: ...
 
 
 def evaluate_all(
@@ -246,16 +254,19 @@ def evaluate_all(
     partners: Iterable[PartnerId] | None = None,
     evidence: bool = True,
     entries: Iterable[Competency | str] | None = None,
-) -> dict[PartnerId, Evaluation] | dict[str, dict[PartnerId, Evaluation]]:
+) -> Evaluations | dict[str, Evaluations]:
     """Evaluate every partner (or the given ones): each measure computed for all of them at once.
 
     The ledger is attributed once per set of association kinds; each consumption measure
     (credited ACR, ACR growth, distinct services, customer counts from ``AcrCustomers`` rules)
     is then computed for every partner in one pass over the credit columns, and the requirement
-    algebra scores each partner from those values. The evaluations are the same as
+    algebra scores every partner from those values at once: the answer's ``met`` and ``score``
+    are known when it returns, and each [`Evaluation`][partner_of_record.evaluation.Evaluation]
+    (results, reasons, findings) is built the first time it is read (see
+    [`Evaluations`][partner_of_record.evaluation.Evaluations]). The evaluations are the same as
     ``evaluate_competency`` partner by partner (a property test checks it for every catalog
-    entry); measures without a batch form (seats, skills, your own measures) and credits in other
-    currencies than US dollars take the one-partner path.
+    entry); measures without a batch form (skills, your own measures) and credits in other
+    currencies than US dollars are measured partner by partner.
 
     Args:
         ledger: the facts.
@@ -274,9 +285,9 @@ def evaluate_all(
             then keyed by competency name.
 
     Returns:
-        Partner id -> evaluation, in the ledger's partner order (``partners``' order when
-        given); with ``entries``: competency name -> partner id -> evaluation, in the
-        entries' order.
+        Partner id -> evaluation (an ``Evaluations`` dict), in the ledger's partner order
+        (``partners``' order when given); with ``entries``: competency name -> partner id ->
+        evaluation, in the entries' order.
 
     Raises:
         UnknownRecordError: a partner (in ``partners`` or a key of ``skills``) is not in the
@@ -306,11 +317,11 @@ def _evaluate_batch(
     as_of: dt.date,
     skills_of: Callable[[PartnerId], Skills | None],
     evidence: bool,
-) -> dict[str, dict[PartnerId, Evaluation]]:
-    """Evaluate ``comps`` for ``ids`` with batched measures (see ``_batch``)."""
+) -> dict[str, Evaluations]:
+    """Evaluate ``comps`` for ``ids`` with batched measures (see ``_batch`` and ``_scoring``)."""
     for pid in ids:
         facts.ledger.partner(pid)  # raises UnknownRecordError naming the partner
-    batch = Batch(facts, ids, measurement_month(as_of))
+    batch = Batch(facts, ids, measurement_month(as_of), skills_of)
     # one context per partner, shared by the entries: what a measure derives from the facts
     # (a scope's rows, a seat scope's pairs) is kept in it and reused by the next entry
     contexts: dict[PartnerId, MeasurementContext] = {}
@@ -321,23 +332,51 @@ def _evaluate_batch(
             found = contexts[pid] = MeasurementContext(pid, as_of, facts, skills_of(pid))
         return found
 
-    out: dict[str, dict[PartnerId, Evaluation]] = {}
+    scorer = Scorer(ids, batch.values, context)
+    out: dict[str, Evaluations] = {}
     for comp in comps:
+        # every partner's verdict and score now, from the measures' arrays ...
+        scores = scorer.score(comp.requirement, range(len(ids)))
+        # ... and each Evaluation, reasons included, when it is read: the readable algebra on
+        # the tree whose batched measures build the partner's measurement from the arrays
         requirement = rewrite(comp.requirement, batch)
         batched = (
             comp if requirement is comp.requirement else attrs.evolve(comp, requirement=requirement)
         )
-        kinds = _evidence_kinds(comp, evidence)
-        evidence_of = _evidence(facts, ids, kinds)
-        if evidence_of is None:
-            out[comp.name] = {
-                pid: _evaluate(facts, pid, batched, as_of, skills_of(pid), kinds) for pid in ids
-            }
-            continue
-        out[comp.name] = {
-            pid: evaluate_context(context(pid), batched, credits=evidence_of[pid]) for pid in ids
-        }
+        out[comp.name] = Evaluations(
+            comp.name,
+            ids,
+            _builder(
+                facts, batched, ids, as_of, skills_of, _evidence_kinds(comp, evidence), context
+            ),
+            dict(zip(ids, scores.met, strict=True)),
+            dict(zip(ids, scores.points, strict=True)),
+        )
     return out
+
+
+def _builder(
+    facts: LedgerFacts,
+    comp: Competency,
+    ids: list[PartnerId],
+    as_of: dt.date,
+    skills_of: Callable[[PartnerId], Skills | None],
+    kinds: frozenset[AssociationKind],
+    context: Callable[[PartnerId], MeasurementContext],
+) -> Callable[[PartnerId], Evaluation]:
+    """How ``evaluate_all`` builds one partner's evaluation when it is read."""
+    evidence_of: Mapping[PartnerId, object] | None = None
+    selected = False
+
+    def build(pid: PartnerId) -> Evaluation:
+        nonlocal evidence_of, selected
+        if not selected:  # every partner's evidence in one pass, on the first read
+            evidence_of, selected = _evidence(facts, ids, kinds), True
+        if evidence_of is None:
+            return _evaluate(facts, pid, comp, as_of, skills_of(pid), kinds)
+        return evaluate_context(context(pid), comp, credits=evidence_of[pid])
+
+    return build
 
 
 def _evidence(
@@ -425,10 +464,10 @@ def what_if(
         LedgerError: the hypothetical records break a ledger check.
     """
     comp = resolve_competency(competency)
-    rates = as_rate_table(rates)
-    before = evaluate_competency(
-        ledger, partner_id, comp, as_of=as_of, policy=policy, skills=skills, rates=rates
-    )
+    table = as_rate_table(rates)
+    kinds = _evidence_kinds(comp, evidence=True)
+    facts = LedgerFacts(ledger, table, policy)
+    before = _evaluate(facts, partner_id, comp, as_of, skills, kinds)
     records = tuple(add)
     hypothetical = ledger.add(*records) if records else ledger
     if change is not None:
@@ -436,15 +475,9 @@ def what_if(
     after_skills: dict[str, int | Decimal] = dict(skills or {})
     for name, count in (extra_skills or {}).items():
         after_skills[name] = Decimal(after_skills.get(name, 0)) + Decimal(count)
-    after = evaluate_competency(
-        hypothetical,
-        partner_id,
-        comp,
-        as_of=as_of,
-        policy=policy,
-        skills=after_skills,
-        rates=rates,
-    )
+    # the same ledger (a what-if on skills only) reuses the first attribution and its rows
+    after_facts = facts if hypothetical is ledger else LedgerFacts(hypothetical, table, policy)
+    after = _evaluate(after_facts, partner_id, comp, as_of, after_skills, kinds)
     return EvaluationDiff.between(before, after)
 
 
@@ -460,6 +493,10 @@ def earliest_qualification(
     rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
 ) -> Qualification:
     """Scan ``as_of`` days (the first of each month) and report the first at which it is met.
+
+    The ledger is attributed once and the measures' tables are built once for the whole scan
+    (``evaluate_all``'s arrays, for one partner); each month is only scored, and the evaluation
+    is built for the month found. The answer equals a full evaluation month by month.
 
     Args:
         ledger: the facts.
@@ -477,12 +514,57 @@ def earliest_qualification(
         The first qualifying ``as_of`` and its evaluation, or a "never met" answer.
     """
     comp = resolve_competency(competency)
+    first, end = _scan_span(ledger, start, end)
+    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
+    ledger.partner(partner_id)  # raises UnknownRecordError naming the partner
+    # one attribution and one set of arrays for the whole scan: each month only scores the
+    # partner from them (``evaluate_all``'s path for one partner); the Evaluation is built,
+    # on the readable path, for the month found
+    scan = Batch(facts, [partner_id], measurement_month(first), lambda _pid: skills)
+    contexts: dict[PartnerId, MeasurementContext] = {}
+    day = first
+    while day <= end:
+        batch = scan.at(measurement_month(day))
+        contexts[partner_id] = ctx = MeasurementContext(partner_id, day, facts, skills)
+        scorer = Scorer([partner_id], batch.values, contexts.__getitem__)
+        if scorer.score(comp.requirement, range(1)).met[0]:
+            kinds = _evidence_kinds(comp, evidence=True)
+            credits = facts.partner_credits(partner_id, kinds) if kinds else None
+            evaluation = evaluate_context(ctx, comp, credits=credits)
+            return Qualification(comp.name, partner_id, day, evaluation, first, end)
+        day = add_months(day, 1)
+    return Qualification(comp.name, partner_id, None, None, first, end)
+
+
+def _scan_span(
+    ledger: Ledger, start: dt.date | None, end: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The first and last ``as_of`` ``earliest_qualification`` scans (see its defaults)."""
     span = ledger.months
     if start is None:
         start = add_months(span[0], 1) if span else dt.date.today().replace(day=1)
     if end is None:
         end = add_months(span[1], 1) if span else start
-    first = start.replace(day=1)
+    return start.replace(day=1), end
+
+
+def _earliest_qualification_one_by_one(
+    ledger: Ledger,
+    partner_id: PartnerId,
+    competency: Competency | str,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    policy: Policy | None = None,
+    skills: Skills | None = None,
+    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+) -> Qualification:
+    """``earliest_qualification`` on the readable path, each month evaluated in full.
+
+    The reference the scan over arrays is tested against (same arguments, same answer).
+    """
+    comp = resolve_competency(competency)
+    first, end = _scan_span(ledger, start, end)
     facts = LedgerFacts(ledger, as_rate_table(rates), policy)
     day = first
     while day <= end:

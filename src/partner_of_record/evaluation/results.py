@@ -7,6 +7,9 @@ evidence, which is excluded from equality and needs its own io hook.
 
 Points are rounded to 2 decimals, half to even, once per scored metric; totals add the rounded
 points.
+
+Over 600 lines on purpose: these are the values of one serialised result (the io converter and
+the exports read them together), and each is small; splitting would only scatter one shape.
 """
 
 from __future__ import annotations
@@ -15,22 +18,26 @@ import datetime as dt
 import difflib
 import html
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from partner_of_record.errors import Finding, PartnerOfRecordError
+from partner_of_record.model import PartnerId
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
 __all__ = [
     "FINDING_CODES",
+    "PANDAS_EXTRA_HINT",
+    "BlockKind",
     "Evaluation",
     "EvaluationDiff",
+    "Evaluations",
     "Projection",
     "Qualification",
     "RequirementChange",
@@ -54,6 +61,22 @@ FINDING_CODES: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 """Every finding code the evaluator emits, with a description (for the docs)."""
+
+BlockKind = Literal[
+    "at_least", "scored", "scorecard", "all_of", "any_of", "best_of", "gate", "points_sum"
+]
+"""The building blocks of the requirement algebra, as a
+[`RequirementResult.kind`][partner_of_record.evaluation.RequirementResult] names them (the
+values are written to output files, so they never change)."""
+
+_SCORED: frozenset[BlockKind] = frozenset({"scored", "points_sum"})
+"""Blocks whose result is a scored metric (points pro rata up to a cap)."""
+_WITH_MINIMUM: frozenset[BlockKind] = frozenset({"scorecard", "gate", "best_of"})
+"""Point blocks whose summary names the points they need."""
+_COMPOSITES: frozenset[BlockKind] = frozenset({"scorecard", "all_of", "any_of", "best_of", "gate"})
+"""Blocks made of parts."""
+_LISTS: frozenset[BlockKind] = frozenset({"scorecard", "all_of", "any_of"})
+"""Composites whose parts all count (not a choice of one)."""
 
 _CENT = Decimal("0.01")
 
@@ -162,8 +185,9 @@ class RequirementResult:
 
     Attributes:
         name: the requirement's name (``"usage_growth"``).
-        kind: the building block that produced it (``"scored"``, ``"at_least"``, ``"scorecard"``,
-            ``"all_of"``, ``"any_of"``, ``"best_of"``, ``"gate"``, ``"points_sum"``).
+        kind: the building block that produced it, a ``BlockKind`` (``"scored"``,
+            ``"at_least"``, ``"scorecard"``, ``"all_of"``, ``"any_of"``, ``"best_of"``,
+            ``"gate"``, ``"points_sum"``).
         measured: the measured value in ``unit`` (for composites: their points, or the number of
             parts met).
         unit: the unit of ``measured``, ``threshold`` and ``shortfall``: ``"USD"``,
@@ -190,7 +214,7 @@ class RequirementResult:
     """
 
     name: str
-    kind: str
+    kind: BlockKind
     measured: Decimal | None
     unit: str
     threshold: Decimal | None
@@ -245,7 +269,7 @@ class RequirementResult:
         if self.unit == "points" and self.points is not None:
             cap = _trim(self.max_points) if self.max_points is not None else "?"
             head = f"{self.name}: {self.points} of {cap} points"
-            if self.kind in {"scorecard", "gate", "best_of"}:
+            if self.kind in _WITH_MINIMUM:
                 head += f", needs {format_quantity(self.threshold, 'points')} -> {verdict}"
             if self.shortfall > 0:
                 head += f"; shortfall {self.shortfall}"
@@ -258,7 +282,7 @@ class RequirementResult:
         if self.points is not None:
             cap = _trim(self.max_points) if self.max_points is not None else "?"
             head = f"{self.name}: {measured}{detail} -> {self.points} of {cap} points"
-            if self.kind in {"scored", "points_sum"} or self.to_full_points is not None:
+            if self.kind in _SCORED or self.to_full_points is not None:
                 need = score_need(self.unit)
                 return head + f"; to score: {need}, {verdict}" + self._to_full_points_text()
         else:
@@ -314,14 +338,14 @@ def _leaves_of_interest(root: RequirementResult) -> tuple[RequirementResult, ...
     while True:
         if node.kind == "best_of" and node.children:
             chosen = node.chosen_child()
-            if chosen.kind in {"scorecard", "all_of", "any_of", "best_of", "gate"}:
+            if chosen.kind in _COMPOSITES:
                 node = chosen
                 continue
             return (node,)
         if node.kind == "gate" and node.children:
             node = node.chosen_child()
             continue
-        if node.kind in {"scorecard", "all_of", "any_of"}:
+        if node.kind in _LISTS:
             return node.children
         return (node,)
 
@@ -561,6 +585,160 @@ PANDAS_EXTRA_HINT = (
     "pip install -e '.[pandas]')"
 )
 """How to add pandas (the package is not on PyPI yet, so not ``partner-of-record[pandas]``)."""
+
+
+class Evaluations(dict[PartnerId, Evaluation]):
+    """What ``evaluate_all`` returns: partner id -> evaluation, each built when first read.
+
+    A ``dict`` in every respect, in partner order. Whether each partner meets the competency,
+    and its score, are known as soon as it is returned (``met``, ``score``: the requirement
+    algebra scored every partner at once); the
+    [`Evaluation`][partner_of_record.evaluation.Evaluation] objects themselves, with their
+    results and reason strings, are built the first time they are read (``evaluations[pid]``,
+    ``get``) and kept. Reading them all at once (``values()``,
+    ``items()``, comparison, ``repr``, copying, any change) builds the rest first. The objects
+    are equal to ``evaluate_competency``'s, partner by partner.
+
+    Attributes:
+        competency: the competency's name.
+        met: partner id -> whether it is met (without building the evaluations).
+        score: partner id -> its total points (``None`` for unscored competencies).
+    """
+
+    __slots__ = ("_build", "_order", "competency", "met", "score")
+
+    def __init__(
+        self,
+        competency: str,
+        order: Sequence[PartnerId],
+        build: Callable[[PartnerId], Evaluation],
+        met: Mapping[PartnerId, bool],
+        score: Mapping[PartnerId, Decimal | None],
+    ) -> None:
+        super().__init__()
+        self.competency = competency
+        self.met: Mapping[PartnerId, bool] = MappingProxyType(dict(met))
+        self.score: Mapping[PartnerId, Decimal | None] = MappingProxyType(dict(score))
+        self._order: dict[PartnerId, None] | None = dict.fromkeys(order)
+        self._build: Callable[[PartnerId], Evaluation] | None = build
+
+    def _materialise(self) -> None:
+        """Build every evaluation not read yet; from then on a plain ``dict``."""
+        order, build = self._order, self._build
+        if order is None or build is None:
+            return
+        built = {pid: dict.get(self, pid) or build(pid) for pid in order}
+        dict.clear(self)
+        dict.update(self, built)
+        self._order = self._build = None
+
+    def __getitem__(self, key: PartnerId) -> Evaluation:
+        if self._order is None or self._build is None:
+            return dict.__getitem__(self, key)
+        found = dict.get(self, key)
+        if found is None:
+            if key not in self._order:
+                raise KeyError(key)
+            found = self._build(key)
+            dict.__setitem__(self, key, found)
+        return found
+
+    def get(self, key: PartnerId, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        return self[key]
+
+    def __contains__(self, key: object) -> bool:
+        if self._order is None:
+            return dict.__contains__(self, key)
+        return key in self._order
+
+    def __len__(self) -> int:
+        return len(self._order) if self._order is not None else dict.__len__(self)
+
+    def __iter__(self) -> Iterator[PartnerId]:
+        return iter(self._order) if self._order is not None else dict.__iter__(self)
+
+    def __reversed__(self) -> Iterator[PartnerId]:
+        self._materialise()
+        return dict.__reversed__(self)
+
+    def keys(self) -> Any:
+        if self._order is not None:  # the ids alone build nothing
+            return KeysView(self)
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._materialise()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._materialise()
+        return dict.items(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._materialise()
+        if isinstance(other, Evaluations):
+            other._materialise()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # as dict: unhashable
+
+    def __repr__(self) -> str:
+        self._materialise()
+        return dict.__repr__(self)
+
+    def copy(self) -> dict[PartnerId, Evaluation]:
+        self._materialise()
+        return dict(dict.items(self))
+
+    def __reduce__(self) -> Any:
+        self._materialise()
+        return (dict, (dict(dict.items(self)),))
+
+    def __setitem__(self, key: PartnerId, value: Evaluation) -> None:
+        self._materialise()
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: PartnerId) -> None:
+        self._materialise()
+        dict.__delitem__(self, key)
+
+    def pop(self, *args: Any) -> Any:
+        self._materialise()
+        return dict.pop(self, *args)
+
+    def popitem(self) -> tuple[PartnerId, Evaluation]:
+        self._materialise()
+        return dict.popitem(self)
+
+    def setdefault(self, *args: Any) -> Any:
+        self._materialise()
+        return dict.setdefault(self, *args)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._materialise()
+        dict.update(self, *args, **kwargs)
+
+    def clear(self) -> None:
+        self._materialise()
+        dict.clear(self)
+
+    def __or__(self, other: Any) -> Any:
+        self._materialise()
+        return dict.__or__(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        self._materialise()
+        return dict.__ror__(self, other)
+
+    def __ior__(self, other: Any) -> Any:
+        self._materialise()
+        return dict.__ior__(self, other)
 
 
 @attrs.frozen

@@ -1,7 +1,7 @@
 """Credited facts from a ledger: one attribution per set of association kinds, cached.
 
 [`LedgerFacts`][partner_of_record.evaluation.LedgerFacts] is the
-[`Facts`][partner_of_record.evaluation.context.Facts] source the evaluator uses. Requirements
+[`FactSource`][partner_of_record.evaluation.context.FactSource] the evaluator uses. Requirements
 counting the same association kinds share one ``attribute()`` call, and ``evaluate_all`` shares
 the cache across partners. Amounts are converted to US dollars with the user's
 [`RateTable`][partner_of_record.evaluation.RateTable], per partner and only when that

@@ -34,25 +34,27 @@ entry, or a competency declaration with a ``requirement`` table), ``subscription
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+# the declarative loaders' shared machinery: the same key checks, conversions and error paths
+from partner_of_record._declare import (
+    Builder,
+    DeclarationError,
+    check_depth,
+    date,
+    in_file,
+    parse,
+    read,
+    strings,
+    suggest,
+    table,
+)
 from partner_of_record.evaluation.catalog import ALL
 from partner_of_record.evaluation.competency import Competency
-
-# the competencies' loader: the same key checks, conversions and error paths
-from partner_of_record.evaluation.declarative import (
-    DeclarationError,
-    _build,
-    _plain,
-    _suggest,
-    dump_competency,
-    load_competency,
-)
+from partner_of_record.evaluation.declarative import dump_competency, load_competency
 from partner_of_record.incentives.program import (
     EarningRule,
     IncentiveProgram,
@@ -77,25 +79,12 @@ _KEYS = (
 )
 
 
-def _table(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise DeclarationError(path, f"expected a table, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _date(value: object, path: str) -> dt.date:
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise DeclarationError(path, f"{value!r} is not an ISO date") from None
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise DeclarationError(path, f"{value!r} is not a date")
-    return value
+_BUILDER = Builder(values=MappingProxyType({"WinRule": WinRule}))
+"""Builds and dumps the program's value types (the eligibility is a competency declaration)."""
 
 
 def _eligibility(value: object, program: Mapping[str, Any]) -> Competency:
-    data = dict(_table(value, "eligibility"))
+    data = dict(table(value, "eligibility"))
     if "competency" in data:
         if len(data) > 1:
             extra = sorted(k for k in data if k != "competency")
@@ -106,7 +95,7 @@ def _eligibility(value: object, program: Mapping[str, Any]) -> Competency:
         if not isinstance(name, str) or name.strip().upper() not in ALL:
             raise DeclarationError(
                 "eligibility.competency",
-                f"{name!r} is not a catalog entry" + _suggest(str(name).upper(), list(ALL)),
+                f"{name!r} is not a catalog entry" + suggest(str(name).upper(), list(ALL)),
             )
         return ALL[name.strip().upper()]
     data.setdefault("name", f"{program.get('name', 'PROGRAM')}_ELIGIBILITY")
@@ -133,11 +122,12 @@ def load_program(data: Mapping[str, Any]) -> IncentiveProgram:
     Raises:
         DeclarationError: the declaration is malformed (names the bad key's path).
     """
-    data = _table(data, "")
+    data = table(data, "")
+    check_depth(data)
     for key in data:
         if key not in _KEYS:
             raise DeclarationError(
-                key, "unknown key for IncentiveProgram" + _suggest(key, list(_KEYS))
+                key, "unknown key for IncentiveProgram" + suggest(key, list(_KEYS))
             )
     for key in ("name", "title", "source", "effective", "subscriptions"):
         if key not in data:
@@ -145,31 +135,19 @@ def load_program(data: Mapping[str, Any]) -> IncentiveProgram:
     for key in ("name", "title", "source"):
         if not isinstance(data[key], str):
             raise DeclarationError(key, f"{data[key]!r} is not a string")
-    notes = data.get("notes", ())
-    notes_list = [notes] if isinstance(notes, str) else notes
-    if not isinstance(notes_list, list | tuple) or not all(isinstance(n, str) for n in notes_list):
-        raise DeclarationError("notes", "is not a list of strings")
-    earning_data = dict(_table(data.get("earning", {}), "earning"))
-    win_data = earning_data.pop("win", None)
-    earning: EarningRule = _build(EarningRule, earning_data, "earning")
-    if win_data is not None:
-        win: WinRule = _build(WinRule, _table(win_data, "earning.win"), "earning.win")
-        earning = EarningRule(
-            rate=earning.rate,
-            rounding=earning.rounding,
-            win=win,
-            cap=earning.cap,
-            cap_period=earning.cap_period,
-        )
-    subscriptions: SubscriptionEligibility = _build(
-        SubscriptionEligibility, _table(data["subscriptions"], "subscriptions"), "subscriptions"
+    notes = strings(data.get("notes", ()), "notes")
+    earning: EarningRule = _BUILDER.build(
+        EarningRule, table(data.get("earning", {}), "earning"), "earning"
     )
-    payout: Payout = _build(Payout, _table(data.get("payout", {}), "payout"), "payout")
+    subscriptions: SubscriptionEligibility = _BUILDER.build(
+        SubscriptionEligibility, table(data["subscriptions"], "subscriptions"), "subscriptions"
+    )
+    payout: Payout = _BUILDER.build(Payout, table(data.get("payout", {}), "payout"), "payout")
     eligibility = (
         _eligibility(data["eligibility"], data) if data.get("eligibility") is not None else None
     )
-    effective = _date(data["effective"], "effective")
-    ends = _date(data["ends"], "ends") if "ends" in data else None
+    effective = date(data["effective"], "effective")
+    ends = date(data["ends"], "ends") if "ends" in data else None
     try:
         return IncentiveProgram(
             name=data["name"],
@@ -181,7 +159,7 @@ def load_program(data: Mapping[str, Any]) -> IncentiveProgram:
             earning=earning,
             payout=payout,
             eligibility=eligibility,
-            notes=tuple(notes_list),
+            notes=notes,
         )
     except (ValueError, TypeError) as exc:
         raise DeclarationError("", str(exc)) from exc
@@ -198,18 +176,10 @@ def loads_program(text: str, *, format: str = "toml") -> IncentiveProgram:
         The program.
 
     Raises:
-        DeclarationError: the text does not parse, or the declaration is malformed.
+        DeclarationError: the text does not parse, nests deeper than 64 levels, or the
+            declaration is malformed.
     """
-    try:
-        if format == "toml":
-            data: Any = tomllib.loads(text)
-        elif format == "json":
-            data = json.loads(text)
-        else:
-            raise DeclarationError("", f"format {format!r} is not 'toml' or 'json'")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise DeclarationError("", f"not valid {format.upper()}: {exc}") from exc
-    return load_program(data)
+    return load_program(parse(text, format))
 
 
 def load_program_file(path: str | Path) -> IncentiveProgram:
@@ -222,13 +192,15 @@ def load_program_file(path: str | Path) -> IncentiveProgram:
         The program.
 
     Raises:
-        DeclarationError: unknown suffix, bad syntax or a malformed declaration.
+        DeclarationError: unknown suffix, not UTF-8 text, bad syntax, nesting deeper than
+            64 levels or a malformed declaration; the message names the file.
+        OSError: the file cannot be read.
     """
-    path = Path(path)
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix not in ("toml", "json"):
-        raise DeclarationError("", f"{path.name}: expected a .toml or .json file")
-    return loads_program(path.read_text(encoding="utf-8"), format=suffix)
+    try:
+        text, format = read(path)
+        return loads_program(text, format=format)
+    except DeclarationError as exc:
+        raise in_file(exc, path) from None
 
 
 def dump_program(program: IncentiveProgram) -> dict[str, Any]:
@@ -259,7 +231,7 @@ def dump_program(program: IncentiveProgram) -> dict[str, Any]:
             out["eligibility"] = {"competency": comp.name}
         else:
             out["eligibility"] = dump_competency(comp)
-    out["subscriptions"] = _plain(program.subscriptions)
-    out["earning"] = _plain(program.earning)
-    out["payout"] = _plain(program.payout)
+    out["subscriptions"] = _BUILDER.plain(program.subscriptions)
+    out["earning"] = _BUILDER.plain(program.earning)
+    out["payout"] = _BUILDER.plain(program.payout)
     return out

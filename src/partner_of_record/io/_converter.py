@@ -483,7 +483,8 @@ def _problems(exc: BaseException) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def _type_name(cl: Any) -> str:
+def type_name(cl: Any) -> str:
+    """The name of a type as errors show it (``Usage``), else its repr."""
     return getattr(cl, "__name__", None) or repr(cl)
 
 
@@ -524,4 +525,4 @@ def from_dict(data: Any, cls: type[T]) -> T:
     try:
         return _converter().structure(data, cls)
     except (ClassValidationError, IterableValidationError, _DataError, ValidationError) as exc:
-        raise SerializationError(_type_name(cls), _problems(exc)) from exc
+        raise SerializationError(type_name(cls), _problems(exc)) from exc

@@ -16,17 +16,20 @@ import datetime as dt
 import importlib
 import re
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
+from partner_of_record._usage_table import Coded, _arrow_column
 from partner_of_record.currency import CURRENCIES, minor_unit_exponent
-from partner_of_record.io.columns import parse_offer
+from partner_of_record.io.columns import layout_for, normalize, parse_offer
 from partner_of_record.model import OfferCategory, Usage
 
 __all__ = ["UsageSink"]
 
-_FAST_AMOUNT = re.compile(r"(-?)([0-9]{1,17})(?:\.([0-9]{1,17}))?", re.ASCII)
+_FAST_AMOUNT = re.compile(r"(-?)([0-9]{1,14})(?:\.([0-9]{1,17}))?", re.ASCII)
 _INT64 = 2**63
 
 
@@ -108,7 +111,7 @@ class UsageSink:
         self.currencies[text] = found
         return found
 
-    def _fast(self) -> Callable[[list[str], int], bool]:
+    def _fast(self) -> Callable[[list[str], int], bool]:  # noqa: PLR0915 - the hot per-row path, kept in one closure for speed
         """The body of ``take``, with every lookup bound once (it runs once per row)."""
         pos = self.pos
         p_sub, p_month, p_amount = pos["subscription_id"], pos["month"], pos["amount"]
@@ -131,7 +134,7 @@ class UsageSink:
         lines = self.lines
         append_line = lines.append
 
-        def take(row: list[str], line: int) -> bool:
+        def take(row: list[str], line: int) -> bool:  # noqa: PLR0912, PLR0915 - the hot per-row path, kept in one closure for speed
             sub = row[p_sub]
             if sub not in known or sub[0] in " '\t" or sub[-1] == " ":
                 return False
@@ -230,8 +233,8 @@ class UsageSink:
         """The exact amount of a row."""
         if index in self.exact:
             return self.exact[index]
-        currency = self.values["currency"][self.currency[index]]
-        return Decimal(self.minor[index]).scaleb(-minor_unit_exponent(currency))
+        currency = self.values["currency"][int(self.currency[index])]
+        return Decimal(int(self.minor[index])).scaleb(-minor_unit_exponent(currency))
 
     def duplicates(self) -> list[tuple[int, int]]:
         """``(later row, first row)`` for every row whose key repeats an earlier row's."""
@@ -265,10 +268,9 @@ class UsageSink:
         """The columns of the kept rows (a boolean numpy mask), for ``Ledger.from_columns``."""
         import numpy as np
 
-        def pick(column: str, codes: array[int]) -> Any:
-            values = np.empty(len(self.values[column]), dtype=object)
-            values[:] = self.values[column]
-            return values[np.frombuffer(codes, dtype=_int(codes))[keep]]
+        def pick(column: str, codes: Any) -> Coded:
+            given = np.frombuffer(codes, dtype=_int(codes))[keep]
+            return Coded(given.astype(np.int64, copy=False), tuple(self.values[column]))
 
         ordinals = np.frombuffer(self.month, dtype=np.int64)[keep]
         out: dict[str, Any] = {
@@ -295,7 +297,8 @@ def _int(codes: array[int]) -> Any:
     return np.int64 if codes.itemsize == 8 else np.int32
 
 
-def _pyarrow() -> Any:
+def pyarrow_parquet() -> Any:
+    """``(pyarrow, pyarrow.parquet)``, or an ImportError naming the ``arrow`` extra."""
     try:
         pa = importlib.import_module("pyarrow")  # untyped: imported as Any
         pq = importlib.import_module("pyarrow.parquet")
@@ -308,7 +311,7 @@ def _pyarrow() -> Any:
 def usage_arrow_table(usage: Any) -> Any:
     """The usage rows of a ledger as a pyarrow Table: ``subscription_id``, ``month`` (date32),
     ``amount`` (exact text, as the CSV writes it), ``currency``, ``service``, ``offer``."""
-    pa, _ = _pyarrow()
+    pa, _ = pyarrow_parquet()
     rows = list(usage)
     return pa.table(
         {
@@ -326,13 +329,12 @@ def read_usage_parquet(path: Any) -> tuple[dict[str, Any], int]:
     """The columns of a usage Parquet file for ``Ledger.from_columns``, and its row count.
 
     Header names go through the same aliases as the CSV header; amounts may be text, integers
-    or decimals (floats are left for the ledger to refuse, at their row).
+    or decimals (floats are left for the ledger to refuse, at their row). Text columns arrive
+    as codes into their distinct values (no Python string per row); text amounts that are all
+    plain (``-?digits[.digits]`` with no more decimals than their currency, in a known
+    currency) arrive as integer minor units; anything else as values, checked by the ledger.
     """
-    import numpy as np
-
-    from partner_of_record.io.columns import layout_for, normalize
-
-    _, pq = _pyarrow()
+    _, pq = pyarrow_parquet()
     table = pq.read_table(path)
     index = layout_for("usage").header_index()
     columns: dict[str, Any] = {}
@@ -341,8 +343,68 @@ def read_usage_parquet(path: Any) -> tuple[dict[str, Any], int]:
         if field is None or field in columns:
             continue
         column = table.column(name)
-        if field == "month":
-            columns[field] = column.to_numpy(zero_copy_only=False)
-        else:
+        if field == "amount":
+            minor = _plain_minor_units(column, table, index)
+            if minor is not None:
+                columns["amount_minor"] = minor
+                continue
             columns[field] = np.array(column.to_pylist(), dtype=object)
+        else:
+            columns[field] = _arrow_column(column)
     return columns, table.num_rows
+
+
+def _plain_minor_units(amount: Any, table: Any, index: Mapping[str, str]) -> Any:
+    """Every text amount in minor units of its row's currency, or ``None`` when one is not
+    plain (see ``read_usage_parquet``) or the amounts are not text."""
+    pa, _ = pyarrow_parquet()
+    pc = importlib.import_module("pyarrow.compute")
+    if not pa.types.is_string(amount.type) or amount.null_count:
+        return None
+    currency = next(
+        (table.column(n) for n in table.column_names if index.get(normalize(n)) == "currency"),
+        None,
+    )
+    if currency is None:
+        digits = np.full(len(amount), minor_unit_exponent("USD"), dtype=np.int64)
+    else:
+        if not pa.types.is_string(currency.type) or currency.null_count:
+            return None
+        coded = _arrow_column(currency)
+        if not all(c in CURRENCIES for c in coded.values):
+            return None
+        exps = [minor_unit_exponent(c) for c in coded.values]
+        digits = np.array(exps or [0], dtype=np.int64)[coded.codes]
+    out = np.empty(len(amount), dtype=np.int64)
+    at = 0
+    for chunk in amount.chunks:  # chunk by chunk: the regex's parts are a few chunks' size
+        found = _chunk_minor_units(chunk, digits[at : at + len(chunk)], pc)
+        if found is None:
+            return None
+        out[at : at + len(chunk)] = found
+        at += len(chunk)
+    return out
+
+
+def _chunk_minor_units(amount: Any, digits: Any, pc: Any) -> Any:
+    parts = pc.extract_regex(amount, _PLAIN_PARTS)
+    if not pc.all(pc.greater(pc.utf8_length(parts.field("w")), 0)).as_py():
+        return None
+    fraction = pc.utf8_slice_codeunits(parts.field("f"), 1)
+    lengths = np.asarray(pc.utf8_length(fraction).to_numpy(zero_copy_only=False), np.int64)
+    if (
+        not pc.all(pc.equal(pc.utf8_length(parts.field("rest")), 0)).as_py()
+        or (lengths > digits).any()
+    ):
+        return None
+    whole = np.asarray(pc.cast(parts.field("w"), "int64").to_numpy(zero_copy_only=False))
+    padded = pc.if_else(pc.equal(pc.utf8_length(fraction), 0), "0", fraction)
+    frac = np.asarray(pc.cast(padded, "int64").to_numpy(zero_copy_only=False))
+    minor = whole * 10**digits + frac * 10 ** (digits - lengths)
+    negative = np.asarray(pc.equal(parts.field("s"), "-").to_numpy(zero_copy_only=False), bool)
+    return np.where(negative, -minor, minor)
+
+
+_PLAIN_PARTS = r"^(?P<s>-?)(?P<w>[0-9]{0,14})(?P<f>(?:\.[0-9]{1,17})?)(?P<rest>.*)$"
+"""A text amount's sign, whole digits, ``.`` and fraction digits, and the rest (see
+``_arrow_csv``): plain when ``w`` is not empty and ``rest`` is."""

@@ -48,12 +48,7 @@ from partner_of_record.io.columns import LAYOUTS, RecordLayout, layout_for
 from partner_of_record.io.json import to_json
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import (
-    Association,
-    Customer,
-    Partner,
     Record,
-    SeatUsage,
-    Subscription,
     Usage,
 )
 
@@ -328,6 +323,11 @@ EVALUATION_COLUMNS: Columns = (
     ("threshold", "The value needed (for scored metrics, the value for full points)."),
     ("met", "Whether this requirement is met (true/false)."),
     ("shortfall", "What is still missing to reach the threshold, in unit."),
+    (
+        "to_full_points",
+        "For a scored metric: what is still missing to earn its full points, in unit; empty"
+        " otherwise.",
+    ),
     ("points", "Points scored; empty for unscored requirements."),
     ("max_points", "The cap; empty for unscored requirements."),
     ("reason", "Why, in one sentence."),
@@ -366,14 +366,9 @@ def _json_value(value: object) -> object:
     return _cell(value)
 
 
-def _label(record: object) -> str:
-    if isinstance(record, Association | Usage):
-        return record.describe()
-    if isinstance(record, SeatUsage):
-        return f"{record.subscription_id} {record.month:%Y-%m}"
-    if isinstance(record, Partner | Customer | Subscription):
-        return f"{type(record).__name__} {record.id}"
-    return str(record)
+def _label(subject: object) -> str:
+    """A finding subject as text: a record's ``describe()``, anything else as ``str``."""
+    return subject.describe() if isinstance(subject, Record) else str(subject)
 
 
 def credit_row(credit: Credit) -> dict[str, object]:
@@ -495,6 +490,7 @@ def evaluation_rows(evaluation: Evaluation) -> Iterator[dict[str, object]]:
             "threshold": result.threshold,
             "met": result.met,
             "shortfall": result.shortfall,
+            "to_full_points": result.to_full_points,
             "points": result.points,
             "max_points": result.max_points,
             "reason": result.reason,
@@ -759,9 +755,9 @@ def write_parquet(data: Ledger | Any, path: str | os.PathLike[str]) -> int:
         ImportError: pyarrow is not installed (the message names the ``arrow`` extra).
         TypeError: ``data`` is neither.
     """
-    from partner_of_record.io._usage_columns import _pyarrow, usage_arrow_table
+    from partner_of_record.io._usage_columns import pyarrow_parquet, usage_arrow_table
 
-    _, pq = _pyarrow()
+    _, pq = pyarrow_parquet()
     if isinstance(data, Ledger):
         table = usage_arrow_table(data.usage)
     elif callable(getattr(data, "to_arrow", None)):

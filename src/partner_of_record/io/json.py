@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from partner_of_record.io._converter import (
     Problem,
     SerializationError,
-    _type_name,
     from_dict,
     to_dict,
+    type_name,
 )
 
 __all__ = ["from_json", "to_json"]
@@ -73,7 +73,7 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
         data = _loads(text)
     except json.JSONDecodeError as exc:
         problem = Problem("$", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-        raise SerializationError(_type_name(cls), (problem,)) from exc
+        raise SerializationError(type_name(cls), (problem,)) from exc
     except ValueError as exc:  # NaN or Infinity, or bytes that are not UTF-8
-        raise SerializationError(_type_name(cls), (Problem("$", f"invalid JSON: {exc}"),)) from exc
+        raise SerializationError(type_name(cls), (Problem("$", f"invalid JSON: {exc}"),)) from exc
     return from_dict(data, cls)

@@ -33,19 +33,19 @@ import attrs
 
 from partner_of_record.errors import Finding
 from partner_of_record.io._converter import SerializationError, from_dict
-from partner_of_record.io.columns import LAYOUTS
-from partner_of_record.io.csv_import import (
+from partner_of_record.io._session import (
     DataFileError,
     LoadResult,
+    References,
     Reject,
-    _admit,
-    _build_ledger,
-    _References,
-    _Seen,
-    _Session,
-    _Tally,
-    _Where,
+    Seen,
+    Session,
+    Tally,
+    Where,
+    admit,
+    build_ledger,
 )
+from partner_of_record.io.columns import LAYOUTS
 from partner_of_record.model import Record
 from partner_of_record.rules import DEFAULT_RULES, RuleSet
 
@@ -271,7 +271,7 @@ def load_json(
     label, content = _source(source)
     doc = _Document(label, _decode(label, content))
     top = doc.top()
-    session = _Session(strict=strict, progress=False)
+    session = Session(strict=strict, progress=False)
     known = {layout.name for layout in LAYOUTS}
     data: dict[str, tuple[int, object]] = {}
     for key, key_at, value in top:
@@ -286,10 +286,10 @@ def load_json(
                 )
             )
         data[key] = (key_at, value)
-    references = _References()
+    references = References()
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
     where: dict[int, tuple[str, int]] = {}  # by id(): the records stay alive in `records`
-    tallies: dict[str, _Tally] = {}
+    tallies: dict[str, Tally] = {}
     for layout in LAYOUTS:
         if layout.name not in data:
             continue
@@ -316,7 +316,7 @@ def load_json(
             )
             continue
         assert isinstance(items, list)
-        seen = _Seen(exact=True)
+        seen = Seen(exact=True)
         for start, item in items:
             tally.read += 1
             line = doc.line(start)
@@ -332,8 +332,8 @@ def load_json(
                 reject = Reject(file, line, None, "", "is nested too deeply", "MALFORMED_ROW")
                 session.reject_row(tally, [reject])
                 continue
-            if _admit(record, _Where(file, line, str), session, tally, seen, references):
+            if admit(record, Where(file, line, str), session, tally, seen, references):
                 records[layout.name].append(record)
                 where[id(record)] = (file, line)
-    ledger = _build_ledger(records, where, tallies, session, rules)
+    ledger = build_ledger(records, where, tallies, session, rules)
     return LoadResult(ledger, session.report())

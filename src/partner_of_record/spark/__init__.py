@@ -6,13 +6,14 @@ is imported only when a function is called.
 ```python
 from partner_of_record import spark as pors
 
-credits = pors.attribute(usage_df, facts_ledger, RecognizeAll())
-pors.totals(credits, by="partner_id").show()
-pors.rejected_rows(usage_df, facts_ledger).show()
+run = pors.attribute_with_rejected(usage_df, facts_ledger, RecognizeAll())
+pors.totals(run.credits, by="partner_id").show()
+run.rejected.show()  # or pors.rejected_rows(usage_df, facts_ledger)
 ```
 
 Usage rows are bucketed by a stable hash of their subscription id; each bucket holds every
-usage row, subscription and association of its subscriptions, builds a
+usage row, subscription and association of its subscriptions (facts from a ledger are
+broadcast once as columns and indexed once per executor process), builds a
 [`Ledger`][partner_of_record.Ledger] of them and runs the ordinary
 [`attribute`][partner_of_record.attribute]. The results are therefore the local engine's, cent
 for cent, whatever the number of buckets, partitions or executors. Policies travel to the
@@ -22,8 +23,10 @@ executors by pickling: a custom policy must be picklable (checked before the job
 from __future__ import annotations
 
 from partner_of_record.spark._api import (
+    SparkAttribution,
     SparkInputError,
     attribute,
+    attribute_with_rejected,
     evaluate_all,
     read_usage,
     rejected_rows,
@@ -31,8 +34,10 @@ from partner_of_record.spark._api import (
 )
 
 __all__ = [
+    "SparkAttribution",
     "SparkInputError",
     "attribute",
+    "attribute_with_rejected",
     "evaluate_all",
     "read_usage",
     "rejected_rows",

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import pickle
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from partner_of_record.attribution import RecognizeAll
 from partner_of_record.currency import CURRENCIES, minor_unit_exponent
@@ -26,7 +31,7 @@ from partner_of_record.evaluation.sources import LedgerFacts
 from partner_of_record.evaluation.time import measurement_month
 from partner_of_record.io.columns import layout_for, normalize
 from partner_of_record.ledger import Ledger
-from partner_of_record.model import AssociationKind, PartnerId
+from partner_of_record.model import AssociationKind, OfferCategory, PartnerId
 from partner_of_record.rules import DEFAULT_RULES, RuleSet
 from partner_of_record.spark import _bucket
 from partner_of_record.spark._bucket import (
@@ -35,7 +40,6 @@ from partner_of_record.spark._bucket import (
     EXACT,
     FACT_COLUMNS,
     MINOR,
-    PICKLED,
     RECORD,
     REJECT_COLUMNS,
     ROW,
@@ -46,8 +50,10 @@ if TYPE_CHECKING:
     from partner_of_record.evaluation import Evaluation, Skills
 
 __all__ = [
+    "SparkAttribution",
     "SparkInputError",
     "attribute",
+    "attribute_with_rejected",
     "evaluate_all",
     "read_usage",
     "rejected_rows",
@@ -174,47 +180,48 @@ def _usage_frame(usage: DataFrame, buckets: int) -> tuple[DataFrame, dict[str, s
     return frame, found, typed
 
 
-def _facts_frame(spark: SparkSession, facts: Any, buckets: int) -> DataFrame:
-    """The facts as one text table (``FACT_COLUMNS``) with its bucket column."""
+def _facts_frame(facts: Mapping[str, DataFrame], buckets: int) -> DataFrame:
+    """Facts given as DataFrames: one text table (``FACT_COLUMNS``) with its bucket column."""
     F = _pyspark()  # noqa: N806
-    frame = _ledger_facts(spark, facts) if isinstance(facts, Ledger) else _frame_facts(facts)
+    frame = _frame_facts(facts)
     return frame.withColumn(BUCKET, _bucket_of(frame["subscription_id"], buckets)).select(
         *[F.col(c) for c in (*FACT_COLUMNS, BUCKET)]
     )
 
 
-def _ledger_facts(spark: SparkSession, ledger: Ledger) -> DataFrame:
+_BROADCASTS: OrderedDict[tuple[int, int], tuple[Ledger, Any, Any, str]] = OrderedDict()
+_BROADCASTS_LOCK = threading.Lock()
+_BROADCASTS_KEPT = 4
+
+
+def _ledger_facts(spark: SparkSession, ledger: Ledger) -> tuple[Any, str]:
+    """Broadcast a facts ledger's records as columns, once per ledger and Spark context.
+
+    Returns:
+        The broadcast variable and its token (the executors' cache key); the last few are
+        kept, so ``attribute`` and ``rejected_rows`` on the same facts share one broadcast and
+        the executors index the facts once.
+    """
     if ledger.usage:
         msg = (
             "facts: the ledger holds usage rows; pass a ledger of facts only (partners, "
             "customers, subscriptions, associations): the usage comes from the DataFrame"
         )
         raise SparkInputError(msg)
-    pa = _bucket._arrow()
-
-    columns: dict[str, list[Any]] = {RECORD: [], ROW: [], PICKLED: [], "subscription_id": []}
-    row = 0
-    for sub in ledger.subscriptions:
-        columns[RECORD].append("subscription")
-        columns[ROW].append(row)
-        columns[PICKLED].append(pickle.dumps((sub, ledger.customer(sub.customer_id))))
-        columns["subscription_id"].append(sub.id)
-        row += 1
-    for a in ledger.associations:
-        columns[RECORD].append("association")
-        columns[ROW].append(row)
-        columns[PICKLED].append(pickle.dumps((a, ledger.partner(a.partner_id))))
-        columns["subscription_id"].append(a.subscription_id)
-        row += 1
-    types = {ROW: (pa.int64(), "long"), PICKLED: (pa.binary(), "binary")}
-    arrays = {}
-    for c in FACT_COLUMNS:
-        arrow_type = types.get(c, (pa.string(), "string"))[0]
-        values = columns.get(c)
-        arrays[c] = pa.nulls(row, arrow_type) if values is None else pa.array(values, arrow_type)
-    table = pa.table(arrays)
-    spark_schema = ", ".join(f"`{c}` {types.get(c, (None, 'string'))[1]}" for c in FACT_COLUMNS)
-    return spark.createDataFrame(table, schema=spark_schema)
+    context = spark.sparkContext
+    key = (id(ledger), id(context))
+    with _BROADCASTS_LOCK:
+        found = _BROADCASTS.get(key)
+        # the records are held, so an id names the same ledger and context while kept
+        if found is not None and found[0] is ledger and found[1] is context:
+            _BROADCASTS.move_to_end(key)
+            return found[2], found[3]
+        token = uuid.uuid4().hex
+        variable = context.broadcast(_bucket.facts_payload(ledger, token))
+        _BROADCASTS[key] = (ledger, context, variable, token)
+        while len(_BROADCASTS) > _BROADCASTS_KEPT:
+            _BROADCASTS.popitem(last=False)
+        return variable, token
 
 
 def _frame_facts(facts: Any) -> DataFrame:
@@ -261,9 +268,7 @@ def _padded(frame: DataFrame) -> DataFrame:
     F = _pyspark()  # noqa: N806
     return frame.select(
         *[
-            frame[c]
-            if c in frame.columns
-            else F.lit(None).cast("binary" if c == PICKLED else "string").alias(c)
+            frame[c] if c in frame.columns else F.lit(None).cast("string").alias(c)
             for c in FACT_COLUMNS
             if c != ROW
         ]
@@ -305,13 +310,26 @@ def _schema(columns: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(f"`{name}` {kind}" for name, kind in columns)
 
 
-def _cogrouped(
-    usage: DataFrame, facts_frame: DataFrame, fn: Any, columns: tuple[tuple[str, str], ...]
+def _grouped(
+    usage: DataFrame,
+    facts_frame: DataFrame | None,
+    fn: Any,
+    columns: tuple[tuple[str, str], ...],
 ) -> DataFrame:
-    left = usage.groupBy(BUCKET)
-    right = facts_frame.groupBy(BUCKET)
-    grouped = left.cogroup(right)
+    """Run ``fn`` once per bucket: on its usage rows (facts from a ledger travel with the
+    job), or on its usage and facts rows co-grouped (facts given as DataFrames)."""
     schema = _schema(columns)
+    left = usage.groupBy(BUCKET)
+    if facts_frame is None:
+        if hasattr(left, "applyInArrow"):
+            # pyspark 4 reads a function's type hints to choose between a table and a batch
+            # iterator (and fails on a partial's); a function without hints takes the table
+            unhinted = lambda table: fn(table)  # noqa: E731, PLW0108 - see above
+            return left.applyInArrow(unhinted, schema=schema)
+        return left.applyInPandas(  # pragma: no cover - pyspark 3.5 has no grouped Arrow API
+            functools.partial(_via_pandas, fn), schema=schema
+        )
+    grouped = left.cogroup(facts_frame.groupBy(BUCKET))
     if hasattr(grouped, "applyInArrow"):
         return grouped.applyInArrow(fn, schema=schema)
     return grouped.applyInPandas(  # pragma: no cover - pyspark 3.5 has no cogroup Arrow API
@@ -319,10 +337,10 @@ def _cogrouped(
     )
 
 
-def _via_pandas(fn: Any, left: Any, right: Any) -> Any:  # pragma: no cover - pyspark 3.5
+def _via_pandas(fn: Any, *frames: Any) -> Any:  # pragma: no cover - pyspark 3.5
     pa = _bucket._arrow()
 
-    out = fn(pa.Table.from_pandas(left), pa.Table.from_pandas(right))
+    out = fn(*(pa.Table.from_pandas(f) for f in frames))
     return out.to_pandas()
 
 
@@ -334,7 +352,7 @@ def _prepare(
     end: dt.date | None,
     buckets: int | None,
     rules: RuleSet | None,
-) -> tuple[DataFrame, DataFrame, Job]:
+) -> tuple[DataFrame, DataFrame | None, Job]:
     _pyspark()
     if policy is None:
         policy = RecognizeAll()
@@ -351,6 +369,13 @@ def _prepare(
     frame, found, typed = _usage_frame(usage, n)
     if rules is None:
         rules = facts.rules if isinstance(facts, Ledger) else DEFAULT_RULES
+    facts_frame: DataFrame | None = None
+    variable: Any = None
+    token: str | None = None
+    if isinstance(facts, Ledger):
+        variable, token = _ledger_facts(spark, facts)
+    else:
+        facts_frame = _facts_frame(facts, n)
     job = Job(
         policy=policy,
         policy_name=str(getattr(policy, "name", type(policy).__name__)),
@@ -360,8 +385,10 @@ def _prepare(
         usage_fields=tuple(found),
         shown=dict(found),
         typed=typed,
+        facts=variable,
+        facts_token=token,
     )
-    return frame, _facts_frame(spark, facts, n), job
+    return frame, facts_frame, job
 
 
 def attribute(
@@ -376,12 +403,13 @@ def attribute(
 ) -> DataFrame:
     """Attribute a Spark DataFrame of usage rows with the local engine, bucket by bucket.
 
-    Each usage row and each subscription and association goes to the bucket
-    ``pmod(xxhash64(trim(subscription_id)), buckets)``; usage and facts are co-grouped by
-    bucket and each bucket builds a [`Ledger`][partner_of_record.Ledger] of its rows and calls
-    [`attribute`][partner_of_record.attribute] on it. Every subscription's whole history is in
-    one bucket, so each row gets exactly the credits the local engine gives it on the whole
-    ledger.
+    Each usage row goes to the bucket ``pmod(xxhash64(trim(subscription_id)), buckets)``;
+    each bucket builds a [`Ledger`][partner_of_record.Ledger] of its rows and of all the
+    facts of their subscriptions, and calls [`attribute`][partner_of_record.attribute] on it.
+    Facts from a ledger are broadcast once (as columns; the executors index them once per
+    process); facts given as DataFrames are bucketed the same way and co-grouped with the
+    usage. Every subscription's whole history is in one bucket, so each row gets exactly the
+    credits the local engine gives it on the whole ledger.
 
     Args:
         usage: a DataFrame in the usage vocabulary: the CSV import's column names and their
@@ -389,12 +417,12 @@ def attribute(
             ``amount``/``ACR`` ..., see `partner_of_record.io.columns`); any column types
             (cells are read as the CSV import reads their text; a double is read through its
             decimal text, ``NaN`` and infinities are rejected).
-        facts: a [`Ledger`][partner_of_record.Ledger] without usage (its subscriptions and
-            associations are sent to the buckets), or a mapping with Spark DataFrames
-            ``"subscriptions"`` and ``"associations"`` in the CSV vocabulary, when the facts
-            are too large for the driver (each bucket then checks its facts; a rule across
-            subscriptions, such as one CPOR partner per tenant and workload, cannot be checked
-            per bucket: check such facts before).
+        facts: a [`Ledger`][partner_of_record.Ledger] without usage (broadcast to the
+            executors; the last few ledgers' broadcasts are reused), or a mapping with
+            Spark DataFrames ``"subscriptions"`` and ``"associations"`` in the CSV
+            vocabulary, when the facts are too large for the driver (each bucket then checks
+            its facts; a rule across subscriptions, such as one CPOR partner per tenant and
+            workload, cannot be checked per bucket: check such facts before).
         policy: the policy (default [`RecognizeAll`][partner_of_record.RecognizeAll]); it is
             pickled and sent to the executors, so it must be picklable.
         start: if given, only usage months on or after this day are attributed.
@@ -411,8 +439,11 @@ def attribute(
         ``workload`` (its value, ``"azure"``), ``month`` (date), ``service``, ``currency``,
         ``amount`` (``DecimalType(38, 3)``: exact, rounded to the currency's minor unit by the
         engine, written with 3 decimals, the largest ISO 4217 minor unit), ``kinds`` (sorted
-        kind values) and ``policy``. Rows that cannot be attributed are not in it: see
-        [`rejected_rows`][partner_of_record.spark.rejected_rows].
+        kind values), ``policy`` and ``offer`` (the row's offer category, else its
+        subscription's). Rows that cannot be attributed are not in it: see
+        [`rejected_rows`][partner_of_record.spark.rejected_rows], or call
+        [`attribute_with_rejected`][partner_of_record.spark.attribute_with_rejected] to get
+        both frames at once.
 
     Raises:
         SparkInputError: a required usage column is missing or named twice, the facts are not
@@ -423,7 +454,7 @@ def attribute(
     """
     frame, facts_frame, job = _prepare(usage, facts, policy, start, end, buckets, rules)
     fn = functools.partial(_bucket.credit_bucket, job)
-    return _cogrouped(frame, facts_frame, fn, CREDIT_COLUMNS)
+    return _grouped(frame, facts_frame, fn, CREDIT_COLUMNS)
 
 
 def rejected_rows(
@@ -456,7 +487,66 @@ def rejected_rows(
     """
     frame, facts_frame, job = _prepare(usage, facts, None, None, None, buckets, rules)
     fn = functools.partial(_bucket.reject_bucket, job)
-    return _cogrouped(frame, facts_frame, fn, REJECT_COLUMNS)
+    return _grouped(frame, facts_frame, fn, REJECT_COLUMNS)
+
+
+@attrs.frozen
+class SparkAttribution:
+    """The two lazy DataFrames of one attribution: every input row ends in one of them.
+
+    Attributes:
+        credits: the credit rows and unattributed parts, as returned by
+            [`attribute`][partner_of_record.spark.attribute].
+        rejected: the rejected input rows with their reasons, as returned by
+            [`rejected_rows`][partner_of_record.spark.rejected_rows] (same ``row`` ids).
+    """
+
+    credits: DataFrame
+    rejected: DataFrame
+
+
+def attribute_with_rejected(
+    usage: DataFrame,
+    facts: Ledger | Mapping[str, DataFrame],
+    policy: Any = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    buckets: int | None = None,
+    rules: RuleSet | None = None,
+) -> SparkAttribution:
+    """Attribute as [`attribute`][partner_of_record.spark.attribute] does, and give the
+    rejected input rows alongside, from the same prepared input and buckets.
+
+    Each usage row id is in exactly one of the two frames (a rejected row may have several
+    rows in ``rejected``, one per problem). The frames are lazy: each runs its own Spark job
+    when used (persist ``usage`` first if reading it twice is costly); facts from a ledger are
+    broadcast once for both.
+
+    Args:
+        usage: as for ``attribute``.
+        facts: as for ``attribute``.
+        policy: as for ``attribute``.
+        start: as for ``attribute``.
+        end: as for ``attribute``.
+        buckets: as for ``attribute``.
+        rules: as for ``attribute``.
+
+    Returns:
+        The credits and the rejected rows.
+
+    Raises:
+        SparkInputError: as ``attribute``.
+        TypeError: as ``attribute``.
+    """
+    frame, facts_frame, job = _prepare(usage, facts, policy, start, end, buckets, rules)
+    credits = _grouped(
+        frame, facts_frame, functools.partial(_bucket.credit_bucket, job), CREDIT_COLUMNS
+    )
+    rejected = _grouped(
+        frame, facts_frame, functools.partial(_bucket.reject_bucket, job), REJECT_COLUMNS
+    )
+    return SparkAttribution(credits, rejected)
 
 
 def totals(credits: DataFrame, by: str | tuple[str, ...] = "partner_id") -> DataFrame:
@@ -517,7 +607,7 @@ class _CollectedFacts:
         if found is None:
             wanted = {k.value for k in kinds}
             out = []
-            for sub_id, month, service, currency, amount, row_kinds in self.rows.get(
+            for sub_id, month, service, currency, amount, row_kinds, offer in self.rows.get(
                 partner_id, ()
             ):
                 if not wanted.intersection(row_kinds):
@@ -531,7 +621,7 @@ class _CollectedFacts:
                         month=month,
                         service=service,
                         usd=self.rates.to_usd(amount, currency, month),
-                        offer=sub.offer,
+                        offer=offer,
                     )
                 )
             found = self._acr[key] = tuple(out)
@@ -562,9 +652,10 @@ def evaluate_all(
     """Evaluate every partner (or the given ones) from credits computed in Spark.
 
     Spark keeps the credited rows of the evaluated partners up to the measurement month, sums
-    them per partner, kinds, subscription, month, service and currency (the grain of the
-    measures' ``AcrRow``), and the driver collects only that; the months with usage are
-    collected too. The evaluation then runs on the driver with the ordinary evaluator. The
+    them per partner, kinds, subscription, month, service, currency and offer (the grain of
+    the measures' ``AcrRow``: a usage row's own offer category counts, as locally), and the
+    driver collects only that; the months with usage are collected too. The evaluation then
+    runs on the driver with the ordinary evaluator. The
     result equals the local ``evaluate_all(ledger, competency, as_of=..., policy=P,
     evidence=False)`` where ``P`` is the policy the credits were computed with: as locally
     with a policy, a credit counts for a requirement when it was earned through one of its
@@ -594,16 +685,24 @@ def evaluate_all(
     last = measurement_month(as_of)
     wanted = credits.where(F.col("partner_id").isin(ids) & (F.col("month") <= F.lit(last)))
     grouped = wanted.groupBy(
-        "partner_id", "kinds", "subscription_id", "month", "service", "currency"
+        "partner_id", "kinds", "subscription_id", "month", "service", "currency", "offer"
     ).agg(F.sum("amount").alias("amount"))
     rows: dict[PartnerId, list[tuple[Any, ...]]] = {}
     for r in grouped.collect():
         amount = Decimal(r["amount"])
         rows.setdefault(r["partner_id"], []).append(
-            (r["subscription_id"], r["month"], r["service"], r["currency"], amount, r["kinds"])
+            (
+                r["subscription_id"],
+                r["month"],
+                r["service"],
+                r["currency"],
+                amount,
+                r["kinds"],
+                OfferCategory(r["offer"]),
+            )
         )
     for items in rows.values():
-        items.sort(key=lambda t: (t[0], t[1], t[2] or "", t[3]))
+        items.sort(key=lambda t: (t[0], t[1], t[2] or "", t[3], t[6].value))
     months = frozenset(r["month"] for r in credits.select("month").distinct().collect())
     source = _CollectedFacts(facts, rows, months, rates if rates is not None else RateTable())
     per_partner = skills or {}

@@ -9,8 +9,14 @@ history and the engine's answer for a row is the one it gives on the whole ledge
 Usage columns arrive either typed (dates, decimals: handed to ``Ledger.from_columns``, which
 checks them as it checks any columns) or as text; text cells are read exactly as the CSV import
 reads them (the same parsers from [`partner_of_record.io.columns`][partner_of_record.io.columns],
-the same empty-cell rule, the same reject codes). Facts from a ledger arrive as pickled records;
-facts from DataFrames as text, read like the CSV import's subscription and association files.
+the same empty-cell rule, the same reject codes). Facts from a ledger travel once, as columns
+(a [`facts_payload`][partner_of_record.spark._bucket.facts_payload] broadcast to the executors);
+each executor process indexes them once per payload (cached by its token) and each bucket builds
+only its own subscriptions' records. Facts from DataFrames arrive with the bucket as text, read
+like the CSV import's subscription and association files.
+
+The credit rows are built straight from the engine's columns (integer minor units, partner and
+kind codes): no ``Credit`` or ``Decimal`` object is made per row.
 """
 
 from __future__ import annotations
@@ -19,21 +25,26 @@ import datetime as dt
 import importlib
 import itertools
 import os
-import pickle
+import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
-from partner_of_record.attribution import attribute
+from partner_of_record.attribution import Credits, attribute
 from partner_of_record.errors import ValidationError
 from partner_of_record.io.columns import PARSERS, CellError, ColumnKind, RecordLayout, layout_for
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import (
     Association,
     Customer,
+    OfferCategory,
     Partner,
     Record,
     Subscription,
@@ -48,6 +59,7 @@ __all__ = [
     "REJECT_COLUMNS",
     "Job",
     "credit_bucket",
+    "facts_payload",
     "reject_bucket",
 ]
 
@@ -72,8 +84,11 @@ CREDIT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("amount", f"decimal(38,{AMOUNT_SCALE})"),
     ("kinds", "array<string>"),
     ("policy", "string"),
+    ("offer", "string"),
 )
-"""The credit table's columns and Spark SQL types, in order."""
+"""The credit table's columns and Spark SQL types, in order. ``offer`` is the row's offer
+category when the usage row gives one, else its subscription's (what the evaluator's offer
+exclusions read)."""
 
 REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("record", "string"),
@@ -88,13 +103,11 @@ REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
 
 _SUBSCRIPTION_FIELDS = tuple(c.field for c in layout_for("subscriptions").columns)
 _ASSOCIATION_FIELDS = tuple(c.field for c in layout_for("associations").columns)
-PICKLED = "_pickled"
 FACT_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(
         (
             RECORD,
             ROW,
-            PICKLED,
             "subscription_id",
             "customer_id",
             "customer_name",
@@ -105,10 +118,8 @@ FACT_COLUMNS: tuple[str, ...] = tuple(
         )
     )
 )
-"""The facts table's columns: one row per subscription (``_record = "subscription"``) or
-association (``"association"``). Facts from a ledger travel as pickled ``(record, owner)``
-pairs in ``_pickled`` (the owner: the subscription's customer, the association's partner), so
-every field arrives as it was; facts from DataFrames travel as text (the other columns)."""
+"""The columns of facts given as DataFrames, co-grouped with the usage: one row per
+subscription (``_record = "subscription"``) or association (``"association"``), as text."""
 
 
 @attrs.frozen
@@ -125,6 +136,9 @@ class Job:
         shown: field -> the column name as the input spells it (for rejects).
         typed: whether the usage columns are typed (dates, decimals): then they are checked
             by ``Ledger.from_columns``; else they are text, read by the CSV import's rules.
+        facts: facts from a ledger: anything whose ``value`` is a ``facts_payload`` (a Spark
+            broadcast variable on a cluster), or ``None`` when the facts come with each bucket.
+        facts_token: the payload's token (the key of the executors' cache).
     """
 
     policy: Any
@@ -135,6 +149,8 @@ class Job:
     usage_fields: tuple[str, ...]
     shown: Mapping[str, str]
     typed: bool = False
+    facts: Any = None
+    facts_token: str | None = None
 
 
 @attrs.frozen
@@ -146,6 +162,172 @@ class _Reject:
     value: str
     code: str
     reason: str
+
+
+# --------------------------------------------------------------------------------------------
+# facts from a ledger: sent once as columns, indexed once per executor process
+
+
+def _record_columns(records: Sequence[Any], cls: type) -> dict[str, list[Any]]:
+    """The records' attribute values, one list per ``attrs`` field of ``cls``."""
+    return {f.name: [getattr(r, f.name) for r in records] for f in attrs.fields(cls)}
+
+
+def facts_payload(ledger: Ledger, token: str) -> dict[str, Any]:
+    """The facts of a usage-free ledger as columns, to be broadcast to the executors.
+
+    Records travel as the values of their ``attrs`` fields (one list per field), which an
+    executor turns back into records with their own constructors; associations are ordered by
+    subscription, so that a subscription's associations are one slice. Input rows (for
+    rejects) are numbered as the ledger lists them: subscriptions ``0 ..``, then associations.
+
+    Args:
+        ledger: the facts ledger.
+        token: a key unique to this payload (the executors' cache key).
+
+    Returns:
+        A mapping of plain lists and numpy arrays (pickled once by Spark's broadcast).
+    """
+    subs = ledger.subscriptions
+    position = {s.id: i for i, s in enumerate(subs)}
+    customers = ledger.customers
+    customer_at = {c.id: i for i, c in enumerate(customers)}
+    partners = ledger.partners
+    partner_at = {p.id: i for i, p in enumerate(partners)}
+    assocs = ledger.associations
+    order = sorted(range(len(assocs)), key=lambda j: position[assocs[j].subscription_id])
+    ordered = [assocs[j] for j in order]
+    counts = np.bincount(
+        np.array([position[a.subscription_id] for a in ordered], dtype=np.int64),
+        minlength=len(subs),
+    )
+    return {
+        "token": token,
+        "partners": _record_columns(partners, Partner),
+        "customers": _record_columns(customers, Customer),
+        "subscriptions": _record_columns(subs, Subscription),
+        "associations": _record_columns(ordered, Association),
+        "sub_customer": np.array([customer_at[s.customer_id] for s in subs], dtype=np.int64),
+        "assoc_partner": np.array([partner_at[a.partner_id] for a in ordered], dtype=np.int64),
+        "assoc_offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        "assoc_rows": np.array(order, dtype=np.int64) + len(subs),
+    }
+
+
+def _objects(values: Sequence[Any]) -> npt.NDArray[Any]:
+    """``values`` as a numpy object array, each value one element (tuples too)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+class _Maker:
+    """Builds records of one ``attrs`` class from a payload's columns, by index."""
+
+    def __init__(self, cls: type, columns: Mapping[str, list[Any]]) -> None:
+        self.cls = cls
+        fields = attrs.fields(cls)
+        self.positional = [_objects(columns[f.name]) for f in fields if not f.kw_only]
+        # keyword fields whose every value is the default are left to the default
+        self.keywords = [
+            (f.name, _objects(columns[f.name]))
+            for f in fields
+            if f.kw_only
+            and (
+                isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+                or f.default is attrs.NOTHING
+                or any(v != f.default for v in columns[f.name])
+            )
+        ]
+
+    def many(self, indices: npt.NDArray[np.int64]) -> list[Any]:
+        """The records at ``indices``, made by the class's own constructor."""
+        args = [c[indices].tolist() for c in self.positional]
+        if not self.keywords:
+            return list(map(self.cls, *args))
+        names = [name for name, _ in self.keywords]
+        values = zip(*(c[indices].tolist() for _, c in self.keywords), strict=True)
+        return [
+            self.cls(*a, **dict(zip(names, kw, strict=True)))
+            for a, kw in zip(zip(*args, strict=True), values, strict=True)
+        ]
+
+
+class _Facts:
+    """An executor's index of a facts payload: records made on demand, owners made once."""
+
+    def __init__(self, payload: Mapping[str, Any]) -> None:
+        subs = payload["subscriptions"]
+        self.sub_index = {sid: i for i, sid in enumerate(subs["id"])}
+        self.sub_customer: npt.NDArray[np.int64] = payload["sub_customer"]
+        self.assoc_partner: npt.NDArray[np.int64] = payload["assoc_partner"]
+        self.assoc_offsets: npt.NDArray[np.int64] = payload["assoc_offsets"]
+        self.assoc_rows: npt.NDArray[np.int64] = payload["assoc_rows"]
+        self.subscription = _Maker(Subscription, subs)
+        self.association = _Maker(Association, payload["associations"])
+        self.partner = _Maker(Partner, payload["partners"])
+        self.customer = _Maker(Customer, payload["customers"])
+        self.partners: dict[int, Partner] = {}
+        self.customers: dict[int, Customer] = {}
+
+    def _owners(
+        self, codes: npt.NDArray[np.int64], made: dict[int, Any], maker: _Maker
+    ) -> list[Any]:
+        """The partners or customers of ``codes`` (distinct), made once per process."""
+        distinct = np.unique(codes).tolist()
+        missing = [c for c in distinct if c not in made]
+        if missing:
+            made.update(zip(missing, maker.many(np.array(missing, dtype=np.int64)), strict=True))
+        return [made[c] for c in distinct]
+
+    def select(self, ids: Iterable[Any], into: _Bucket) -> None:
+        """Add the subscriptions of ``ids`` (unknown ids are skipped: their usage rows are
+        rejected), their associations and their owners to a bucket."""
+        wanted: set[int] = set()
+        index = self.sub_index
+        for sid in ids:
+            if not isinstance(sid, str):
+                continue
+            i = index.get(sid)
+            if i is None:
+                i = index.get(sid.strip())
+            if i is not None:
+                wanted.add(i)
+        subs = np.array(sorted(wanted), dtype=np.int64)
+        starts = self.assoc_offsets[subs]
+        counts = self.assoc_offsets[subs + 1] - starts
+        # the associations of the wanted subscriptions: the slices [start, start + count)
+        first = np.cumsum(counts) - counts
+        assocs = np.repeat(starts - first, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        made_subs = self.subscription.many(subs)
+        made_assocs = self.association.many(assocs)
+        into.subscriptions.extend(made_subs)
+        into.associations.extend(made_assocs)
+        into.row_of.update(zip(map(id, made_subs), subs.tolist(), strict=True))
+        rows = self.assoc_rows[assocs].tolist()
+        into.row_of.update(zip(map(id, made_assocs), rows, strict=True))
+        for c in self._owners(self.sub_customer[subs], self.customers, self.customer):
+            into.customers.setdefault(c.id, c)
+        for p in self._owners(self.assoc_partner[assocs], self.partners, self.partner):
+            into.partners.setdefault(p.id, p)
+
+
+_FACTS_CACHE: OrderedDict[str, _Facts] = OrderedDict()
+_FACTS_LOCK = threading.Lock()
+_FACTS_KEPT = 2  # payloads indexed per executor process (a run, and the one before)
+
+
+def _facts_of(job: Job) -> _Facts:
+    """The executor's index of ``job``'s facts, made once per process and payload token."""
+    token = job.facts_token
+    assert token is not None
+    with _FACTS_LOCK:
+        found = _FACTS_CACHE.get(token)
+        if found is None:
+            found = _FACTS_CACHE[token] = _Facts(job.facts.value)
+            while len(_FACTS_CACHE) > _FACTS_KEPT:
+                _FACTS_CACHE.popitem(last=False)
+        else:
+            _FACTS_CACHE.move_to_end(token)
+        return found
 
 
 _USAGE = layout_for("usage")
@@ -262,7 +444,7 @@ def _column(table: Any, name: str) -> list[Any]:
 class _Bucket:
     """The records of one bucket, the rejected rows, and where each usage record came from."""
 
-    def __init__(self, job: Job, usage: Any, facts: Any) -> None:
+    def __init__(self, job: Job, usage: Any, facts: Any = None) -> None:
         self.job = job
         self.rejects: list[_Reject] = []
         self.row_of: dict[int, int] = {}  # id(record) -> input row
@@ -271,12 +453,15 @@ class _Bucket:
         self.subscriptions: list[Subscription] = []
         self.associations: list[Association] = []
         self.usage: list[Usage] = []
-        self.sorted_usage: Any = None
         self.clean: Ledger | None = None
-        self.rows: list[int] = []
+        self.rows: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._rejected_positions: set[int] = set()
         self.columns: dict[str, Any] = {}
-        self._read_facts(facts)
+        if job.facts is not None:
+            ids = usage.column("subscription_id").unique().to_pylist() if usage.num_rows else []
+            _facts_of(job).select(ids, self)
+        else:
+            self._read_facts(facts)
         if job.typed:
             load = self._from_columns(usage)
         else:
@@ -293,7 +478,7 @@ class _Bucket:
             rec = rejection.record
             located = getattr(rec, "row", None)
             if isinstance(located, int) and not isinstance(rec, Usage):  # a UsageRow
-                self.rejects.append(_row_reject(rejection, self.rows[located]))
+                self.rejects.append(_row_reject(rejection, int(self.rows[located])))
                 continue
             kind = {Usage: "usage", Subscription: "subscription", Association: "association"}
             name = kind.get(type(rec), type(rec).__name__.lower())
@@ -323,17 +508,6 @@ class _Bucket:
         for i in range(facts.num_rows):
             row = cols[ROW][i]
             sub = cols["subscription_id"][i]
-            blob = cols[PICKLED][i]
-            if blob is not None:  # a record of a validated ledger, as it was
-                record, owner = pickle.loads(blob)
-                self.row_of[id(record)] = row
-                if isinstance(record, Subscription):
-                    self.subscriptions.append(record)
-                    self.customers.setdefault(owner.id, owner)
-                else:
-                    self.associations.append(record)
-                    self.partners.setdefault(owner.id, owner)
-                continue
             if cols[RECORD][i] == "subscription":
                 cells = {
                     f: cols["subscription_id" if f == "id" else f][i] for f in _SUBSCRIPTION_FIELDS
@@ -369,8 +543,7 @@ class _Bucket:
 
         job = self.job
         usage = usage.take(pc.sort_indices(usage, [(ROW, "ascending")]))
-        self.sorted_usage = usage
-        self.rows = usage.column(ROW).to_pylist()
+        self.rows = usage.column(ROW).to_numpy().astype(np.int64)
         columns: dict[str, Any] = {}
         for field in job.usage_fields:
             column = usage.column(field)
@@ -413,39 +586,19 @@ class _Bucket:
             lenient=True,
         )
 
-    def keys_table(self) -> Any:
-        """The kept usage rows' keys and input rows: ``subscription_id, month, service,
-        currency, row``."""
-        pa = _arrow()
+    def ledger_rows(self) -> npt.NDArray[np.int64]:
+        """The input row of each of the bucket ledger's usage rows, in the ledger's order."""
         if self.job.typed:
-            sorted_usage = self.sorted_usage
-            keep = [i not in self._rejected_positions for i in range(sorted_usage.num_rows)]
-            kept = sorted_usage.filter(pa.array(keep, pa.bool_()))
-            n = kept.num_rows
-            names = kept.column_names
-            return pa.table(
-                {
-                    "subscription_id": kept.column("subscription_id").cast(pa.string()),
-                    "month": kept.column("month").cast(pa.date32()),
-                    "service": kept.column("service").cast(pa.string())
-                    if "service" in names
-                    else pa.nulls(n, pa.string()),
-                    "currency": kept.column("currency").cast(pa.string())
-                    if "currency" in names
-                    else pa.array(["USD"] * n, pa.string()),
-                    "row": kept.column(ROW),
-                }
-            )
-        usage = self.usage
-        return pa.table(
-            {
-                "subscription_id": pa.array([u.subscription_id for u in usage], pa.string()),
-                "month": pa.array([u.month for u in usage], pa.date32()),
-                "service": pa.array([u.service for u in usage], pa.string()),
-                "currency": pa.array([u.currency for u in usage], pa.string()),
-                "row": pa.array([self.row_of[id(u)] for u in usage], pa.int64()),
-            }
-        )
+            # the ledger was built from the kept rows in input-row order (from_columns keeps
+            # the order of its columns)
+            rows = self.rows
+            if self._rejected_positions:
+                keep = np.ones(len(rows), dtype=bool)
+                keep[list(self._rejected_positions)] = False
+                rows = rows[keep]
+            return rows
+        row_of_key = {u.key: self.row_of[id(u)] for u in self.usage}  # kept keys are unique
+        return np.array([row_of_key[u.key] for u in self.ledger.usage], dtype=np.int64)
 
     def _read_usage(self, usage: Any) -> None:
         """Read the usage rows in row order; reject as the CSV import does (cell problems,
@@ -523,132 +676,137 @@ def _describe(record: Record) -> str:
     return str(getattr(record, "id", record))
 
 
-def credit_bucket(job: Job, usage: Any, facts: Any) -> Any:
+def credit_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
     """Attribute one bucket: its ledger, then the local ``attribute()``; credit rows as Arrow.
 
-    The credits come from the public ``Credits.to_arrow()`` (no ``Credit`` objects are made);
-    each is joined to its input row by the usage key (subscription, month, service,
-    currency), which is unique among the kept rows.
+    The rows are built from the engine's columns (see ``credit_table``): no ``Credit``,
+    ``Decimal`` or other per-row Python object is made.
 
     Args:
-        job: the policy, rules and window.
+        job: the policy, rules and window (and the facts, when they come from a ledger).
         usage: the bucket's usage rows (``_row`` and the usage fields).
-        facts: the bucket's subscriptions and associations (``FACT_COLUMNS``).
+        facts: the bucket's subscriptions and associations (``FACT_COLUMNS``), when the facts
+            are DataFrames; ``None`` when they come from a ledger (``job.facts``).
 
     Returns:
         A ``pyarrow.Table`` with ``CREDIT_COLUMNS``: one row per credit, and one per
         unattributed part with a null ``partner_id``.
     """
-    pa = _arrow()
-    pc = _arrow_compute()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     bucket = _Bucket(job, usage, facts)
-    ledger = bucket.ledger
-    credits = attribute(ledger, job.policy, start=job.start, end=job.end)
-    amount_type = pa.decimal128(38, AMOUNT_SCALE)
-    given = credits.to_arrow()
-    kinds = given.column("kinds")
-    credited = pa.table(
-        {
-            "partner_id": given.column("partner_id"),
-            "subscription_id": given.column("subscription_id"),
-            "customer_id": given.column("customer_id"),
-            "workload": given.column("workload"),
-            "month": given.column("month"),
-            "service": given.column("service"),
-            "currency": given.column("currency"),
-            "amount": pc.cast(given.column("amount"), amount_type),
-            "kinds": pc.split_pattern(kinds, ","),
-        }
-    )
-    parts: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "subscription_id",
-            "customer_id",
-            "workload",
-            "month",
-            "service",
-            "currency",
-            "amount",
-        )
-    }
-    for part in credits.unattributed:
-        u = part.usage
-        sub = ledger.subscription(u.subscription_id)
-        for name, value in (
-            ("subscription_id", u.subscription_id),
-            ("customer_id", sub.customer_id),
-            ("workload", sub.workload.value),
-            ("month", u.month),
-            ("service", u.service),
-            ("currency", u.currency),
-            ("amount", part.amount),
-        ):
-            parts[name].append(value)
-    n = len(parts["amount"])
-    unattributed = pa.table(
-        {
-            "partner_id": pa.nulls(n, pa.string()),
-            "subscription_id": pa.array(parts["subscription_id"], pa.string()),
-            "customer_id": pa.array(parts["customer_id"], pa.string()),
-            "workload": pa.array(parts["workload"], pa.string()),
-            "month": pa.array(parts["month"], pa.date32()),
-            "service": pa.array(parts["service"], pa.string()),
-            "currency": pa.array(parts["currency"], pa.string()),
-            "amount": pa.array(parts["amount"], amount_type),
-            "kinds": pa.array([[] for _ in range(n)], pa.list_(pa.string())),
-        }
-    )
-    rows = pa.concat_tables([credited, unattributed])
-    table = _with_rows(rows, bucket.keys_table(), job.policy_name)
-    _record_timing(usage.num_rows, time.perf_counter() - started)
+    credits = attribute(bucket.ledger, job.policy, start=job.start, end=job.end)
+    table = credit_table(credits, bucket.ledger_rows(), job.policy_name)
+    _record_timing(usage.num_rows, time.perf_counter() - started, time.process_time() - cpu)
     return table
 
 
-_NO_SERVICE = "\x00"  # stands for a missing service in the join keys (Arrow joins skip nulls)
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_OFFERS: tuple[OfferCategory, ...] = tuple(OfferCategory)
+"""The usage table's offer codes index this tuple (-1: the row gives no offer)."""
+_LIMIT = (1 << 63) // 10**AMOUNT_SCALE  # |minor units| below this scale to AMOUNT_SCALE in int64
 
 
-def _with_rows(rows: Any, keys: Any, policy_name: str) -> Any:
-    """Add each credit's input row (joined on the usage key) and the policy; order columns."""
+def credit_table(credits: Credits, rows: npt.NDArray[np.int64], policy_name: str) -> Any:
+    """The credit rows of an attribution run, from the engine's columns.
+
+    Row fields are taken from the usage table's codes (``take`` over the distinct values),
+    kinds from the distinct kind masks, amounts from the integer minor units scaled to
+    ``AMOUNT_SCALE`` decimals and written as ``decimal128`` words directly (exact: no float,
+    no ``Decimal`` per row; amounts too large for that take the exact Python path).
+
+    Args:
+        credits: the run's credits (unfiltered).
+        rows: the input row of each of the ledger's usage rows.
+        policy_name: written in the ``policy`` column.
+
+    Returns:
+        A ``pyarrow.Table`` with ``CREDIT_COLUMNS``: the credits, then the unattributed parts.
+    """
     pa = _arrow()
-    pc = _arrow_compute()
-    key = ["subscription_id", "month", "__service", "currency"]
-    slim = pa.table(
-        {
-            "subscription_id": rows.column("subscription_id"),
-            "month": rows.column("month"),
-            "__service": pc.fill_null(rows.column("service"), _NO_SERVICE),
-            "currency": rows.column("currency"),
-            "__i": pa.array(range(rows.num_rows), pa.int64()),
-        }
+    # Credits exposes no public accessor for its columns (attribution/credits.py); the engine's
+    # Result is read here directly, as Credits' own to_arrow does.
+    r = credits._r
+    a = r.alloc
+    t = r.table
+    n_c, n_u = len(a.c_row), len(a.u_row)
+    pos = np.concatenate([a.c_row, a.u_row]).astype(np.int64)
+    ledger_row = pos if r.scope is None else r.scope[pos]
+    sub = r.row_array(t.sub)[pos]
+    subs = [r.ledger.subscription(s) for s in t.sub_ids]
+    cur = r.cur[pos]
+    row_offer = r.row_array(t.offer)[pos]
+    offer_values = [o.value for o in _OFFERS]
+    sub_offer = np.array([_OFFERS.index(s.offer) for s in subs] or [0], dtype=np.int64)[sub]
+    offer = np.where(row_offer >= 0, row_offer, sub_offer)
+
+    def coded(values: Sequence[Any], codes: npt.NDArray[np.int64]) -> Any:
+        return pa.array(list(values), pa.string()).take(pa.array(codes, pa.int64()))
+
+    partner_code = np.concatenate([a.c_partner, np.zeros(n_u, dtype=np.int64)])
+    partner_null = np.concatenate([np.zeros(n_c, dtype=bool), np.ones(n_u, dtype=bool)])
+    partner = pa.array(list(a.partners) or [""], pa.string()).take(
+        pa.array(partner_code, pa.int64(), mask=partner_null)
     )
-    keys = keys.append_column("__service", pc.fill_null(keys.column("service"), _NO_SERVICE))
-    joined = slim.join(keys.select([*key, "row"]), key, join_type="inner")
-    if joined.num_rows != rows.num_rows:  # pragma: no cover - a broken invariant, not input
-        msg = f"{rows.num_rows - joined.num_rows} credit rows match no usage row"
-        raise AssertionError(msg)
-    order = pc.sort_indices(joined, [("__i", "ascending")])
-    rows = rows.append_column("row", joined.column("row").take(order))
-    joined = rows.append_column("policy", pa.array([policy_name] * rows.num_rows, pa.string()))
-    return joined.select([name for name, _ in CREDIT_COLUMNS]).cast(arrow_schema(CREDIT_COLUMNS))
+    masks = np.concatenate([a.c_kinds, np.zeros(n_u, dtype=np.int64)]).astype(np.int64)
+    distinct, which = np.unique(masks, return_inverse=True)
+    kinds = pa.array(
+        [sorted(k.value for k in r.kinds(int(m))) for m in distinct.tolist()],
+        pa.list_(pa.string()),
+    ).take(pa.array(which.reshape(-1).astype(np.int64), pa.int64()))
+    minor = np.concatenate([a.c_minor, a.u_minor]) if n_c + n_u else np.zeros(0, np.int64)
+    exponents = np.array([*r.exponents, 0], dtype=np.int64)[cur]
+    columns = {
+        "row": pa.array(rows[ledger_row], pa.int64()),
+        "partner_id": partner,
+        "subscription_id": coded(t.sub_ids, sub),
+        "customer_id": coded([s.customer_id for s in subs], sub),
+        "workload": coded([s.workload.value for s in subs], sub),
+        "month": pa.array((r.row_array(t.month)[pos] - _EPOCH).astype(np.int32), pa.date32()),
+        "service": coded(t.services, r.row_array(t.service)[pos]),
+        "currency": coded(t.currencies, cur),
+        "amount": _amounts(minor, exponents),
+        "kinds": kinds,
+        "policy": pa.repeat(pa.scalar(policy_name, pa.string()), n_c + n_u),
+        "offer": coded(offer_values, offer),
+    }
+    return pa.table(columns, schema=arrow_schema(CREDIT_COLUMNS))
+
+
+def _amounts(minor: npt.NDArray[Any], exponents: npt.NDArray[np.int64]) -> Any:
+    """Integer minor units (of exponents ``exponents``) as ``decimal128(38, AMOUNT_SCALE)``."""
+    pa = _arrow()
+    amount_type = pa.decimal128(38, AMOUNT_SCALE)
+    n = len(minor)
+    factor = 10 ** (AMOUNT_SCALE - exponents)
+    fits = minor.dtype != object and (n == 0 or (minor.max() < _LIMIT and minor.min() > -_LIMIT))
+    if fits and sys.byteorder == "little":
+        scaled = minor.astype(np.int64) * factor
+        words = np.empty((n, 2), dtype=np.int64)  # a decimal128 is a little-endian int128
+        words[:, 0] = scaled
+        words[:, 1] = scaled >> 63  # the sign extension: 0 or -1
+        return pa.Array.from_buffers(amount_type, n, [None, pa.py_buffer(words)])
+    values = [  # pragma: no cover - amounts of more than 15 digits of units
+        Decimal(int(m) * int(f)).scaleb(-AMOUNT_SCALE)
+        for m, f in zip(minor.tolist(), factor.tolist(), strict=True)
+    ]
+    return pa.array(values, amount_type)  # pragma: no cover
 
 
 TIMINGS_ENV = "PARTNER_OF_RECORD_SPARK_TIMINGS"
-"""When this environment variable names a folder, each bucket writes its row count and the
-seconds it spent (ledger, engine, output) to a file there: the benchmark's per-row cost inside
-the executors. Unset (the default), nothing is written."""
+"""When this environment variable names a folder, each bucket writes its process id, row count,
+and the wall and CPU seconds it spent (ledger, engine, output) to a file there: the
+benchmark's per-row cost inside the executors. Unset (the default), nothing is written."""
 
 
-def _record_timing(rows: int, seconds: float) -> None:
+def _record_timing(rows: int, seconds: float, cpu: float) -> None:
     folder = os.environ.get(TIMINGS_ENV)
     if folder:
         name = f"{os.getpid()}-{time.monotonic_ns()}.txt"
         with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
-            fh.write(f"{rows} {seconds:.6f}\n")
+            fh.write(f"{os.getpid()} {rows} {seconds:.6f} {cpu:.6f}\n")
 
 
-def reject_bucket(job: Job, usage: Any, facts: Any) -> Any:
+def reject_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
     """Check one bucket as ``credit_bucket`` does, and return its rejected rows as Arrow.
 
     Args:

@@ -8,6 +8,9 @@ Every entry is built by a factory; its parameters expose the alternatives where 
 disagree or are silent, and the ``notes`` of each entry say which choice the default makes.
 Not modelled: the qualification window ("met on any day of the current month and the previous
 five"): evaluate at several ``as_of`` days, or use ``earliest_qualification``.
+
+Over 600 lines on purpose: one program year's published rules in one file, in the order of the
+program guide, so a reader can check each entry against its source side by side.
 """
 
 from __future__ import annotations

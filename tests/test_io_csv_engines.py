@@ -1,0 +1,218 @@
+"""``load_folder``'s two ways of splitting ``usage.csv``: pyarrow and the standard library.
+
+The pyarrow path (issue 11) must give exactly what the standard path gives: the same rejects
+(file, line, column, value, reason, code), the same tallies and warnings, the same ledger.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from partner_of_record.io import LoadResult, load_folder
+from partner_of_record.io import _arrow_csv as arrow_csv
+
+pytest.importorskip("pyarrow")
+
+_COUNTER = itertools.count()
+HEAD = {
+    "partners.csv": "id,name\nP1,Contoso\nP2,Fabrikam\n",
+    "customers.csv": "id,name\nC1,Northwind\n",
+    "subscriptions.csv": "id,customer_id,workload\nS1,C1,Azure\nS2,C1,Azure\nS3,C1,Azure\n",
+    "associations.csv": (
+        "partner_id,subscription_id,kind,start,end\n"
+        "P1,S1,PAL,2024-01-01,\nP2,S2,DPOR,2024-01-15,2024-06-01\n"
+    ),
+}
+# cells without quotes, carriage returns or line breaks: files the pyarrow path reads itself
+CELLS = {
+    "subscription_id": ["S1", "S2", "S3", "S9", " S1", "S1 ", "", "'S1", "s1", "S\t2"],
+    "month": [
+        "2024-01",
+        "2024-02-01",
+        "2024-03",
+        "01/02/2024",
+        "25/01/2024",
+        "2024-13",
+        "Jan 2024",
+        "",
+        "٢٠٢٤-٠١",
+        "9999-12",
+        "2024-01-15",
+    ],
+    "amount": [
+        "1.25",
+        "-3",
+        "0.005",
+        "7",
+        "x",
+        "",
+        "1e5",
+        "NaN",
+        "99999999999999999",
+        "123456789012345.5",
+        "12,50",
+        "1" * 61,
+        "-0",
+        " 4.5",
+        "1.123456789",
+    ],
+    "currency": ["USD", "usd", "JPY", "KWD", "XXY", "", "EUR ", "CLF"],
+    "service": ["", "VM", " VM", "=1+1", "Storage", "é", "SQL DB", "-x", "VM "],
+    "offer": ["", "trial", "nope", "Internal", "TRIAL"],
+}
+
+
+def _load(folder: Path, engine: str) -> LoadResult:
+    return load_folder(folder, progress=False, csv_engine=engine)  # type: ignore[arg-type]
+
+
+def _same(folder: Path) -> LoadResult:
+    """Load ``folder`` both ways and check the results are equal; return the pyarrow one."""
+    python = _load(folder, "python")
+    arrow = _load(folder, "pyarrow")
+    assert arrow.report.rejects == python.report.rejects
+    assert arrow.report.files == python.report.files
+    assert arrow.report.warnings == python.report.warnings
+    assert list(arrow.ledger.usage) == list(python.ledger.usage)
+    assert arrow.ledger == python.ledger
+    return arrow
+
+
+def _write(where: Path, files: dict[str, str | bytes]) -> Path:
+    where.mkdir(parents=True)
+    for name, text in files.items():
+        path = where / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8", newline="")
+    return where
+
+
+@st.composite
+def usage_files(draw: st.DrawFn) -> tuple[str, bool]:
+    """A usage.csv with random messy cells (and, sometimes, a row of the wrong width), and
+    whether every row has the header's width."""
+    columns = ["subscription_id", "month", "amount"]
+    columns += [c for c in ("currency", "service", "offer") if draw(st.booleans())]
+    delimiter = draw(st.sampled_from([",", ";"]))
+    rows = draw(
+        st.lists(
+            st.fixed_dictionaries({c: st.sampled_from(CELLS[c]) for c in columns}),
+            max_size=30,
+        )
+    )
+    lines = [delimiter.join(columns)]
+    lines += [delimiter.join(row[c] for c in columns) for row in rows]
+    even = True
+    if rows and draw(st.integers(0, 4)) == 0:
+        lines[draw(st.integers(1, len(rows)))] += delimiter + "extra"
+        even = False
+    lines = [line for line in lines if line.strip(" \t")] or lines[:1]
+    even = even and all(len(line.split(delimiter)) == len(columns) for line in lines)
+    return "\n".join(lines) + draw(st.sampled_from(["\n", ""])), even
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(file=usage_files())
+def test_messy_usage_files_load_the_same_both_ways(
+    tmp_path_factory: pytest.TempPathFactory, file: tuple[str, bool]
+) -> None:
+    """Random bad cells: pyarrow gives the standard path's rejects, tallies and ledger."""
+    text, even = file
+    folder = _write(
+        tmp_path_factory.mktemp("engines") / str(next(_COUNTER)), {**HEAD, "usage.csv": text}
+    )
+    used: list[bool] = []
+    read = arrow_csv.read_usage
+
+    def spy(*args: Any) -> bool:
+        used.append(read(*args))
+        return used[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_csv, "read_usage", spy)
+        _same(folder)
+    blank_row = any(
+        not "".join(line.split(";" if ";" in line else ",")).strip()
+        for line in text.splitlines()[1:]
+    )
+    if even and not blank_row and "\n" in text:
+        assert used == [True]  # the file is in the simple form: pyarrow read it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.data())
+def test_damaged_folders_load_the_same_both_ways(
+    tmp_path_factory: pytest.TempPathFactory, files: st.DataObject
+) -> None:
+    """The fuzz campaign's damaged folders (quotes, encodings, line ends): the same results."""
+    from fuzz.damage import damaged_folders
+
+    drawn = files.draw(damaged_folders())
+    folder = _write(tmp_path_factory.mktemp("damaged") / str(next(_COUNTER)), drawn)
+    try:
+        python = _load(folder, "python")
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            _load(folder, "pyarrow")
+        return
+    arrow = _load(folder, "pyarrow")
+    assert arrow.report == python.report
+    assert arrow.ledger == python.ledger
+
+
+def test_a_clean_file_is_read_by_pyarrow_with_the_same_rejects(tmp_path: Path) -> None:
+    """Bad rows in a clean file: located rejects as the standard path gives them."""
+    usage = (
+        "subscription_id,month,amount,currency,service\n"
+        "S1,2024-01,1.25,USD,VM\n"
+        "S9,2024-01,2,USD,VM\n"
+        "S1,2024-13,3,USD,VM\n"
+        "S1,2024-01,1.25,USD,VM\n"
+        "S1,2024-02,1.005,USD,VM\n"
+        "S2,2024-02,99999999999999999,USD,VM\n"
+        " S3,2024-02,7,jpy,\n"
+    )
+    folder = _write(tmp_path / "data", {**HEAD, "usage.csv": usage})
+    result = _same(folder)
+    assert [(r.line, r.column, r.code) for r in result.report.rejects] == [
+        (3, "subscription_id", "UNKNOWN_SUBSCRIPTION"),
+        (4, "month", "INVALID_VALUE"),
+        (5, None, "DUPLICATE_ROW"),
+    ]
+    amounts = [str(u.amount) for u in result.ledger.usage]
+    assert amounts == ["1.25", "1.005", "99999999999999999.00", "7"]
+
+
+def test_an_amount_too_big_for_int64_cents_loads_exactly(tmp_path: Path) -> None:
+    """17 digits of dollars: no overflow in the standard path's fast lane (it used to crash)."""
+    usage = "subscription_id,month,amount\nS1,2024-01,99999999999999999.99\n"
+    folder = _write(tmp_path / "data", {**HEAD, "usage.csv": usage})
+    result = _load(folder, "python")
+    assert [str(u.amount) for u in result.ledger.usage] == ["99999999999999999.99"]
+
+
+def test_engine_names_are_checked(tmp_path: Path) -> None:
+    """An unknown csv_engine is a ValueError naming the three choices."""
+    folder = _write(tmp_path / "data", HEAD)
+    with pytest.raises(ValueError, match="'auto', 'pyarrow' or 'python'"):
+        load_folder(folder, progress=False, csv_engine="polars")  # type: ignore[arg-type]
+
+
+def test_too_many_distinct_values_read_row_by_row_the_same(tmp_path: Path) -> None:
+    """Past the per-value cache limit every row takes the ordinary path: same results."""
+    usage = "subscription_id,month,amount,service\n" + "".join(
+        f"S{1 + i % 3},2024-{1 + i % 12:02d},{i}.5,svc{i}\n" for i in range(40)
+    )
+    folder = _write(tmp_path / "data", {**HEAD, "usage.csv": usage})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_csv, "_MAX_DISTINCT", 5)
+        result = _same(folder)
+    assert len(result.ledger.usage) == 40
