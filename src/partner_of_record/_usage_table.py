@@ -34,7 +34,16 @@ from partner_of_record.currency import CURRENCIES, minor_unit_exponent
 from partner_of_record.errors import Finding
 from partner_of_record.model import OfferCategory, SubscriptionId, Usage
 
-__all__ = ["COLUMNS", "Coded", "UsageRecords", "UsageRow", "UsageTable", "columns_table"]
+__all__ = [
+    "COLUMNS",
+    "OFFERS",
+    "OFFER_CODE",
+    "Coded",
+    "UsageRecords",
+    "UsageRow",
+    "UsageTable",
+    "columns_table",
+]
 
 I64 = npt.NDArray[np.int64]
 _V = TypeVar("_V")
@@ -58,8 +67,10 @@ _MAX_DIGITS = 60
 by ``from_columns`` (they would make the engine compute with enormous integers)."""
 _MAX_EXPONENT = 60
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_OFFERS: tuple[OfferCategory, ...] = tuple(OfferCategory)
-_OFFER_CODE = {o: i for i, o in enumerate(_OFFERS)}
+OFFERS: tuple[OfferCategory, ...] = tuple(OfferCategory)
+"""The offer codes of the ``offer`` column index this tuple (-1: the row gives no offer)."""
+OFFER_CODE: Mapping[OfferCategory, int] = {o: i for i, o in enumerate(OFFERS)}
+"""Each offer category's code in the ``offer`` column."""
 
 
 @attrs.frozen
@@ -210,7 +221,7 @@ class UsageTable:
         set_field(u, "amount", amount)
         set_field(u, "currency", currency)
         set_field(u, "service", self.services[int(self.service[row])])
-        set_field(u, "offer", None if offer < 0 else _OFFERS[offer])
+        set_field(u, "offer", None if offer < 0 else OFFERS[offer])
         return u
 
     def take(self, rows: npt.NDArray[np.intp]) -> UsageTable:
@@ -278,7 +289,7 @@ class UsageTable:
         service_index: dict[str | None, int] = {}
         service = _codes(_attr(rows, "service"), service_index)
         offer = np.fromiter(
-            (-1 if o is None else _OFFER_CODE[o] for o in _attr(rows, "offer")),
+            (-1 if o is None else OFFER_CODE[o] for o in _attr(rows, "offer")),
             dtype=np.int64,
             count=len(rows),
         )
@@ -618,7 +629,7 @@ def columns_table(  # noqa: PLR0912, PLR0915 - one check per usage column, in th
     offer_ok_list: list[bool] = []
     for o in offer_values:
         found = _offer(o)
-        offers.append(-1 if found is None else _OFFER_CODE[found])
+        offers.append(-1 if found is None else OFFER_CODE[found])
         offer_ok_list.append(o is None or found is not None)
     offer_ok = np.array(offer_ok_list, dtype=bool)
     offer = np.array(offers, dtype=np.int64)[offer_in] if n else offer_in
@@ -732,7 +743,7 @@ def _offer(value: object) -> OfferCategory | None:
     if isinstance(value, OfferCategory):
         return value
     if isinstance(value, str):
-        for o in _OFFERS:
+        for o in OFFERS:
             if value in (o.value, o.name):
                 return o
     return None

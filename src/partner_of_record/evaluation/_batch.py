@@ -39,6 +39,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record._usage_table import OFFER_CODE, OFFERS
 from partner_of_record.attribution import Credits
 from partner_of_record.errors import Finding
 from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
@@ -140,7 +141,6 @@ def credit_columns(credits: Credits) -> CreditColumns | None:
         The columns, or ``None``.
     """
     try:
-        from partner_of_record._usage_table import _OFFERS
         from partner_of_record.attribution.kinds import kinds_mask
 
         r = credits._r
@@ -167,7 +167,7 @@ def credit_columns(credits: Credits) -> CreditColumns | None:
             service=np.asarray(service_codes[rows], dtype=np.int64),
             services=tuple(services),
             offer=np.asarray(offer, dtype=np.int64),
-            offers=tuple(_OFFERS),
+            offers=OFFERS,
         )
     except (AttributeError, KeyError, TypeError, ImportError):  # pragma: no cover - layout moved
         return None
@@ -240,7 +240,6 @@ def _group(keys: I64) -> tuple[I64, I64]:
     return uniq.astype(np.int64), inverse.astype(np.int64).ravel()
 
 
-_OFFER_CODE = {o: i for i, o in enumerate(OfferCategory)}
 _WORKLOAD_VALUE_CODE = {w.value: i for i, w in enumerate(Workload)}
 _OFFER_VALUE_CODE = {o.value: i for i, o in enumerate(OfferCategory)}
 
@@ -304,7 +303,7 @@ class AcrTable:
         self.customer = sub_customer[sub]
         self.workload = sub_workload[sub]
         own = cols.offer[idx]
-        row_offer = np.array([_OFFER_CODE[o] for o in cols.offers] + [0], dtype=np.int64)
+        row_offer = np.array([OFFER_CODE[o] for o in cols.offers] + [0], dtype=np.int64)
         # a usage row's own offer overrides its subscription's (as ``LedgerFacts.acr``)
         self.offer = np.where(own >= 0, row_offer[own], sub_offer[sub])
         self.sub = sub

@@ -37,6 +37,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record._usage_table import OFFER_CODE, OFFERS
 from partner_of_record.attribution import Credits, attribute
 from partner_of_record.errors import ValidationError
 from partner_of_record.io.columns import PARSERS, CellError, ColumnKind, RecordLayout, layout_for
@@ -44,7 +45,6 @@ from partner_of_record.ledger import Ledger
 from partner_of_record.model import (
     Association,
     Customer,
-    OfferCategory,
     Partner,
     Record,
     Subscription,
@@ -701,8 +701,6 @@ def credit_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
 
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_OFFERS: tuple[OfferCategory, ...] = tuple(OfferCategory)
-"""The usage table's offer codes index this tuple (-1: the row gives no offer)."""
 _LIMIT = (1 << 63) // 10**AMOUNT_SCALE  # |minor units| below this scale to AMOUNT_SCALE in int64
 
 
@@ -735,8 +733,8 @@ def credit_table(credits: Credits, rows: npt.NDArray[np.int64], policy_name: str
     subs = [r.ledger.subscription(s) for s in t.sub_ids]
     cur = r.cur[pos]
     row_offer = r.row_array(t.offer)[pos]
-    offer_values = [o.value for o in _OFFERS]
-    sub_offer = np.array([_OFFERS.index(s.offer) for s in subs] or [0], dtype=np.int64)[sub]
+    offer_values = [o.value for o in OFFERS]
+    sub_offer = np.array([OFFER_CODE[s.offer] for s in subs] or [0], dtype=np.int64)[sub]
     offer = np.where(row_offer >= 0, row_offer, sub_offer)
 
     def coded(values: Sequence[Any], codes: npt.NDArray[np.int64]) -> Any:
