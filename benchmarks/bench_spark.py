@@ -9,12 +9,16 @@ one in ten with a second partner's PAL starting mid-window), then, in one run:
   time spent inside the executors' buckets (ledger, engine, credit rows) recorded per bucket.
 
 It prints wall time, CPU seconds (``time.process_time`` for the local engine; for Spark the
-driver, the JVM and its Python workers, read from ``/proc``) and rows/s of each, the scaling
-ratio ``local[1] / local[2]`` (target >= 1.6) with CPU-based companions (how evenly the bucket
-work splits over the two workers, and the extra CPU local[2] spends), and the per-row CPU cost
-inside the executors over the local engine's (target <= 2), and checks that every partner's
-total agrees to the cent. On a shared machine compare the CPU figures; ``--repeat 3`` keeps the
-best of three runs.
+driver, the JVM and its Python workers, read from ``/proc``) and rows/s of each; for each Spark
+run the driver's serial wall seconds part by part (when no stage runs, from Spark's event log),
+each stage's tasks, wall and JVM task CPU, and the CPU inside the buckets (in all, per row, per
+phase, per worker; the facts index must be made once per worker); then the scaling ratio
+``local[1] / local[2]`` (target >= 1.6) with CPU-based companions, and the per-row CPU cost
+inside the executors over the local engine's (target <= 2). It checks that every partner's
+total agrees to the cent and that every input row was in exactly one bucket. Before the timed
+runs the whole job runs once, untimed, on the first ``--warmup-rows`` rows, so that both timed
+runs find the JVM's hot paths compiled. On a shared machine compare the CPU figures;
+``--repeat 3`` keeps the best of three runs.
 
     python benchmarks/bench_spark.py                 # 10M rows
     python benchmarks/bench_spark.py --rows 1000000  # smaller, for a loaded machine
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import json
 import os
 import resource
 import shutil
@@ -170,12 +175,12 @@ def local_engine(path: Path, facts: Ledger) -> tuple[dict[str, Decimal], float, 
     return dict(totals), load_s, run_s
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system, with reaped children's) of a process and its descendants,
-    read from ``/proc`` (0.0 where ``/proc`` is missing)."""
+def tree_cpu(root: int) -> tuple[float, float]:
+    """CPU seconds (user + system, with reaped children's) of a process, and of all its
+    descendants, read from ``/proc`` (zeros where ``/proc`` is missing)."""
     proc = Path("/proc")
     if not proc.is_dir():
-        return 0.0
+        return 0.0, 0.0
     stats: dict[int, tuple[int, float]] = {}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
@@ -190,12 +195,36 @@ def tree_cpu(root: int) -> float:
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in stats.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    below, todo = 0.0, list(children.get(root, ()))
     while todo:
         pid = todo.pop()
-        total += stats.get(pid, (0, 0.0))[1]
+        below += stats.get(pid, (0, 0.0))[1]
         todo.extend(children.get(pid, ()))
-    return total
+    return stats.get(root, (0, 0.0))[1], below
+
+
+@dataclasses.dataclass
+class Bucket:
+    """One bucket's line from the executors (see ``_common.Timer``)."""
+
+    pid: str
+    rows: int
+    wall: float
+    cpu: float
+    phases: dict[str, float]
+    start: float
+    end: float
+
+
+@dataclasses.dataclass
+class Stage:
+    """One Spark stage, from the event log."""
+
+    name: str
+    tasks: int
+    start: float
+    end: float
+    task_cpu: float  # the JVM task threads' CPU (Spark's executorCpuTime)
 
 
 @dataclasses.dataclass
@@ -204,23 +233,113 @@ class SparkFigures:
 
     totals: dict[str, Decimal]
     wall: float
-    driver_cpu: float  # the Python driver (facts broadcast, planning, collecting)
-    cluster_cpu: float  # the JVM and its Python workers
-    inside_wall: float
-    inside_cpu: float
-    per_worker_cpu: dict[str, float]
-    buckets: int
+    driver_cpu: float  # the Python driver (facts payload and broadcast, planning, collecting)
+    jvm_cpu: float  # the JVM: driver and executor threads, JIT, GC
+    python_cpu: float  # the executors' Python workers (inside and outside the buckets)
+    serial: dict[str, float]  # the driver's serial wall seconds, by part
+    stages: list[Stage]
+    buckets: list[Bucket]
+
+    @property
+    def cpu(self) -> float:
+        """All CPU seconds of the run."""
+        return self.driver_cpu + self.jvm_cpu + self.python_cpu
+
+    @property
+    def inside_cpu(self) -> float:
+        """CPU seconds inside the buckets (ledger, engine, credit rows)."""
+        return sum(b.cpu for b in self.buckets)
+
+    def per_worker(self) -> dict[str, float]:
+        """Bucket CPU seconds per Python worker process."""
+        out: dict[str, float] = {}
+        for b in self.buckets:
+            out[b.pid] = out.get(b.pid, 0.0) + b.cpu
+        return out
+
+    def phase(self, name: str) -> float:
+        """CPU seconds of one bucket phase, over all buckets."""
+        return sum(b.phases.get(name, 0.0) for b in self.buckets)
 
 
-def spark_run(master: str, path: Path, facts: Ledger, buckets: int, timings: Path) -> SparkFigures:
-    """Spark attribution + totals, timed in wall and CPU seconds (driver, JVM, workers)."""
+def read_buckets(folder: Path) -> list[Bucket]:
+    """The bucket lines the executors wrote (``_common.TIMINGS_ENV``)."""
+    out = []
+    for f in folder.iterdir():
+        pid, rows, wall, cpu, *rest = f.read_text(encoding="utf-8").split()
+        pairs = dict(item.split("=") for item in rest)
+        start, end = float(pairs.pop("start", 0)), float(pairs.pop("end", 0))
+        phases = {k: float(v) for k, v in pairs.items()}
+        out.append(Bucket(pid, int(rows), float(wall), float(cpu), phases, start, end))
+    return out
+
+
+def read_stages(folder: Path) -> list[Stage]:
+    """The stages of the Spark event log(s) in ``folder``."""
+    stages: dict[int, Stage] = {}
+    cpu: dict[int, float] = {}
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            kind = event.get("Event")
+            if kind == "SparkListenerStageCompleted":
+                info = event["Stage Info"]
+                stages[info["Stage ID"]] = Stage(
+                    info["Stage Name"].split(" at ")[0],
+                    info["Number of Tasks"],
+                    info.get("Submission Time", 0) / 1000,
+                    info.get("Completion Time", 0) / 1000,
+                    0.0,
+                )
+            elif kind == "SparkListenerTaskEnd" and event.get("Task Metrics"):
+                ns = event["Task Metrics"].get("Executor CPU Time", 0)
+                cpu[event["Stage ID"]] = cpu.get(event["Stage ID"], 0.0) + ns / 1e9
+    for sid, stage in stages.items():
+        stage.task_cpu = cpu.get(sid, 0.0)
+    return [stages[k] for k in sorted(stages)]
+
+
+def _covered(stages: Sequence[Stage], lo: float, hi: float) -> float:
+    """Seconds of ``[lo, hi]`` during which at least one stage ran."""
+    total, reach = 0.0, lo
+    for s in sorted(stages, key=lambda s: s.start):
+        start, end = max(s.start, reach), min(s.end, hi)
+        if end > start:
+            total += end - start
+        reach = max(reach, min(s.end, hi))
+    return total
+
+
+def serial_parts(
+    t0: float, t_read: float, t_end: float, stages: Sequence[Stage]
+) -> dict[str, float]:
+    """The driver's serial wall seconds, when no Spark stage runs (``t*``: epoch seconds): they
+    add up to the run's wall time minus the time covered by stages."""
+    from partner_of_record.spark import _api
+
+    seconds = getattr(_api, "BROADCAST_SECONDS", {})
+    payload, broadcast = seconds.get("payload", 0.0), seconds.get("broadcast", 0.0)
+    main = [s for s in stages if s.start >= t_read]
+    first = min((s.start for s in main), default=t_end)
+    last = max((s.end for s in main), default=t_end)
+    return {
+        "read_usage": (t_read - t0) - _covered(stages, t0, t_read),
+        "facts payload": payload,
+        "broadcast": broadcast,
+        "plan": (first - t_read) - payload - broadcast - _covered(stages, t_read, first),
+        "between stages": (last - first) - _covered(main, first, last),
+        "collect": t_end - last,
+    }
+
+
+def spark_session(master: str, buckets: int, events: Path | None) -> Any:
+    """A local Spark session for the benchmark (its event log in ``events`` if given)."""
     from pyspark.sql import SparkSession
 
-    from partner_of_record import spark as pors
-
-    for f in timings.iterdir():
-        f.unlink()
-    session = (
+    builder = (
         SparkSession.builder.master(master)
         .appName(f"bench_spark {master}")
         .config("spark.driver.memory", "8g")
@@ -230,42 +349,74 @@ def spark_run(master: str, path: Path, facts: Ledger, buckets: int, timings: Pat
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
-        .getOrCreate()
     )
+    if events is not None:
+        builder = (
+            builder.config("spark.eventLog.enabled", "true")
+            .config("spark.eventLog.dir", str(events))
+            .config("spark.eventLog.compress", "false")
+            .config("spark.eventLog.rolling.enabled", "false")
+        )
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_run(master: str, path: Path, facts: Ledger, buckets: int, work: Path) -> SparkFigures:
+    """Spark attribution + totals, timed in wall and CPU seconds (driver, JVM, workers), with
+    the driver's serial part, the stages and the buckets."""
+    from partner_of_record import spark as pors
+
+    timings = work / "timings"
+    events = work / "events"
+    for folder in (timings, events):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+    session = spark_session(master, buckets, events)
     jvm = session.sparkContext._gateway.proc.pid  # the JVM, parent of the Python workers
     try:
-
-        def run() -> list[Any]:
-            usage = pors.read_usage(session, str(path))
-            credits = pors.attribute(usage, facts, buckets=buckets)
-            rows: list[Any] = pors.totals(credits).collect()
-            return rows
-
-        driver0, jvm0 = time.process_time(), tree_cpu(jvm)
-        rows, wall = timed(run)
-        driver, cluster = time.process_time() - driver0, tree_cpu(jvm) - jvm0
+        driver0, (jvm0, py0) = time.process_time(), tree_cpu(jvm)
+        t0 = time.time()
+        usage = pors.read_usage(session, str(path))
+        t_read = time.time()
+        credits = pors.totals(pors.attribute(usage, facts, buckets=buckets))
+        rows = credits.collect()
+        t_end = time.time()
+        driver = time.process_time() - driver0
+        jvm1, py1 = tree_cpu(jvm)
     finally:
         session.stop()
-    inside_wall = inside_cpu = 0.0
-    per_worker: dict[str, float] = {}
-    count = 0
-    for f in timings.iterdir():
-        pid, _, seconds, cpu_s = f.read_text(encoding="utf-8").split()
-        inside_wall += float(seconds)
-        inside_cpu += float(cpu_s)
-        per_worker[pid] = per_worker.get(pid, 0.0) + float(cpu_s)
-        count += 1
+    stages = read_stages(events)
     return SparkFigures(
         {r.partner_id: r.amount for r in rows},
-        wall,
+        t_end - t0,
         driver,
-        cluster,
-        inside_wall,
-        inside_cpu,
-        per_worker,
-        count,
+        jvm1 - jvm0,
+        py1 - py0,
+        serial_parts(t0, t_read, t_end, stages),
+        stages,
+        read_buckets(timings),
     )
+
+
+def warm_up(path: Path, rows: int, facts: Ledger, buckets: int, work: Path) -> float:
+    """Run the whole Spark job once, untimed, on the first ``rows`` rows (``local[2]``), so that
+    the JVM's JIT has compiled the hot paths before either timed run; return its wall seconds.
+    The JVM outlives its Spark sessions, so both timed runs start warm."""
+    import pyarrow.parquet as pq
+
+    from partner_of_record import spark as pors
+
+    small = work / "warmup.parquet"
+    pq.write_table(pq.read_table(path).slice(0, rows), small)
+    session = spark_session("local[2]", buckets, None)
+    try:
+        t0 = time.perf_counter()
+        usage = pors.read_usage(session, str(small))
+        pors.totals(pors.attribute(usage, facts, buckets=buckets)).collect()
+        return time.perf_counter() - t0
+    finally:
+        session.stop()
 
 
 def best_of(repeat: int, fn: Callable[[], T], key: Callable[[T], float]) -> T:
@@ -274,19 +425,58 @@ def best_of(repeat: int, fn: Callable[[], T], key: Callable[[T], float]) -> T:
     return min(runs, key=key)
 
 
+def report(master: str, fig: SparkFigures, rows: int, local: dict[str, Decimal]) -> bool:
+    """Print one Spark run's figures; return whether its totals agree with the local engine."""
+    agree = fig.totals == local
+    seen = sum(b.rows for b in fig.buckets)
+    print(
+        f"{master:<14} {fig.wall:8.2f} s {rows / fig.wall:12,.0f} rows/s   CPU {fig.cpu:.1f} s"
+        f" (driver {fig.driver_cpu:.1f}, JVM {fig.jvm_cpu:.1f}, Python workers"
+        f" {fig.python_cpu:.1f})   totals agree with local: {agree}"
+    )
+    serial = sum(fig.serial.values())
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in fig.serial.items())
+    print(f"    driver serial {serial:.2f} s wall: {parts}")
+    for st in fig.stages:
+        print(
+            f"    stage {st.name:<8} {st.tasks:4d} tasks {st.end - st.start:7.2f} s wall"
+            f"   JVM task CPU {st.task_cpu:6.2f} s"
+        )
+    inside = fig.inside_cpu
+    workers = ", ".join(f"{v:.1f}" for v in sorted(fig.per_worker().values()))
+    phases = ", ".join(
+        f"{k} {fig.phase(k):.1f}" for k in ("index", "ledger", "engine", "output") if fig.phase(k)
+    )
+    indexed = sum(1 for b in fig.buckets if "index" in b.phases)
+    mismatch = "" if seen == rows else " MISMATCH"
+    print(
+        f"    inside {len(fig.buckets)} buckets ({seen:,} rows{mismatch}):"
+        f" {inside:.1f} s CPU = {inside / rows * 1e6:.2f} us/row (phases: {phases};"
+        f" facts indexed {indexed}x, once per worker: {indexed == len(fig.per_worker())});"
+        f" per worker: {workers}; Python outside buckets {fig.python_cpu - inside:.1f} s"
+    )
+    return agree and seen == rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a benchmark's main: one step per printed figure
     """Run the benchmark; return 1 when the results disagree."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--subscriptions", type=int, default=None, help="default rows / 10")
-    parser.add_argument("--buckets", type=int, default=None, help="default 1 per 500k rows")
+    parser.add_argument("--buckets", type=int, default=None, help="default 1 per 250k rows")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, default=None, help="write the data here, keep it")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best is kept")
+    parser.add_argument(
+        "--warmup-rows",
+        type=int,
+        default=1_000_000,
+        help="rows of the untimed JIT warm-up (0: none)",
+    )
     args = parser.parse_args(argv)
     rows = args.rows
     subscriptions = args.subscriptions or max(1, rows // 10)
-    buckets = args.buckets or max(2, rows // 500_000)
+    buckets = args.buckets or max(2, rows // 250_000)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench_spark-"))
     work.mkdir(parents=True, exist_ok=True)
     timings = work / "timings"
@@ -300,7 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a benchma
         print(
             f"data: {rows:,} usage rows, {subscriptions:,} subscriptions, "
             f"{len(facts.associations):,} associations, {buckets} buckets "
-            f"(written in {gen_s:.1f} s, facts in {facts_s:.1f} s); {os.cpu_count()} cores"
+            f"(written in {gen_s:.1f} s, facts in {facts_s:.1f} s); {os.cpu_count()} cores, "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
         local_runs = []
         for _ in range(args.repeat):
@@ -310,52 +501,47 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915 - a benchma
         local_s, local_cpu, load_s, run_s = min(local_runs, key=lambda t: t[1])
         print(
             f"{'local engine':<14} {local_s:8.2f} s {rows / local_s:12,.0f} rows/s"
-            f"   CPU {local_cpu:.2f} s"
+            f"   CPU {local_cpu:.2f} s = {local_cpu / rows * 1e6:.2f} us/row"
             f"   (from_columns {load_s:.2f} s, attribute + totals {run_s:.2f} s)"
         )
+        if args.warmup_rows:
+            warm = warm_up(path, min(rows, args.warmup_rows), facts, buckets, work)
+            print(f"JIT warm-up (untimed): {min(rows, args.warmup_rows):,} rows, {warm:.1f} s")
         results: dict[str, SparkFigures] = {}
         ok = True
         for master in ("local[1]", "local[2]"):
             fig = best_of(
                 args.repeat,
-                lambda master=master: spark_run(master, path, facts, buckets, timings),
+                lambda master=master: spark_run(master, path, facts, buckets, work),
                 key=lambda f: f.wall,
             )
             results[master] = fig
-            agree = fig.totals == local
-            ok = ok and agree
-            workers = ", ".join(f"{v:.1f}" for v in sorted(fig.per_worker_cpu.values()))
-            print(
-                f"{master:<14} {fig.wall:8.2f} s {rows / fig.wall:12,.0f} rows/s"
-                f"   CPU {fig.driver_cpu + fig.cluster_cpu:.1f} s (driver {fig.driver_cpu:.1f},"
-                f" JVM + workers {fig.cluster_cpu:.1f})"
-                f"   inside {fig.buckets} buckets: {fig.inside_wall:.1f} s wall,"
-                f" {fig.inside_cpu:.1f} s CPU ({fig.inside_cpu / rows * 1e6:.2f} us/row;"
-                f" per worker CPU: {workers})"
-                f"   totals agree with local: {agree}"
-            )
+            ok = report(master, fig, rows, local) and ok
         one, two = results["local[1]"], results["local[2]"]
         print(f"scaling local[1] / local[2] (wall): {one.wall / two.wall:.2f}x (target >= 1.6x)")
-        busiest = max(two.per_worker_cpu.values(), default=0.0)
+        busiest = max(two.per_worker().values(), default=0.0)
         if busiest:
             print(
                 f"  bucket CPU local[1] / busiest local[2] worker: "
                 f"{one.inside_cpu / busiest:.2f}x (how evenly the engine work splits; 2.0 ideal)"
             )
         print(
-            f"  total CPU local[2] / local[1]: "
-            f"{(two.driver_cpu + two.cluster_cpu) / (one.driver_cpu + one.cluster_cpu):.2f}x "
+            f"  total CPU local[2] / local[1]: {two.cpu / one.cpu:.2f}x "
             "(1.0: no extra work for the second core)"
+        )
+        serial = sum(two.serial.values())
+        ideal = serial + (two.cpu - serial) / 2  # the rest of local[2]'s CPU on two free cores
+        print(
+            f"  cores busy on average: local[1] {one.cpu / one.wall:.2f}, local[2] "
+            f"{two.cpu / two.wall:.2f}; CPU bound (local[1]'s CPU on one core, over local[2]'s "
+            f"serial part plus the rest of its CPU on two): {one.cpu / ideal:.2f}x"
         )
         per_row = one.inside_cpu / rows
         local_row = local_cpu / rows
         print(
             f"per-row CPU inside executors / local engine: {per_row / local_row:.2f}x "
-            f"({per_row * 1e6:.2f} us vs {local_row * 1e6:.2f} us; target <= 2x)"
-        )
-        print(
-            f"per-row wall inside executors / local engine: "
-            f"{one.inside_wall / rows / (local_s / rows):.2f}x"
+            f"({per_row * 1e6:.2f} us vs {local_row * 1e6:.2f} us; target <= 2x);"
+            f" local[2]: {two.inside_cpu / rows * 1e6:.2f} us"
         )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"driver peak memory: {peak:,.0f} MB")

@@ -25,7 +25,7 @@ from typing import Any
 
 import partner_of_record
 from partner_of_record import PartnerOfRecordError, catalog, cli, rules
-from partner_of_record.evaluation import FINDING_CODES
+from partner_of_record.evaluation import EVALUATION_CODES
 from partner_of_record.io import columns, csv_import, export
 
 MARKER = re.compile(r"^<!-- generated: ([a-z0-9-]+) -->$", flags=re.MULTILINE)
@@ -128,7 +128,7 @@ def _reject_codes() -> str:
 
 def evaluation_codes() -> dict[str, str]:
     """Every finding code the evaluator emits."""
-    return dict(FINDING_CODES)
+    return dict(EVALUATION_CODES)
 
 
 def _evaluation_finding_codes() -> str:

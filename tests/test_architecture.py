@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("base", frozenset({"errors", "currency", "_text", "_declare"})),
     ("model", frozenset({"model"})),
     ("rules", frozenset({"rules"})),
-    ("ledger", frozenset({"ledger", "_usage_table"})),
+    ("ledger", frozenset({"ledger", "_usage_table", "_usage_input"})),
     ("attribution", frozenset({"attribution", "policies"})),
     ("evaluation", frozenset({"evaluation", "catalog"})),
     ("incentives", frozenset({"incentives"})),
@@ -103,6 +103,9 @@ def _imports(path: Path) -> set[str]:
 
 
 SOURCES = sorted((SRC / "partner_of_record").rglob("*.py"))
+
+MAX_LINES = 600
+"""Issue #16: a module longer than this says why in a ``Size:`` paragraph of its docstring."""
 
 
 def test_the_page_cites_names_and_paths() -> None:
@@ -207,3 +210,42 @@ def test_the_import_reader_sees_lazy_imports() -> None:
     assert "partner_of_record.errors" in found
     cli = _imports(SRC / "partner_of_record" / "cli" / "_demo.py")
     assert "partner_of_record.samples" in cli  # imported inside a function
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def _size_reason(path: Path) -> str | None:
+    """The ``Size:`` paragraph of the module's docstring (``None`` when it has none)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    for paragraph in re.split(r"\n\s*\n", doc):
+        if paragraph.startswith("Size:") and len(paragraph.split()) > 5:
+            return paragraph
+    return None
+
+
+LONG = [p for p in SOURCES if _lines(p) > MAX_LINES]
+
+
+@pytest.mark.parametrize("path", LONG, ids=_module_name)
+def test_a_long_module_states_why_in_a_size_paragraph(path: Path) -> None:
+    """A module over 600 lines has a docstring paragraph ``Size: <the reason>``."""
+    assert _size_reason(path), (
+        f"{_module_name(path)} has {_lines(path)} lines: split it into private topic modules, "
+        "or add a paragraph starting 'Size:' to its docstring saying why it is one module"
+    )
+
+
+def test_the_size_reader_finds_the_paragraph(tmp_path: Path) -> None:
+    """The reader finds a ``Size:`` paragraph anywhere in the docstring, and only a real one."""
+    with_reason = tmp_path / "a.py"
+    with_reason.write_text(
+        '"""Title.\n\nBody.\n\nSize: one registry of data, kept in source order on purpose.\n"""\n'
+    )
+    assert (
+        _size_reason(with_reason) == "Size: one registry of data, kept in source order on purpose."
+    )
+    bare = tmp_path / "b.py"
+    bare.write_text('"""Title.\n\nSize: long.\n\nThe size of a thing: not a reason."""\n')
+    assert _size_reason(bare) is None

@@ -577,15 +577,30 @@ def test_totals_equal_the_oracle(
 
 @given(
     minors=st.lists(st.integers(-60, 60), min_size=1, max_size=30),
-    numerators=st.lists(st.integers(0, 6), min_size=1, max_size=4),
+    numerators=st.lists(st.integers(0, 6), min_size=1, max_size=12),
     equal=st.booleans(),
+    by_sorting=st.booleans(),
 )
 def test_vectorised_largest_remainder_equals_the_row_by_row_allocation(
-    minors: list[int], numerators: list[int], equal: bool
+    minors: list[int], numerators: list[int], equal: bool, by_sorting: bool
 ) -> None:
     """The kernel's vectorised largest remainder (small numbers, so equal remainders are
-    common; the last numerator plays the unattributed part) equals the readable function."""
-    from partner_of_record.attribution import _kernel
+    common; the last numerator plays the unattributed part) equals the readable function,
+    whether the candidates are ranked by counting (up to ``_FEW`` per row) or by sorting."""
+    from partner_of_record.attribution import _rounding
+
+    few = _rounding._FEW
+    _rounding._FEW = -1 if by_sorting else few
+    try:
+        _check_vectorised_largest_remainder(minors, numerators, equal=equal)
+    finally:
+        _rounding._FEW = few
+
+
+def _check_vectorised_largest_remainder(
+    minors: list[int], numerators: list[int], *, equal: bool
+) -> None:
+    from partner_of_record.attribution import _decide, _rounding
 
     if equal:
         numerators = [numerators[0]] * len(numerators)
@@ -593,19 +608,19 @@ def test_vectorised_largest_remainder_equals_the_row_by_row_allocation(
         numerators = [*numerators[:-1], 1]
     den = sum(numerators)
     partners = tuple(f"P{i}" for i in range(len(numerators) - 1))
-    plan = _kernel.Plan(
+    plan = _decide.Plan(
         partners, (1,) * len(partners), tuple(numerators[:-1]), den, numerators[-1], 0
     )
-    plans = _kernel.Plans()
+    plans = _decide.Plans()
     plans.add(plan)
     rows = np.zeros(len(minors), dtype=np.int64)
-    weights = _kernel.weights_of_plans(rows, plans)
-    got = _kernel.allocate(weights, np.array(minors, dtype=np.int64), {}, split=True)
+    weights = _decide.weights_of_plans(rows, plans)
+    got = _rounding.allocate(weights, np.array(minors, dtype=np.int64), {}, split=True)
     credited = got.c_minor.tolist()
     left = dict(zip(got.u_row.tolist(), got.u_minor.tolist(), strict=True))
     k = len(partners)
     for r, a in enumerate(minors):
-        expected = _kernel.largest_remainder(a, numerators, den)
+        expected = _rounding.largest_remainder(a, numerators, den)
         assert credited[r * k : (r + 1) * k] == expected[:k]
         assert left.get(r, 0) == (expected[-1] if numerators[-1] else 0)
 

@@ -251,18 +251,18 @@ def test_reject_codes_are_the_importers_codes() -> None:
 def test_emitted_finding_codes_are_documented(module: str) -> None:
     """Every finding code a ledger or evaluation module writes is in a documented code table."""
     from partner_of_record import rules
-    from partner_of_record.evaluation import FINDING_CODES
+    from partner_of_record.evaluation import EVALUATION_CODES
 
-    assert hooks.code_literals(module) <= set(rules.FINDING_CODES) | set(FINDING_CODES)
+    assert hooks.code_literals(module) <= set(rules.FINDING_CODES) | set(EVALUATION_CODES)
 
 
 def test_codes_page_lists_every_code() -> None:
     """The codes page shows every ledger, reject and evaluation finding code, and every error."""
     page = hooks.render((DOCS / "reference" / "codes.md").read_text(encoding="utf-8"))
     from partner_of_record import rules
-    from partner_of_record.evaluation import FINDING_CODES
+    from partner_of_record.evaluation import EVALUATION_CODES
 
-    codes = set(rules.FINDING_CODES) | set(FINDING_CODES) | set(hooks.reject_codes())
+    codes = set(rules.FINDING_CODES) | set(EVALUATION_CODES) | set(hooks.reject_codes())
     missing = {code for code in codes if f"`{code}`" not in page}
     assert not missing
     errors = {cls.__name__ for cls in hooks.error_classes()}

@@ -23,7 +23,7 @@ from partner_of_record import (
 )
 from partner_of_record.attribution import DporOnly
 from partner_of_record.evaluation import (
-    FINDING_CODES,
+    EVALUATION_CODES,
     AtLeast,
     Competency,
     MissingRateError,
@@ -153,7 +153,21 @@ def test_no_usage_in_measurement_month_is_a_finding() -> None:
     )
     evaluation = evaluate_competency(ledger, "P1", SILVER, as_of=AS_OF)
     assert [f.code for f in evaluation.findings] == ["NO_USAGE_IN_MONTH"]
-    assert set(FINDING_CODES) >= {f.code for f in evaluation.findings}
+    assert set(EVALUATION_CODES) >= {f.code for f in evaluation.findings}
+
+
+def test_evaluation_codes_are_one_table_with_one_name() -> None:
+    """EVALUATION_CODES and the ledger's rules.FINDING_CODES are disjoint; the old name warns."""
+    from partner_of_record import evaluation, rules
+    from partner_of_record.evaluation import results
+
+    assert EVALUATION_CODES
+    assert not set(EVALUATION_CODES) & set(rules.FINDING_CODES)
+    for module in (evaluation, results):
+        with pytest.warns(DeprecationWarning, match="use EVALUATION_CODES"):
+            assert module.FINDING_CODES is EVALUATION_CODES
+        with pytest.raises(AttributeError):
+            _ = module.NO_SUCH_NAME
 
 
 def test_competency_by_name_and_did_you_mean() -> None:

@@ -216,3 +216,126 @@ def test_too_many_distinct_values_read_row_by_row_the_same(tmp_path: Path) -> No
         patch.setattr(arrow_csv, "_MAX_DISTINCT", 5)
         result = _same(folder)
     assert len(result.ledger.usage) == 40
+
+
+RECORD_CELLS = {
+    "id": ["S1", "S2", "S3", " S4", "S5 ", "", "'S6", "S1", "s2", "=S7", "'=S8"],
+    "customer_id": ["C1", "C1", "C2", " C1", "", "C1 ", "'C1"],
+    "workload": ["Azure", "azure", "Microsoft Azure", "Dynamics 365", "", "Nope", " Azure"],
+    "name": ["", "Main", " Main", "é", "=1+1"],
+    "offer": ["", "trial", "nope", "Internal"],
+}
+
+
+@st.composite
+def subscription_files(draw: st.DrawFn) -> str:
+    """A subscriptions.csv with random messy cells (ids repeated, unknown customers, bad
+    workloads, empty required cells, escaped formulas)."""
+    columns = ["id", "customer_id", "workload"]
+    columns += [c for c in ("name", "offer") if draw(st.booleans())]
+    delimiter = draw(st.sampled_from([",", ";"]))
+    rows = draw(
+        st.lists(
+            st.fixed_dictionaries({c: st.sampled_from(RECORD_CELLS[c]) for c in columns}),
+            max_size=20,
+        )
+    )
+    lines = [delimiter.join(columns)]
+    lines += [delimiter.join(row[c] for c in columns) for row in rows]
+    return "\n".join(lines) + draw(st.sampled_from(["\n", ""]))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=subscription_files(), partners=st.sampled_from(["", " P1", "P1\nP1", "P1\n'P2"]))
+def test_messy_record_files_load_the_same_both_ways(
+    tmp_path_factory: pytest.TempPathFactory, text: str, partners: str
+) -> None:
+    """Random bad cells in the record files: pyarrow's column reading of partners, customers
+    and subscriptions gives the standard path's rejects, tallies and records."""
+    files = {
+        **HEAD,
+        "partners.csv": "id,name\nP1,Contoso\n" + "".join(f"{p},X\n" for p in partners.split("\n")),
+        "subscriptions.csv": text,
+        "usage.csv": "subscription_id,month,amount\nS1,2024-01,10.00\nS2,2024-01,5.00\n",
+    }
+    folder = _write(tmp_path_factory.mktemp("records") / str(next(_COUNTER)), files)
+    python = _load(folder, "python")
+    arrow = _same(folder)
+    assert arrow.ledger.subscriptions == python.ledger.subscriptions
+    assert arrow.ledger.partners == python.ledger.partners
+
+
+def test_a_clean_subscriptions_file_is_read_by_columns(tmp_path: Path) -> None:
+    """A clean subscriptions file takes the column path (every row built, no per-row check)
+    and gives the standard path's ledger; one repeated id sends it row by row, same rejects."""
+    from partner_of_record.io import _arrow_records
+
+    rows = "".join(f"S{i},C1,Azure\n" for i in range(50))
+    clean = _write(
+        tmp_path / "clean", {**HEAD, "subscriptions.csv": "id,customer_id,workload\n" + rows}
+    )
+    used: list[tuple[str, bool]] = []
+    read = _arrow_records.read_records
+
+    def spy(*args: Any) -> bool:
+        used.append((args[1].name, read(*args)))
+        return used[-1][1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_arrow_records, "read_records", spy)
+        assert len(_same(clean).ledger.subscriptions) == 50
+        repeated = _write(
+            tmp_path / "repeated",
+            {**HEAD, "subscriptions.csv": "id,customer_id,workload\n" + rows + "S7,C1,Azure\n"},
+        )
+        report = _same(repeated).report
+    assert [done for name, done in used if name == "subscriptions"] == [True, True]
+    assert [(r.line, r.code) for r in report.rejects] == [(52, "DUPLICATE_ROW")]
+
+
+ASSOCIATION_CELLS = {
+    "partner_id": ["P1", "P2", "P9", " P1", ""],
+    "subscription_id": ["S1", "S2", "S3", "S9", "S1 "],
+    "kind": ["PAL", "DPOR", "dpor", "CSP Tier 1", "Nope", ""],
+    "start": ["2024-01-01", "2024-03-15", "01/02/2024", "25/01/2024", "2024-13-01", ""],
+    "end": ["", "2024-06-01", "2023-01-01", "06/30/2024", "x"],
+}
+SEAT_CELLS = {
+    "subscription_id": ["S1", "S2", "S9", ""],
+    "month": ["2024-01", "2024-02-01", "02/01/2024", "2024-02-15", ""],
+    "paid_seats": ["", "10", "1,000", "-1", "x"],
+}
+
+
+@st.composite
+def record_rows(draw: st.DrawFn, cells: dict[str, list[str]]) -> str:
+    """A file of the columns of ``cells`` (some optional ones left out) with random cells."""
+    columns = [c for i, c in enumerate(cells) if i < 3 or draw(st.booleans())]
+    rows = draw(
+        st.lists(
+            st.fixed_dictionaries({c: st.sampled_from(cells[c]) for c in columns}), max_size=15
+        )
+    )
+    lines = [",".join(columns)] + [",".join(row[c] for c in columns) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    associations=record_rows(ASSOCIATION_CELLS),
+    seats=record_rows(SEAT_CELLS),
+    order=st.sampled_from([None, "dmy"]),
+)
+def test_messy_association_and_seat_files_load_the_same_both_ways(
+    tmp_path_factory: pytest.TempPathFactory, associations: str, seats: str, order: str | None
+) -> None:
+    """Association and seat files (dates read by their column's proof, counts, kinds,
+    repeated rows and keys, unknown references): pyarrow's column reading gives the standard
+    path's rejects, tallies and ledger."""
+    files = {**HEAD, "associations.csv": associations, "seats.csv": seats}
+    folder = _write(tmp_path_factory.mktemp("assocs") / str(next(_COUNTER)), files)
+    python = load_folder(folder, progress=False, csv_engine="python", date_order=order)  # type: ignore[arg-type]
+    arrow = load_folder(folder, progress=False, csv_engine="pyarrow", date_order=order)  # type: ignore[arg-type]
+    assert arrow.report == python.report
+    assert arrow.ledger == python.ledger
+    assert arrow.ledger.associations == python.ledger.associations

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from partner_of_record import (
     Customer,
@@ -74,3 +77,41 @@ def test_write_parquet_refuses_other_values(tmp_path: Path) -> None:
     """write_parquet of something that is neither a ledger nor has to_arrow() is a TypeError."""
     with pytest.raises(TypeError, match="to_arrow"):
         write_parquet(object(), tmp_path / "x.parquet")
+
+
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,14}(\.[0-9]{1,17})?")
+
+
+@settings(deadline=None)
+@given(
+    amounts=st.lists(
+        st.one_of(
+            st.from_regex(r"\A-?[0-9]{1,16}(\.[0-9]{0,6})?\Z"),
+            st.sampled_from(["", "-", ".5", "1.", "1e3", " 1", "1,5", "--1", "0.000"]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    digits=st.lists(st.sampled_from([0, 2, 3, 4]), min_size=12, max_size=12),
+)
+def test_plain_text_amounts_become_exact_minor_units(amounts: list[str], digits: list[int]) -> None:
+    """Text amounts in minor units: the exact value scaled by the currency's digits when every
+    amount is plain with no more decimals than its currency, else ``None`` (the ledger reads
+    them one by one)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from partner_of_record.io._usage_columns import _chunk_minor_units
+
+    exps = np.array(digits[: len(amounts)], dtype=np.int64)
+    found = _chunk_minor_units(pa.array(amounts, pa.string()), exps, pc)
+    plain = all(
+        _PLAIN_AMOUNT.fullmatch(a) and len(a.partition(".")[2]) <= e
+        for a, e in zip(amounts, exps.tolist(), strict=True)
+    )
+    if not plain:
+        assert found is None
+        return
+    expected = [int(Decimal(a).scaleb(e)) for a, e in zip(amounts, exps.tolist(), strict=True)]
+    assert found is not None
+    assert found.tolist() == expected

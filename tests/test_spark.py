@@ -655,13 +655,40 @@ def test_amounts_are_the_exact_decimals_of_minor_units(
     pytest.importorskip("pyarrow")
     import numpy as np
 
-    from partner_of_record.spark import _bucket
+    from partner_of_record.spark import _credits
 
     exponents = data.draw(st.lists(st.sampled_from([0, 2, 3]), min_size=len(minor)))[: len(minor)]
     want = [Decimal(m).scaleb(-e) for m, e in zip(minor, exponents, strict=True)]
     for values in (np.array(minor, dtype=np.int64), np.array(minor, dtype=object)):
-        got = _bucket._amounts(values, np.array(exponents, dtype=np.int64)).to_pylist()
+        got = _credits.amounts(values, np.array(exponents, dtype=np.int64)).to_pylist()
         assert got == want
+
+
+@_BUCKET_SETTINGS
+@given(
+    values=st.one_of(
+        st.lists(st.one_of(st.none(), st.text())),
+        st.lists(st.one_of(st.none(), st.dates())),
+        st.lists(st.one_of(st.none(), st.sampled_from(AssociationKind))),
+        st.lists(st.integers(-(2**70), 2**70)),
+        st.lists(st.one_of(st.none(), st.integers(), st.text(), st.booleans(), st.datetimes())),
+    ),
+    data=st.data(),
+)
+def test_facts_columns_give_back_each_value(values: list[Any], data: st.DataObject) -> None:
+    """A facts column (text, days, enum members, integers or anything else) gives back, at any
+    positions, the very values it was made from, with their types."""
+    pytest.importorskip("pyarrow")
+    import numpy as np
+
+    from partner_of_record.spark import _facts
+
+    picks = data.draw(st.lists(st.integers(0, len(values) - 1))) if values else []
+    at = np.array(picks, dtype=np.int64)
+    got = _facts._decoder(pickle.loads(pickle.dumps(_facts._encode(values))))(at)
+    want = [values[i] for i in picks]
+    assert got == want
+    assert [type(v) for v in got] == [type(v) for v in want]
 
 
 @_BUCKET_SETTINGS
@@ -669,10 +696,10 @@ def test_amounts_are_the_exact_decimals_of_minor_units(
 def test_facts_payload_rebuilds_the_ledgers_records(facts: LedgerFacts) -> None:
     """The broadcast columns rebuild each subscription with all its associations, as they
     were, each at its input row (subscriptions first, then associations)."""
-    from partner_of_record.spark import _bucket
+    from partner_of_record.spark import _facts
 
     ledger = facts_of(facts)
-    index = _bucket._Facts(_bucket.facts_payload(ledger, "token"))
+    index = _facts.Facts(_facts.facts_payload(ledger, "token"))
 
     class Into:
         def __init__(self) -> None:
@@ -706,7 +733,7 @@ def test_a_bucket_without_spark_equals_the_local_engine(
 ) -> None:
     """``credit_bucket`` on Arrow tables gives the local engine's rows, each at its input row."""
     pa = pytest.importorskip("pyarrow")
-    from partner_of_record.spark import _bucket
+    from partner_of_record.spark import _bucket, _common, _facts
 
     ledger = facts.to_ledger()
     policy = data.draw(st.sampled_from(POLICIES))
@@ -725,9 +752,9 @@ def test_a_bucket_without_spark_equals_the_local_engine(
             "amount": pa.array([u.amount for u in usage], pa.decimal128(30, 6)),
             "currency": pa.array([u.currency for u in usage], pa.string()),
             "service": pa.array([u.service for u in usage], pa.string()),
-            _bucket.ROW: pa.array(ids, pa.int64()),
-            _bucket.EXACT: pa.array([m is not None for m in minor], pa.bool_()),
-            _bucket.MINOR: pa.array([m or 0 for m in minor], pa.int64()),
+            _common.ROW: pa.array(ids, pa.int64()),
+            _common.EXACT: pa.array([m is not None for m in minor], pa.bool_()),
+            _common.MINOR: pa.array([m or 0 for m in minor], pa.int64()),
         }
     )
     fields = ("subscription_id", "month", "amount", "currency", "service")
@@ -735,9 +762,9 @@ def test_a_bucket_without_spark_equals_the_local_engine(
     token = uuid.uuid4().hex  # a token names one payload: one per example
 
     class Shared:
-        value = _bucket.facts_payload(facts_of(facts), token)
+        value = _facts.facts_payload(facts_of(facts), token)
 
-    job = _bucket.Job(
+    job = _common.Job(
         policy=policy,
         policy_name="p",
         rules=ledger.rules,
@@ -763,14 +790,14 @@ def test_a_bucket_without_spark_equals_the_local_engine(
 def test_executors_index_a_payload_once() -> None:
     """The executors' facts index is made once per payload token, and only the last few are
     kept."""
-    from partner_of_record.spark import _bucket
+    from partner_of_record.spark import _common, _facts
 
     class Shared:
         def __init__(self, token: str) -> None:
-            self.value = _bucket.facts_payload(tiny_facts(), token)
+            self.value = _facts.facts_payload(tiny_facts(), token)
 
-    def job(token: str) -> _bucket.Job:
-        return _bucket.Job(
+    def job(token: str) -> _common.Job:
+        return _common.Job(
             policy=RecognizeAll(),
             policy_name="recognize_all",
             rules=tiny_facts().rules,
@@ -782,12 +809,13 @@ def test_executors_index_a_payload_once() -> None:
             facts_token=token,
         )
 
-    first = _bucket._facts_of(job("cache-a"))
-    assert _bucket._facts_of(job("cache-a")) is first
+    first, made = _facts.facts_of(job("cache-a"))
+    assert made
+    assert _facts.facts_of(job("cache-a")) == (first, False)
     for token in ("cache-b", "cache-c", "cache-d"):
-        _bucket._facts_of(job(token))
-    assert "cache-a" not in _bucket._FACTS_CACHE
-    assert len(_bucket._FACTS_CACHE) <= _bucket._FACTS_KEPT
+        _facts.facts_of(job(token))
+    assert "cache-a" not in _facts._FACTS_CACHE
+    assert len(_facts._FACTS_CACHE) <= _facts._FACTS_KEPT
 
 
 def test_a_facts_ledger_is_broadcast_once(spark: Any) -> None:
@@ -801,3 +829,56 @@ def test_a_facts_ledger_is_broadcast_once(spark: Any) -> None:
     assert pors.rejected_rows(usage, facts).count() > 0
     held = [entry for entry in _api._BROADCASTS.values() if entry[0] is facts]
     assert len(held) == 1
+
+
+def test_buckets_record_their_cost_when_asked(tmp_path: Path, monkeypatch: Any) -> None:
+    """With the timings variable set, each bucket writes its rows, CPU and phases (the facts
+    index only in the bucket that made it); unset, nothing is written."""
+    pa = pytest.importorskip("pyarrow")
+    from partner_of_record.spark import _bucket, _common, _facts
+
+    token = uuid.uuid4().hex
+
+    class Shared:
+        value = _facts.facts_payload(tiny_facts(), token)
+
+    fields = ("subscription_id", "month", "amount", "currency")
+    job = _common.Job(
+        policy=RecognizeAll(),
+        policy_name="recognize_all",
+        rules=tiny_facts().rules,
+        start=None,
+        end=None,
+        usage_fields=fields,
+        shown={f: f for f in fields},
+        typed=True,
+        facts=Shared(),
+        facts_token=token,
+    )
+    table = pa.table(
+        {
+            "subscription_id": pa.array(["S1", "S2", "S9"]),
+            "month": pa.array([dt.date(2024, 1, 1)] * 3, pa.date32()),
+            "amount": pa.array([Decimal("1.00")] * 3, pa.decimal128(10, 2)),
+            "currency": pa.array(["USD"] * 3),
+            _common.ROW: pa.array([0, 1, 2], pa.int64()),
+            _common.EXACT: pa.array([True] * 3),
+            _common.MINOR: pa.array([100] * 3, pa.int64()),
+        }
+    )
+    monkeypatch.delenv(_common.TIMINGS_ENV, raising=False)
+    _bucket.credit_bucket(job, table)  # makes the index, writes nothing
+    monkeypatch.setenv(_common.TIMINGS_ENV, str(tmp_path))
+    _bucket.credit_bucket(job, table)
+    _facts._FACTS_CACHE.clear()
+    _bucket.credit_bucket(job, table)
+    lines = sorted(p.read_text(encoding="utf-8").split() for p in tmp_path.iterdir())
+    assert len(lines) == 2
+    for pid, rows, wall, cpu, *rest in lines:
+        assert int(pid) == os.getpid()
+        assert int(rows) == 3
+        assert float(wall) >= 0
+        assert float(cpu) >= 0
+        names = [item.split("=")[0] for item in rest]
+        assert {"ledger", "engine", "output", "start", "end"} <= set(names)
+    assert sorted("index=" in " ".join(line) for line in lines) == [False, True]

@@ -300,7 +300,8 @@ def test_arrow_text_and_dictionary_columns_arrive_as_codes() -> None:
     """Arrow string and dictionary columns (with nulls, in several chunks) give the same
     ledger as plain lists, through codes (``Coded``) rather than a string per row."""
     pa = pytest.importorskip("pyarrow")
-    from partner_of_record._usage_table import Coded, _column
+    from partner_of_record._usage_input import _column
+    from partner_of_record._usage_table import Coded
 
     subs = pa.chunked_array([["S1", "S1"], ["S1"]])
     services = pa.chunked_array([["VM", None], ["SQL"]]).dictionary_encode()
@@ -327,3 +328,34 @@ def test_arrow_text_and_dictionary_columns_arrive_as_codes() -> None:
     )
     assert list(ledger.usage) == list(expected.usage)
     assert ledger.usage_table().services == ("VM", None, "SQL")
+
+
+@given(
+    days=st.lists(
+        st.one_of(
+            st.dates(dt.date(1990, 1, 1), dt.date(2060, 12, 31)),
+            st.sampled_from([JAN, FEB, dt.date(2024, 2, 29), None]),
+        ),
+        max_size=40,
+    )
+)
+def test_first_days_of_months_are_found_column_wise(days: list[dt.date | None]) -> None:
+    """A ``datetime64`` month column: each day is checked as the first of its month (``NaT``
+    is not), whether the column spans few days (a table over its range) or many."""
+    from partner_of_record._usage_input import _first_days
+
+    column = np.array([np.datetime64("NaT") if d is None else d for d in days], "datetime64[D]")
+    expected = [d is not None and d.day == 1 for d in days]
+    assert _first_days(column).tolist() == expected
+
+
+def test_a_sorted_usage_column_with_a_repeated_key_is_still_a_duplicate() -> None:
+    """Rows in key order skip the sort, not the check: a repeated key is still rejected."""
+    usage = {
+        "subscription_id": np.array(["S1", "S1", "S1"], dtype=object),
+        "month": np.array(["2024-01-01", "2024-02-01", "2024-02-01"], dtype="datetime64[D]"),
+        "amount_minor": np.array([100, 200, 300]),
+    }
+    load = Ledger.from_columns(**FACTS, usage=usage, lenient=True)
+    assert [(r.record.row, r.finding.code) for r in load.rejected] == [(2, "DUPLICATE_USAGE")]
+    assert len(load.ledger.usage) == 2

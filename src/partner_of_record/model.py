@@ -47,11 +47,20 @@ __all__ = [
 ]
 
 PartnerId: TypeAlias = str
-"""A partner's identifier (Partner Center partner ID, historically the MPN ID)."""
+"""A partner's identifier (Partner Center partner ID, historically the MPN ID).
+
+Why an alias of ``str`` and not a ``NewType`` (as STYLE.md suggests): a ``NewType`` makes every
+caller write ``PartnerId("P1")``; ids arrive as plain strings from CSV files, JSON and user
+code. Tried on 2026-12-03 (commit 1fe3ee4, the three ids as ``NewType``): ``mypy --strict src``
+reported 32 errors in 12 files, and ``mypy --strict tests/typing/api.py`` (a user's program)
+13 errors in its 70 lines, one at each ``Partner("P1", ...)``, ``credits.total(partner_id="P1")``,
+``evaluations["P1"]``. The aliases keep the signatures readable in business terms at no cost to
+callers; docs/explanation/architecture.md ("Why the ids are aliases") says the same.
+"""
 CustomerId: TypeAlias = str
-"""A customer's identifier: the customer's tenant ID."""
+"""A customer's identifier: the customer's tenant ID (an alias of ``str``, as ``PartnerId``)."""
 SubscriptionId: TypeAlias = str
-"""A cloud subscription's identifier."""
+"""A cloud subscription's identifier (an alias of ``str``, as ``PartnerId``)."""
 
 
 class _ReprEnum(enum.Enum):

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import html
 import importlib
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record.attribution import _columns
+from partner_of_record.attribution._explain import credit_explanation, explain_partner
 from partner_of_record.attribution._money import from_minor
 from partner_of_record.attribution.errors import CurrencyMixError
-from partner_of_record.attribution.explain import credit_explanation, explain_partner
 from partner_of_record.attribution.kinds import kinds_mask, mask_kinds
-from partner_of_record.attribution.reconcile import Reconciliation, reconcile
+from partner_of_record.attribution.reconcile import Reconciliation, _reconcile
 from partner_of_record.attribution.records import Credit, Unattributed
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Workload, month_days
@@ -25,7 +25,7 @@ from partner_of_record.model import AssociationKind, PartnerId, Workload, month_
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
-    from partner_of_record.attribution.engine import Result
+    from partner_of_record.attribution._result import Result
 
 __all__ = ["FIELDS", "Credits"]
 
@@ -42,100 +42,8 @@ FIELDS: tuple[str, ...] = (
 )
 """The credit fields ``Credits.totals(by=...)`` can group by."""
 
-I64 = npt.NDArray[np.int64]
+_I64 = npt.NDArray[np.int64]
 _ROW_FIELDS = ("subscription_id", "customer_id", "workload", "month", "service", "currency")
-
-
-def _values(value: Any) -> frozenset[Any] | None:
-    """One value or a collection of values -> a frozenset (``None`` means no filter)."""
-    if value is None:
-        return None
-    if isinstance(value, str | enum.Enum | dt.date) or not isinstance(value, Iterable):
-        return frozenset([value])
-    return frozenset(value)
-
-
-def _decimal(minor: int, exponent: int) -> Decimal:
-    """``minor`` minor units as a Decimal with ``exponent`` decimals, exactly."""
-    return from_minor(minor, exponent)
-
-
-def _kinds_order(kinds: frozenset[Any] | None) -> tuple[int, list[str]]:
-    return (0, []) if kinds is None else (1, sorted(k.value for k in kinds))
-
-
-def _value_order(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, "")
-    return (1, value.value) if isinstance(value, enum.Enum) else (1, value)
-
-
-_ORDER: dict[str, Callable[[Any], Any]] = {
-    "service": _value_order,
-    "workload": _value_order,
-    "kinds": _kinds_order,
-}
-"""How ``totals`` orders the values of the fields that are not plainly comparable: ``None``
-first, enums by value, kinds by their sorted values; other fields sort as they are."""
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _ordered(result: dict[Any, Decimal], fields: tuple[str, ...]) -> dict[Any, Decimal]:
-    """Return ``result`` ordered by key (one sort key per group, not per credit)."""
-    orders = [_ORDER.get(f) for f in fields]
-    key: Callable[[tuple[Any, Decimal]], Any] | None = None
-    if len(fields) == 1:
-        one = orders[0]
-        if one is not None:
-            key = lambda item: one(item[0])  # noqa: E731 - a tiny sort key
-    elif any(orders):
-        parts = [o or _same for o in orders]
-        key = lambda item: tuple(o(v) for o, v in zip(parts, item[0], strict=True))  # noqa: E731
-    try:
-        if key is None:  # keys are unique: sorting the pairs never compares two totals
-            return dict(sorted(result.items()))
-        return dict(sorted(result.items(), key=key))
-    except TypeError:  # pragma: no cover - unorderable mixed keys keep first-seen order
-        return result
-
-
-def _summable(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``values``, as Python integers when an int64 sum of them could overflow."""
-    if values.dtype == object or not len(values):
-        return values
-    if int(np.abs(values).max()) * len(values) >= 1 << 63:
-        return values.astype(object)
-    return values
-
-
-def _sum(values: npt.NDArray[Any]) -> int:
-    """The exact sum of integer values."""
-    values = _summable(values)
-    if values.dtype == object:
-        return int(sum(values.tolist()))
-    return int(values.sum())
-
-
-def _group_sums(key: I64, values: npt.NDArray[Any]) -> tuple[I64, npt.NDArray[Any]]:
-    """The distinct keys, ascending, and the exact sum of ``values`` per key."""
-    values = _summable(values)
-    if not len(key):
-        return key, values[:0]
-    top = int(key.max())
-    if int(key.min()) >= 0 and top < 4 * len(key) + 1024:  # dense codes: scatter-add
-        sums = np.zeros(top + 1, dtype=values.dtype)
-        seen = np.zeros(top + 1, dtype=bool)
-        np.add.at(sums, key, values)
-        seen[key] = True
-        found = np.flatnonzero(seen)
-        return found.astype(np.int64), sums[found]
-    order = np.argsort(key)
-    ks = key[order]
-    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-    return ks[starts], np.add.reduceat(values[order], starts)
 
 
 class Credits:
@@ -158,9 +66,9 @@ class Credits:
 
     __slots__ = ("_c", "_partial", "_r", "_rows", "_u")
     _r: Result
-    _c: I64 | None
-    _u: I64 | None
-    _rows: I64 | None
+    _c: _I64 | None
+    _u: _I64 | None
+    _rows: _I64 | None
     _partial: bool
 
     def __init__(self) -> None:
@@ -169,7 +77,7 @@ class Credits:
 
     @classmethod
     def _make(
-        cls, r: Result, cidx: I64 | None, uidx: I64 | None, rows: I64 | None, *, partial: bool
+        cls, r: Result, cidx: _I64 | None, uidx: _I64 | None, rows: _I64 | None, *, partial: bool
     ) -> Credits:
         """``None`` selects every credit / unattributed part / row of the run."""
         self = object.__new__(cls)
@@ -187,24 +95,24 @@ class Credits:
     # ------------------------------------------------------------------ selections
 
     @property
-    def _cidx(self) -> I64:
+    def _cidx(self) -> _I64:
         if self._c is None:
             return np.arange(len(self._r.alloc.c_row), dtype=np.int64)
         return self._c
 
     @property
-    def _uidx(self) -> I64:
+    def _uidx(self) -> _I64:
         if self._u is None:
             return np.arange(len(self._r.alloc.u_row), dtype=np.int64)
         return self._u
 
     @property
-    def _rowidx(self) -> I64:
+    def _rowidx(self) -> _I64:
         if self._rows is None:
             return np.arange(self._r.n_rows, dtype=np.int64)
         return self._rows
 
-    def _col(self, column: npt.NDArray[Any], which: I64 | None) -> npt.NDArray[Any]:
+    def _col(self, column: npt.NDArray[Any], which: _I64 | None) -> npt.NDArray[Any]:
         return column if which is None else column[which]
 
     # ------------------------------------------------------------------ basic access
@@ -248,7 +156,7 @@ class Credits:
             month=u.month,
             service=u.service,
             currency=u.currency,
-            amount=_decimal(a.c_minor[c], r.exponents[int(r.cur[row])]),
+            amount=from_minor(a.c_minor[c], r.exponents[int(r.cur[row])]),
             kinds=mask_kinds(int(a.c_kinds[c])),
             share=r.share(row, p),
             explanation=credit_explanation(r, row, p),
@@ -271,17 +179,17 @@ class Credits:
                 reason = "no partner credited on any day of the month"
             else:
                 reason = f"no partner credited on {days} of {md} days"
-            amount = _decimal(a.u_minor[i], r.exponents[int(r.cur[row])])
+            amount = from_minor(a.u_minor[i], r.exponents[int(r.cur[row])])
             out.append(Unattributed(u, amount, days, reason))
         return tuple(out)
 
     # ------------------------------------------------------------------ row fields
 
-    def _row_codes(self, field: str) -> tuple[I64, list[Any]]:
+    def _row_codes(self, field: str) -> tuple[_I64, list[Any]]:
         """Each row's code for a row field, and the values the codes stand for (cached)."""
         r = self._r
         key = ("codes", field)
-        found: tuple[I64, list[Any]] | None = r.cache.get(key)
+        found: tuple[_I64, list[Any]] | None = r.cache.get(key)
         if found is not None:
             return found
         t = r.table
@@ -354,7 +262,7 @@ class Credits:
             ("service", service),
             ("currency", currency),
         ):
-            wanted = _values(value)
+            wanted = _columns.values_of(value)
             if wanted is None:
                 continue
             codes, values = self._row_codes(field)
@@ -373,8 +281,8 @@ class Credits:
             inside = np.zeros(r.n_rows, dtype=bool)
             inside[self._rows] = True
             rowmask &= inside
-        pset = _values(partner_id)
-        kset = _values(kind)
+        pset = _columns.values_of(partner_id)
+        kset = _columns.values_of(kind)
         if rowmask is None and pset is None and kset is None:
             return Credits._make(r, self._c, self._u, self._rows, partial=self._partial)
         cidx = self._cidx
@@ -398,7 +306,7 @@ class Credits:
 
     # ------------------------------------------------------------------ totals
 
-    def _currency_codes(self) -> I64:
+    def _currency_codes(self) -> _I64:
         """The currency codes present among the selected credits."""
         r = self._r
         if len(r.currencies) <= 1:
@@ -467,9 +375,11 @@ class Credits:
             return Decimal("0")
         if len(used) > 1:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
-        return _decimal(_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])])
+        return from_minor(
+            _columns.exact_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])]
+        )
 
-    def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:  # noqa: PLR0912, PLR0915 - one branch per grouping field of totals()
+    def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:
         """Return the total credited amount per value of one or several credit fields.
 
         Computed as group sums over the columns' integer codes, without building one
@@ -496,85 +406,14 @@ class Credits:
                 msg = f"totals(by=...): {f!r} is not a credit field (one of {', '.join(FIELDS)})"
                 raise ValueError(msg)
         r = self._r
-        a = r.alloc
         used = self._currency_codes()
         if len(used) > 1 and "currency" not in fields:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
         if not len(self):
             return {}
-        rows = self._col(a.c_row, self._c)
-        minor = self._col(a.c_minor, self._c)
         if "share" in fields:
-            return self._totals_slow(fields)
-        codes: list[I64] = []
-        decoders: list[Callable[[int], Any]] = []
-        for f in fields:
-            if f == "partner_id":
-                codes.append(self._col(a.c_partner, self._c))
-                decoders.append(a.partners.__getitem__)
-            elif f == "kinds":
-                codes.append(self._col(a.c_kinds, self._c))
-                decoders.append(mask_kinds)
-            else:
-                row_codes, values = self._row_codes(f)
-                codes.append(row_codes[rows])
-                decoders.append(values.__getitem__)
-        sizes = [int(c.max()) + 1 for c in codes]
-        width = 1
-        for s in sizes:
-            width *= s
-        if width < 1 << 62:
-            key = np.zeros(len(rows), dtype=np.int64)
-            for c, s in zip(codes, sizes, strict=True):
-                key = key * s + c
-            keys, sums = _group_sums(key, minor)
-            parts = []
-            rest = keys
-            for s in reversed(sizes):
-                parts.append(rest % s)
-                rest = rest // s
-            parts.reverse()
-        else:  # pragma: no cover - needs more than 2^62 combinations
-            stacked = np.stack(codes, axis=1)
-            uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-            keys, sums = _group_sums(inverse.ravel().astype(np.int64), minor)
-            parts = [uniq[:, i] for i in range(len(codes))]
-        decoded = [
-            [dec(int(v)) for v in p.tolist()] for dec, p in zip(decoders, parts, strict=True)
-        ]
-        cur_pos = fields.index("currency") if "currency" in fields else -1
-        exps = dict(zip(r.currencies, r.exponents, strict=True))
-        single = r.exponents[int(used[0])] if len(used) else 0
-        result: dict[Any, Decimal] = {}
-        for i, total in enumerate(sums.tolist()):
-            k = tuple(d[i] for d in decoded)
-            exp = exps[k[cur_pos]] if cur_pos >= 0 else single
-            result[k if len(fields) > 1 else k[0]] = _decimal(total, exp)
-        return _ordered(result, fields)
-
-    def _totals_slow(self, fields: tuple[str, ...]) -> dict[Any, Decimal]:
-        """Totals by fields that include ``share`` (a Fraction per credit), in Python."""
-        r = self._r
-        a = r.alloc
-        acc: dict[Any, int] = {}
-        exps: dict[Any, int] = {}
-        for c in self._cidx.tolist():
-            row, p = int(a.c_row[c]), int(a.c_partner[c])
-            values: list[Any] = []
-            for f in fields:
-                if f == "partner_id":
-                    values.append(a.partners[p])
-                elif f == "kinds":
-                    values.append(mask_kinds(int(a.c_kinds[c])))
-                elif f == "share":
-                    values.append(r.share(row, p))
-                else:
-                    codes, names = self._row_codes(f)
-                    values.append(names[int(codes[row])])
-            k = tuple(values) if len(fields) > 1 else values[0]
-            acc[k] = acc.get(k, 0) + int(a.c_minor[c])
-            exps[k] = r.exponents[int(r.cur[row])]
-        return _ordered({k: _decimal(m, exps[k]) for k, m in acc.items()}, fields)
+            return _columns.totals_slow(self, fields)
+        return _columns.totals_by_codes(self, fields, used)
 
     def unattributed_total(self, currency: str | None = None) -> Decimal:
         """Return the total amount nobody was credited with.
@@ -602,7 +441,7 @@ class Credits:
         used = np.flatnonzero(np.bincount(cur, minlength=len(r.currencies)))
         if len(used) > 1:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
-        return _decimal(_sum(a.u_minor[uidx]), r.exponents[int(used[0])])
+        return from_minor(_columns.exact_sum(a.u_minor[uidx]), r.exponents[int(used[0])])
 
     # ------------------------------------------------------------------ explanation, checks
 
@@ -655,44 +494,9 @@ class Credits:
             A [`Reconciliation`][partner_of_record.Reconciliation] with per-row and per-currency
             lines.
         """
-        return reconcile(self._r, self._cidx, self._uidx, self._rowidx, partial=self._partial)
+        return _reconcile(self._r, self._cidx, self._uidx, self._rowidx, partial=self._partial)
 
     # ------------------------------------------------------------------ frames
-
-    def _frame_columns(self) -> dict[str, Any]:
-        """The credit columns as numpy arrays and value lists (no ``Credit`` objects)."""
-        r = self._r
-        a = r.alloc
-        cidx = self._cidx
-        rows = a.c_row[cidx]
-
-        def per_row(field: str) -> list[Any]:
-            codes, values = self._row_codes(field)
-            lut = np.array([*values, None], dtype=object)
-            out: list[Any] = lut[codes[rows]].tolist()
-            return out
-
-        partners = np.array([*a.partners, ""], dtype=object)
-        kinds = a.c_kinds[cidx]
-        kind_text = {int(m): _kinds_text(int(m)) for m in np.unique(kinds).tolist()}
-        return {
-            "partner_id": partners[a.c_partner[cidx]].tolist(),
-            "subscription_id": per_row("subscription_id"),
-            "customer_id": per_row("customer_id"),
-            "workload": [w.value for w in per_row("workload")],
-            "month": per_row("month"),
-            "service": per_row("service"),
-            "currency": per_row("currency"),
-            "minor": a.c_minor[cidx],
-            "exponent": np.array([*r.exponents, 0], dtype=np.int64)[r.cur[rows]]
-            if len(rows)
-            else np.zeros(0, dtype=np.int64),
-            "kinds": [kind_text[int(m)] for m in kinds.tolist()],
-            "share": [
-                r.share(int(row), int(p))
-                for row, p in zip(rows.tolist(), a.c_partner[cidx].tolist(), strict=True)
-            ],
-        }
 
     def to_pandas(self, *, numeric: bool = False) -> pd.DataFrame:
         """Return one row per credit, in iteration order (needs the ``pandas`` extra).
@@ -715,31 +519,7 @@ class Credits:
         Raises:
             ImportError: pandas is not installed (``pip install pandas (the [pandas] extra)``).
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Credits.to_pandas needs pandas: pip install pandas (the [pandas] extra)"
-            ) from exc
-        cols = self._frame_columns()
-        minor, exps = cols.pop("minor"), cols.pop("exponent")
-        if numeric:
-            cols["amount"] = [int(m) / 10 ** int(e) for m, e in zip(minor, exps, strict=True)]
-            cols["share"] = [float(s) for s in cols["share"]]
-        else:
-            cols["amount"] = [
-                _decimal(int(m), int(e)) for m, e in zip(minor.tolist(), exps.tolist(), strict=True)
-            ]
-        order = ["partner_id", "subscription_id", "customer_id", "workload", "month"]
-        order += ["service", "currency", "amount", "kinds", "share"]
-        frame = pd.DataFrame({k: cols[k] for k in order}, columns=order)
-        frame["service"] = pd.Series(cols["service"], dtype=object)  # keep None, not NaN
-        if numeric:
-            frame["amount"] = frame["amount"].astype("float64")
-            frame["month"] = pd.PeriodIndex(
-                [pd.Period(m, freq="M") for m in cols["month"]], freq="M"
-            )
-        return frame
+        return _columns.to_pandas(self, numeric=numeric)
 
     def to_arrow(self) -> Any:
         """Return one row per credit as a pyarrow Table (needs the ``arrow`` extra).
@@ -755,33 +535,7 @@ class Credits:
         Raises:
             ImportError: pyarrow is not installed (``pip install pyarrow (the [arrow] extra)``).
         """
-        try:
-            pa: Any = importlib.import_module("pyarrow")  # untyped: imported as Any
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Credits.to_arrow needs pyarrow: pip install pyarrow (the [arrow] extra)"
-            ) from exc
-        cols = self._frame_columns()
-        minor, exps = cols.pop("minor"), cols.pop("exponent")
-        scale = int(exps.max()) if len(exps) else 2
-        amounts = [
-            _decimal(int(m), int(e)) for m, e in zip(minor.tolist(), exps.tolist(), strict=True)
-        ]
-        return pa.table(
-            {
-                "partner_id": pa.array(cols["partner_id"], pa.string()),
-                "subscription_id": pa.array(cols["subscription_id"], pa.string()),
-                "customer_id": pa.array(cols["customer_id"], pa.string()),
-                "workload": pa.array(cols["workload"], pa.string()),
-                "month": pa.array(cols["month"], pa.date32()),
-                "service": pa.array(cols["service"], pa.string()),
-                "currency": pa.array(cols["currency"], pa.string()),
-                "amount": pa.array(amounts, pa.decimal128(38, scale)),
-                "amount_minor": pa.array([int(m) for m in minor.tolist()], pa.int64()),
-                "kinds": pa.array(cols["kinds"], pa.string()),
-                "share": pa.array([str(s) for s in cols["share"]], pa.string()),
-            }
-        )
+        return _columns.to_arrow(self)
 
     def to_polars(self) -> Any:
         """Return one row per credit as a polars DataFrame, through Arrow.
@@ -819,7 +573,3 @@ class Credits:
             "<tr><th>partner</th><th>currency</th><th>total</th></tr>"
             f"{cells}</table>"
         )
-
-
-def _kinds_text(mask: int) -> str:
-    return ",".join(sorted(k.value for k in mask_kinds(mask)))

@@ -1,4 +1,8 @@
-"""Association kinds as bits, so a credit's kinds fit in one integer column (internal)."""
+"""Association kinds as bits, so a credit's kinds fit in one integer column.
+
+The ``Credits`` columns hold each credit's kinds as such a mask; the evaluation's batch tables
+read them with the same functions, so the names are listed (not part of the top-level API).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterable
 
 from partner_of_record.model import AssociationKind
 
-__all__: list[str] = []  # internal module
+__all__ = ["KIND_BIT", "kinds_mask", "mask_kinds"]
 
 KIND_BIT: dict[AssociationKind, int] = {k: 1 << i for i, k in enumerate(AssociationKind)}
 """Each association kind's bit in a credit's kinds mask."""

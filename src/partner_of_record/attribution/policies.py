@@ -57,6 +57,7 @@ __all__ = [
     "Policy",
     "Priority",
     "RecognizeAll",
+    "Share",
     "WeightedSplit",
 ]
 

@@ -16,7 +16,7 @@ from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from partner_of_record.attribution.engine import Result
+    from partner_of_record.attribution._result import Result
 
 __all__ = ["CurrencyReconciliation", "Reconciliation", "RowLines", "RowReconciliation"]
 
@@ -268,7 +268,7 @@ def _per_row(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> 
     return out
 
 
-def reconcile(
+def _reconcile(
     store: Result,
     cidx: npt.NDArray[np.int64],
     uidx: npt.NDArray[np.int64],

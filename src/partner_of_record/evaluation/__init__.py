@@ -66,7 +66,7 @@ from partner_of_record.evaluation.requirements import (
     Scored,
 )
 from partner_of_record.evaluation.results import (
-    FINDING_CODES,
+    EVALUATION_CODES,
     Evaluation,
     EvaluationDiff,
     Evaluations,
@@ -87,7 +87,7 @@ from partner_of_record.evaluation.time import (
 
 __all__ = [
     "BLOCK_TYPES",
-    "FINDING_CODES",
+    "EVALUATION_CODES",
     "AcrCustomers",
     "AcrGrowth",
     "AcrRow",
@@ -153,3 +153,10 @@ __all__ = [
     "trend_projection",
     "what_if",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Resolve the deprecated name of ``EVALUATION_CODES``, with a warning."""
+    from partner_of_record.evaluation._deprecated import resolve
+
+    return resolve(__name__, name)

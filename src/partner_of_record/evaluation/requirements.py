@@ -17,8 +17,10 @@ A requirement has a ``name`` and ``evaluate(ctx) -> RequirementResult``. The bui
 
 Users compose them freely with the measures of ``partner_of_record.evaluation.measures``.
 
-Just over 600 lines on purpose: the eight blocks share the message and points helpers
-(``_composite``, ``_sum_points``, ``_brief``), and the algebra reads best in one place.
+Size: about 700 lines, on purpose. The module is one thing, the algebra: its eight blocks
+share the message and points helpers (``_composite``, ``_sum_points``, ``_brief``) and read best
+side by side; the measures they compose live in ``evaluation.measures``, their results in
+``evaluation.results``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from partner_of_record.errors import Finding, ValidationError
+from partner_of_record.evaluation._result_tree import SCORED
 from partner_of_record.evaluation.context import MeasurementContext
 from partner_of_record.evaluation.measures import AcrScope, Measure, SeatScope, to_decimal
 from partner_of_record.evaluation.results import (
@@ -56,10 +59,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-
-
-_SCORED: frozenset[BlockKind] = frozenset({"scored", "points_sum"})
-"""Blocks whose result is a scored metric: its brief names what it needs to score."""
 
 
 def _messages(findings: Iterable[Finding], partner_id: str) -> str:
@@ -454,7 +453,7 @@ def _brief(result: RequirementResult) -> str:
         measured = format_quantity(result.measured, result.unit)
         if result.detail:
             measured += f": {result.detail}"
-    if result.kind in _SCORED or result.to_full_points is not None:
+    if result.kind in SCORED or result.to_full_points is not None:
         return f"{measured}; needs {score_need(result.unit)} to score"
     return f"{measured}; needs {format_quantity(result.threshold, result.unit)}"
 

@@ -17,6 +17,12 @@ How an amount is computed, step by step (the explanation page in the docs says t
 4. Each line earns ``floor(rate x eligible)`` to the minor unit (or, for Partner Earned Credit,
    ``eligible - floor(eligible x (1 - rate))``: the billed cost is rounded down).
 5. Wins, caps and the payout schedule (minimum cumulative amount, carry-forward) follow.
+
+Size: about 740 lines, on purpose. The module is one thing, the five steps above, held by one
+private ``_Engine`` (one program over one ledger, with its caches: the credits, the partners'
+eligibility by month, the first approvals); the public functions are thin entries over it. The
+result values are in ``incentives.results``, the ineligible amounts and their sum by reason in
+``incentives/_ineligible.py``, the programs in ``incentives.program`` and ``incentives.catalog``.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from partner_of_record.evaluation import (
     evaluate_all,
 )
 from partner_of_record.evaluation.results import format_quantity
+from partner_of_record.incentives._ineligible import sum_reasons
 from partner_of_record.incentives.program import IncentiveProgram, Period
 from partner_of_record.incentives.results import (
     EarningLine,
@@ -47,7 +54,6 @@ from partner_of_record.incentives.results import (
     MonthEarnings,
     Payment,
     WinPayment,
-    sum_reasons,
 )
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import (

@@ -42,6 +42,7 @@ __all__ = [
     "EarningRule",
     "IncentiveProgram",
     "Payout",
+    "Period",
     "SubscriptionEligibility",
     "WinRule",
 ]

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from partner_of_record.errors import Finding
+from partner_of_record.incentives._ineligible import INELIGIBLE_CODES, IneligibleAmount, sum_reasons
 from partner_of_record.model import Workload
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -35,23 +34,6 @@ __all__ = [
     "WinPayment",
 ]
 
-INELIGIBLE_CODES: Mapping[str, str] = MappingProxyType(
-    {
-        "OUTSIDE_PROGRAM": "consumption before the program's effective day or after its end",
-        "EXCLUDED_OFFER": "the row's offer category is excluded (trial, internal ...)",
-        "EXCLUDED_SERVICE": "the row's service is excluded, or not among the included ones",
-        "PARTNER_NOT_ELIGIBLE": "the partner does not meet the program's eligibility that month",
-        "ALREADY_APPROVED": "another partner was approved first on the subscription",
-        "BEFORE_APPROVAL": "days before the partner's earning association started",
-        "NO_ASSOCIATION": "days the partner holds no association of an earning kind",
-        "ROLE_NOT_ELIGIBLE": "the partner's association has a role that does not count",
-        "MISSING_REQUIRED": "the partner lacks a required association (PEC: billing partner)",
-    }
-)
-"""Every code an ineligible amount can carry, with its meaning (for the docs)."""
-
-_ORDER = {code: i for i, code in enumerate(INELIGIBLE_CODES)}
-
 
 def _money(amount: Decimal) -> str:
     """An amount with thousands separators and at least two decimals (``1,234.50``)."""
@@ -64,22 +46,6 @@ def _money(amount: Decimal) -> str:
 def _general(reason: str) -> str:
     """A month's reason without its month-specific shortfall (for totals over months)."""
     return reason.split(", short ", 1)[0]
-
-
-@attrs.frozen
-class IneligibleAmount:
-    """Consumption that earns nothing, and why.
-
-    Attributes:
-        code: a stable code (see ``INELIGIBLE_CODES``).
-        reason: a readable reason (``"no DPOR"``, ``"partner not eligible this month:
-            CLOUD_PLATFORM_SILVER not met, short US$2,310.40"``).
-        amount: the amount, in the earnings' currency.
-    """
-
-    code: str
-    reason: str
-    amount: Decimal
 
 
 @attrs.frozen
@@ -180,22 +146,6 @@ class Payment:
     paid: Decimal
     carried_out: Decimal
     note: str = ""
-
-
-def sum_reasons(parts: Iterable[IneligibleAmount]) -> tuple[IneligibleAmount, ...]:
-    """Sum ineligible amounts by (code, reason), ordered by code then reason.
-
-    Args:
-        parts: the amounts.
-
-    Returns:
-        One entry per distinct (code, reason).
-    """
-    acc: dict[tuple[str, str], Decimal] = {}
-    for p in parts:
-        acc[(p.code, p.reason)] = acc.get((p.code, p.reason), Decimal(0)) + p.amount
-    keys = sorted(acc, key=lambda k: (_ORDER.get(k[0], len(_ORDER)), k[1]))
-    return tuple(IneligibleAmount(c, r, acc[(c, r)]) for c, r in keys)
 
 
 @attrs.frozen

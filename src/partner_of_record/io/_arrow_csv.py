@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 from partner_of_record.currency import minor_unit_exponent
@@ -32,7 +33,7 @@ from partner_of_record.io._usage_columns import UsageSink
 from partner_of_record.io.columns import RecordLayout, parse_offer
 from partner_of_record.model import OfferCategory, Usage
 
-__all__ = ["read_usage"]
+__all__ = ["PlainFile", "available", "distinct", "read_plain", "read_usage"]
 
 _AMOUNT_PARTS = r"^(?P<s>-?)(?P<w>[0-9]{0,14})(?P<f>(?:\.[0-9]{1,17})?)(?P<rest>.*)$"
 """Splits any amount text; it is in the clean form of ``UsageSink``'s ``_FAST_AMOUNT``
@@ -85,25 +86,36 @@ def _plain_text(path: Path) -> tuple[str, int] | None:
     return header, end + 1
 
 
-def read_usage(
-    path: Path,
-    layout: RecordLayout,
-    session: Any,
-    references: Any,
-    options: Any,
-    sinks: dict[str, Any],
-) -> bool:
-    """Read one usage file into ``sinks["usage"]``; ``False`` (nothing reported) when the
-    file is not in the simple form (see the module documentation)."""
+@attrs.frozen
+class PlainFile:
+    """A file in the simple form, split by pyarrow into string columns.
+
+    Attributes:
+        cells: the header's cells.
+        delimiter: the delimiter (sniffed from the header as the standard path does).
+        columns: one pyarrow string array per header cell.
+        rows: the number of data rows.
+        first: the first column's codes and distinct texts (``None`` without rows).
+    """
+
+    cells: list[str]
+    delimiter: str
+    columns: list[Any]
+    rows: int
+    first: tuple[Any, list[str]] | None
+
+
+def read_plain(path: Path, layout: RecordLayout) -> PlainFile | None:
+    """The file split into string columns, or ``None`` (nothing reported) when it is not in
+    the simple form (see the module documentation) or pyarrow cannot split it."""
     found = _plain_text(path)
     if found is None:
-        return False
+        return None
     header_line, _ = found
-    source = Source(path)
     delimiter = sniff_delimiter(header_line, layout)
     cells = header_line.split(delimiter)
     width = len(cells)
-    pa, pacsv, pc = _pyarrow()
+    pa, pacsv, _ = _pyarrow()
     try:
         table = pacsv.read_csv(
             path,
@@ -124,13 +136,37 @@ def read_usage(
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, ValueError):
-        return False
+        return None
     columns = [table.column(i).combine_chunks() for i in range(width)]
     n = table.num_rows
-    first = _distinct(columns[0]) if n else None  # also the subscription column, usually
+    first = distinct(columns[0]) if n else None  # also the subscription column, usually
     if first is not None and _has_blank_row(columns, first):
-        return False  # rows of empty cells count as blank lines: the standard path's job
-    del table
+        return None  # rows of empty cells count as blank lines: the standard path's job
+    return PlainFile(cells, delimiter, columns, n, first)
+
+
+def read_usage(
+    path: Path,
+    layout: RecordLayout,
+    session: Any,
+    references: Any,
+    options: Any,
+    sinks: dict[str, Any],
+) -> bool:
+    """Read one usage file into ``sinks["usage"]``; ``False`` (nothing reported) when the
+    file is not in the simple form (see the module documentation)."""
+    plain = read_plain(path, layout)
+    if plain is None:
+        return False
+    cells, delimiter, columns, n, first = (
+        plain.cells,
+        plain.delimiter,
+        plain.columns,
+        plain.rows,
+        plain.first,
+    )
+    source = Source(path)
+    pa, _, pc = _pyarrow()
 
     # from here on, the file is read by this path: report as the standard path does
     label = str(path)
@@ -199,7 +235,7 @@ class _Fast:
         # subscription: a known id, with no space, quote or tab around it
         p_sub = pos["subscription_id"]
         assert p_sub is not None
-        self.sub, texts = first if p_sub == 0 and first is not None else _distinct(columns[p_sub])
+        self.sub, texts = first if p_sub == 0 and first is not None else distinct(columns[p_sub])
         texts = list(texts)
         known = sink.known
         sub_ok = np.array(
@@ -212,7 +248,7 @@ class _Fast:
         # month: each distinct text read once by the file's month reader
         p_month = pos["month"]
         assert p_month is not None
-        codes, texts = _distinct(columns[p_month])
+        codes, texts = distinct(columns[p_month])
         if len(texts) > _MAX_DISTINCT:
             self.failed = True
             return
@@ -225,7 +261,7 @@ class _Fast:
             currency = np.full(n, sink._code("currency", "USD"), dtype=np.int64)
             digits = np.full(n, minor_unit_exponent("USD"), dtype=np.int64)
         else:
-            codes, texts = _distinct(columns[pos["currency"]])
+            codes, texts = distinct(columns[pos["currency"]])
             if len(texts) > _MAX_DISTINCT:
                 self.failed = True
                 return
@@ -282,7 +318,7 @@ class _Fast:
         if pos["service"] is None:
             self.service = np.zeros(n, dtype=np.int64)
         else:
-            codes, texts = _distinct(columns[pos["service"]])
+            codes, texts = distinct(columns[pos["service"]])
             if len(texts) > _MAX_DISTINCT:
                 self.failed = True
                 return
@@ -294,7 +330,7 @@ class _Fast:
         if pos["offer"] is None:
             self.offer = np.full(n, sink._code("offer", None), dtype=np.int64)
         else:
-            codes, texts = _distinct(columns[pos["offer"]])
+            codes, texts = distinct(columns[pos["offer"]])
             if len(texts) > _MAX_DISTINCT:
                 self.failed = True
                 return
@@ -322,7 +358,7 @@ def _pa() -> Any:
     return importlib.import_module("pyarrow")
 
 
-def _distinct(column: Any) -> tuple[Any, list[str]]:
+def distinct(column: Any) -> tuple[Any, list[str]]:
     """Each row's code into the column's distinct texts, and the texts."""
     encoded = column.dictionary_encode()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -145,7 +145,7 @@ class FileContext:
         return found
 
 
-class _DateCell:
+class DateCell:
     """Reads one date or month column, resolving ambiguous slash dates by the column's proof."""
 
     def __init__(self, context: FileContext, pos: int, *, month: bool, shift: bool) -> None:
@@ -208,7 +208,7 @@ def plan_cells(header: Header, layout: RecordLayout, context: FileContext) -> tu
         pos = header.positions.get(column.field)
         parse: Callable[[str], Any] = PARSERS[column.kind]
         if pos is not None and column.kind in (ColumnKind.DATE, ColumnKind.MONTH):
-            parse = _DateCell(
+            parse = DateCell(
                 context,
                 pos,
                 month=column.kind is ColumnKind.MONTH,

@@ -10,7 +10,8 @@ and line (``build_ledger``, ``build_columnar_ledger``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import repeat
 from typing import Any, cast
 
 import attrs
@@ -402,6 +403,38 @@ def admit(
     return True
 
 
+class Lines(Mapping[int, tuple[str, int]]):
+    """Each kept record's file and line, by ``id`` of the record (``build_ledger``'s ``where``).
+
+    Records read one by one are entered as they come (``rows``); files read by columns give
+    their records and lines in bulk (``add``), indexed only when a line is first asked for: a
+    line is needed only for a record the ledger refuses."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[str, int]] = {}
+        self._bulk: list[tuple[str, list[Any], list[int]]] = []
+
+    def add(self, file: str, records: list[Any], lines: list[int]) -> None:
+        """Enter ``records`` of ``file`` at ``lines``."""
+        self._bulk.append((file, records, lines))
+
+    def _indexed(self) -> dict[int, tuple[str, int]]:
+        for file, records, lines in self._bulk:
+            self.rows.update(zip(map(id, records), zip(repeat(file), lines), strict=True))
+        self._bulk.clear()
+        return self.rows
+
+    def __getitem__(self, key: int) -> tuple[str, int]:
+        found = self.rows.get(key)
+        return self._indexed()[key] if found is None else found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indexed())
+
+    def __len__(self) -> int:
+        return len(self._indexed())
+
+
 def _label(record: Record) -> str:
     """A refused record as a reject's value: the id of a partner, customer or subscription
     (the row's first cell), else the record's ``describe()``."""
@@ -412,7 +445,7 @@ def _label(record: Record) -> str:
 
 def build_columnar_ledger(
     records: dict[str, list[Record]],
-    where: dict[int, tuple[str, int]],
+    where: Mapping[int, tuple[str, int]],
     tallies: dict[str, Tally],
     session: Session,
     rules: RuleSet,
@@ -459,7 +492,7 @@ def build_columnar_ledger(
 
 def build_ledger(
     records: dict[str, list[Record]],
-    where: dict[int, tuple[str, int]],
+    where: Mapping[int, tuple[str, int]],
     tallies: dict[str, Tally],
     session: Session,
     rules: RuleSet,
@@ -484,7 +517,7 @@ def build_ledger(
 
 
 def _at(
-    record: Record, where: dict[int, tuple[str, int]], tallies: dict[str, Tally]
+    record: Record, where: Mapping[int, tuple[str, int]], tallies: dict[str, Tally]
 ) -> tuple[str, int, Tally, str]:
     """A record's file, line, file tally and label, by identity (see ``build_ledger``)."""
     file, line = where[id(record)]

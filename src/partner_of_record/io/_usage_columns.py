@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from partner_of_record._usage_table import Coded, _arrow_column
+from partner_of_record._usage_input import arrow_column
+from partner_of_record._usage_table import Coded
 from partner_of_record.currency import CURRENCIES, minor_unit_exponent
 from partner_of_record.io.columns import layout_for, normalize, parse_offer
 from partner_of_record.model import OfferCategory, Usage
@@ -350,7 +351,7 @@ def read_usage_parquet(path: Any) -> tuple[dict[str, Any], int]:
                 continue
             columns[field] = np.array(column.to_pylist(), dtype=object)
         else:
-            columns[field] = _arrow_column(column)
+            columns[field] = arrow_column(column)
     return columns, table.num_rows
 
 
@@ -370,7 +371,7 @@ def _plain_minor_units(amount: Any, table: Any, index: Mapping[str, str]) -> Any
     else:
         if not pa.types.is_string(currency.type) or currency.null_count:
             return None
-        coded = _arrow_column(currency)
+        coded = arrow_column(currency)
         if not all(c in CURRENCIES for c in coded.values):
             return None
         exps = [minor_unit_exponent(c) for c in coded.values]
@@ -387,24 +388,23 @@ def _plain_minor_units(amount: Any, table: Any, index: Mapping[str, str]) -> Any
 
 
 def _chunk_minor_units(amount: Any, digits: Any, pc: Any) -> Any:
-    parts = pc.extract_regex(amount, _PLAIN_PARTS)
-    if not pc.all(pc.greater(pc.utf8_length(parts.field("w")), 0)).as_py():
+    """The minor units of one chunk of text amounts, or ``None`` when one is not plain.
+
+    A plain amount (``_PLAIN``) has at most 14 whole digits and, checked here, no more
+    fraction digits than its currency: without the ``.`` it is an integer of at most 18 digits
+    (the unscaled amount), scaled up by the fraction digits it lacks."""
+    if not pc.all(pc.match_substring_regex(amount, _PLAIN)).as_py():
         return None
-    fraction = pc.utf8_slice_codeunits(parts.field("f"), 1)
-    lengths = np.asarray(pc.utf8_length(fraction).to_numpy(zero_copy_only=False), np.int64)
-    if (
-        not pc.all(pc.equal(pc.utf8_length(parts.field("rest")), 0)).as_py()
-        or (lengths > digits).any()
-    ):
+    dot = np.asarray(pc.find_substring(amount, ".").to_numpy(zero_copy_only=False), np.int64)
+    length = np.asarray(pc.utf8_length(amount).to_numpy(zero_copy_only=False), np.int64)
+    fraction = np.where(dot < 0, 0, length - dot - 1)
+    if (fraction > digits).any():
         return None
-    whole = np.asarray(pc.cast(parts.field("w"), "int64").to_numpy(zero_copy_only=False))
-    padded = pc.if_else(pc.equal(pc.utf8_length(fraction), 0), "0", fraction)
-    frac = np.asarray(pc.cast(padded, "int64").to_numpy(zero_copy_only=False))
-    minor = whole * 10**digits + frac * 10 ** (digits - lengths)
-    negative = np.asarray(pc.equal(parts.field("s"), "-").to_numpy(zero_copy_only=False), bool)
-    return np.where(negative, -minor, minor)
+    digits_only = pc.replace_substring(amount, ".", "")
+    unscaled = np.asarray(pc.cast(digits_only, "int64").to_numpy(zero_copy_only=False))
+    return unscaled * 10 ** (digits - fraction)
 
 
-_PLAIN_PARTS = r"^(?P<s>-?)(?P<w>[0-9]{0,14})(?P<f>(?:\.[0-9]{1,17})?)(?P<rest>.*)$"
-"""A text amount's sign, whole digits, ``.`` and fraction digits, and the rest (see
-``_arrow_csv``): plain when ``w`` is not empty and ``rest`` is."""
+_PLAIN = r"^-?[0-9]{1,14}(\.[0-9]{1,17})?$"
+"""A plain text amount: a sign, 1 to 14 whole digits, and ``.`` with fraction digits (the
+clean form of ``_arrow_csv``)."""

@@ -37,9 +37,10 @@ Cell formats (decisions, documented for users):
 * An empty cell in an optional column means "not given" (the model's default: ``None``,
   an empty name, zero seats, USD, a standard offer).
 
-The module is long by design: most of it is the tables themselves (every file, column, header
-alias and value alias, read by the importer and rendered in the file-format reference). The
-cell parsers it lists (``parse_date`` ...) are implemented in the private ``io._cells``.
+Size: about 650 lines, by design: most of it is the tables themselves (every file, column,
+header alias and value alias, read by the importer and rendered in the file-format reference),
+kept in one module so that what the importer accepts is one table to read. The cell parsers it
+lists (``parse_date`` ...) are implemented in the private ``io._cells``.
 """
 
 from __future__ import annotations

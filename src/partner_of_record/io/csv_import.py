@@ -68,6 +68,7 @@ from partner_of_record.io._session import (
     PROGRESS_EVERY,
     DataFileError,
     FileSummary,
+    Lines,
     LoadReport,
     LoadResult,
     ProgressCallback,
@@ -283,7 +284,8 @@ def validate_folder(
 
 
 CsvEngine = Literal["auto", "pyarrow", "python"]
-"""How ``load_folder`` splits ``usage.csv`` into cells (see its ``csv_engine``)."""
+"""How ``load_folder`` splits ``usage.csv`` (and plain record files) into cells (see its
+``csv_engine``)."""
 
 
 def load_folder(
@@ -329,7 +331,9 @@ def load_folder(
             or ``"python"`` (the standard library's ``csv`` module). pyarrow reads a file only
             when both would split it the same way (UTF-8, no quote character, no carriage
             return, no blank line, every row as wide as the header); any other file is read
-            by the standard library. The rejects, tallies and ledger are the same either way.
+            by the standard library. The other record files are read by pyarrow in the same
+            cases (by columns, each row made a checked record). The rejects, tallies and
+            ledger are the same either way.
 
     Returns:
         The ledger of accepted records and the load report.
@@ -345,7 +349,7 @@ def load_folder(
     references = References()
     sinks: dict[str, tuple[UsageSink, str, Tally]] = {}
     records: dict[str, list[Record]] = {layout.name: [] for layout in LAYOUTS}
-    where: dict[int, tuple[str, int]] = {}  # by id(): the records stay alive in `records`
+    where = Lines()  # by id(): the records stay alive in `records`
     tallies: dict[str, Tally] = {}
     for layout, file in _folder_files(Path(path), session):
         bucket = records[layout.name]
@@ -355,10 +359,27 @@ def load_folder(
             if _arrow_csv.read_usage(file, layout, session, references, options, sinks):
                 tallies[str(file)] = session.tallies[-1]
                 continue
+        elif use_arrow:
+            from partner_of_record.io import _arrow_records
+
+            label = str(file)
+
+            def accept(
+                kept: list[Record],
+                lines: list[int],
+                bucket: list[Record] = bucket,
+                file: str = label,
+            ) -> None:
+                bucket.extend(kept)
+                where.add(file, kept, lines)
+
+            if _arrow_records.read_records(file, layout, session, references, options, accept):
+                tallies[label] = session.tallies[-1]
+                continue
         reader = read_file(file, layout, session, Seen(exact=True), references, options, sinks)
         for line, record in reader:
             bucket.append(record)
-            where[id(record)] = (str(file), line)
+            where.rows[id(record)] = (str(file), line)
         tallies[str(file)] = session.tallies[-1]
     parquet = _usage_parquet(Path(path))
     if parquet is not None and "usage" not in sinks:
@@ -417,4 +438,6 @@ class _ParquetSink(UsageSink):
         return []
 
     def columns(self, keep: Any) -> dict[str, Any]:
-        return {name: values[keep] for name, values in self.given.items()}
+        if keep.all():  # always (no duplicates are found here): no copy
+            return dict(self.given)
+        return {name: values[keep] for name, values in self.given.items()}  # pragma: no cover

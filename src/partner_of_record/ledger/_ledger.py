@@ -1,9 +1,11 @@
 """The store: the `Ledger` class, its records, indexes and as-of queries.
 
-About 1,000 lines, over the house's 600, for one reason: this is the public class, and its
+Size: about 1,000 lines, over the house's 600, because this is the one public class and its
 methods' docstrings are the API reference (about 450 lines: arguments, returns, what each
-refuses). The code it calls lives in the sibling modules: the checks in ``_structural`` and
-``_check``, the event bodies in ``_events``, the index codes in ``_links``.
+refuses); splitting the class over mixin modules would hide the inherited methods from the
+generated reference. The code it calls lives in the sibling modules: the checks in
+``_structural`` and ``_check``, the event bodies in ``_events``, the index codes in ``_links``,
+the usage columns in ``partner_of_record._usage_input``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any, Literal, cast, overload
 
 import attrs
 
-from partner_of_record._usage_table import UsageRecords, UsageTable, columns_table
+from partner_of_record._usage_input import columns_table
+from partner_of_record._usage_table import UsageRecords, UsageTable
 from partner_of_record.errors import Finding, LedgerError
 from partner_of_record.ledger import _events
 from partner_of_record.ledger._check import _check, _recheck
@@ -96,7 +99,7 @@ class Ledger:
         "_usage_by_sub",
     )
 
-    _assoc_by_sub: dict[SubscriptionId, tuple[Association, ...]]
+    _assoc_by_sub: Mapping[SubscriptionId, tuple[Association, ...]]
     _associations: tuple[Association, ...]
     _customers: tuple[Customer, ...]
     _customers_by_id: dict[CustomerId, Customer]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -57,13 +57,30 @@ def _first_codes(values: list[_K]) -> tuple[list[_K], npt.NDArray[np.int64]]:
 
 
 def _kind_codes(associations: Sequence[Association]) -> npt.NDArray[np.int64]:
-    """Each association's kind as its rank in ``_KINDS_IN_ORDER``."""
-    kinds = np.empty(len(associations), dtype=object)
+    """Each association's kind as its rank in ``_KINDS_IN_ORDER``.
+
+    Enum members are singletons (the model checks that ``kind`` is one), so a kind is found by
+    identity: each association's ``id(kind)`` is looked up among the members' by a binary
+    search, with no hash of an enum member (a Python-level call) per association."""
+    n = len(associations)
+    ids = np.fromiter(map(id, map(_KIND, associations)), dtype=np.uint64, count=n)
+    at = np.minimum(np.searchsorted(_KIND_IDS, ids), len(_KIND_IDS) - 1)
+    if (_KIND_IDS[at] == ids).all():
+        return _KIND_RANK_BY_ID[at]
+    # not every kind is a member (cannot happen for a checked Association): compare instead
+    kinds = np.empty(n, dtype=object)
     kinds[:] = list(map(_KIND, associations))
-    codes = np.zeros(len(associations), dtype=np.int64)
+    codes = np.zeros(n, dtype=np.int64)
     for rank, kind in enumerate(_KINDS_IN_ORDER):
         codes[kinds == kind] = rank
     return codes
+
+
+_KIND_IDS_IN_ORDER = np.array([id(k) for k in _KINDS_IN_ORDER], dtype=np.uint64)
+_KIND_IDS = np.sort(_KIND_IDS_IN_ORDER)
+"""The members' ids, sorted (for ``_kind_codes``' binary search)."""
+_KIND_RANK_BY_ID = np.argsort(_KIND_IDS_IN_ORDER).astype(np.int64)
+"""The rank in ``_KINDS_IN_ORDER`` of each id of ``_KIND_IDS``."""
 
 
 class _Links:
@@ -77,12 +94,27 @@ class _Links:
             partner code and kind code (rank in ``_KINDS_IN_ORDER``).
     """
 
-    def __init__(self, associations: Sequence[Association], *, ordered: bool = False) -> None:
+    def __init__(
+        self,
+        associations: Sequence[Association],
+        *,
+        ordered: bool = False,
+        codes: tuple[npt.NDArray[np.int64], list[SubscriptionId], npt.NDArray[np.int64]]
+        | None = None,
+    ) -> None:
+        """Index ``associations`` (already in ``_assoc_order`` when ``ordered``).
+
+        ``codes`` are the caller's subscription codes (into its list of ids) and partner codes
+        (ranks of the partner ids) of each association, when it has them (``known_link_targets``
+        makes them while checking the references); else they are made here."""
         n = len(associations)
-        subs, sub = _first_codes(list(map(_SUB_ID, associations)))
-        ids = list(map(_PARTNER_ID, associations))
-        rank = {p: i for i, p in enumerate(sorted(set(ids)))}
-        partner = np.fromiter(map(rank.__getitem__, ids), dtype=np.int64, count=n)
+        if codes is None:
+            subs, sub = _first_codes(list(map(_SUB_ID, associations)))
+            ids = list(map(_PARTNER_ID, associations))
+            rank = {p: i for i, p in enumerate(sorted(set(ids)))}
+            partner = np.fromiter(map(rank.__getitem__, ids), dtype=np.int64, count=n)
+        else:
+            sub, subs, partner = codes
         kind = _kind_codes(associations)
         if ordered or n < 2:
             self.ordered = tuple(associations)
@@ -91,20 +123,27 @@ class _Links:
             order = np.lexsort((partner, kind, starts))
             self.ordered = _pick(associations, order)
             sub, partner, kind = sub[order], partner[order], kind[order]
+        if codes is not None or not (ordered or n < 2):
             # subscription codes in order of first appearance in ``ordered``
             present, first = np.unique(sub, return_index=True)
+            appear = present[np.argsort(first)]
             renumber = np.empty(len(subs), dtype=np.int64)
-            renumber[present[np.argsort(first)]] = np.arange(len(present))
-            subs = [subs[i] for i in present[np.argsort(first)].tolist()]
+            renumber[appear] = np.arange(len(appear))
+            subs = [subs[i] for i in appear.tolist()]
             sub = renumber[sub]
         self.subs = subs
         self.sub = sub
         self.partner = partner
         self.kind = kind
 
-    def by_subscription(self) -> dict[SubscriptionId, tuple[Association, ...]]:
+    def by_subscription(self) -> _BySubscription:
         """The associations grouped by subscription (groups in order of first appearance, each
-        in order): one stable sort of the subscription codes, then slices."""
+        in order), made when first read (``_BySubscription``)."""
+        return _BySubscription(self)
+
+    def grouped(self) -> dict[SubscriptionId, tuple[Association, ...]]:
+        """``by_subscription`` as a dict: one stable sort of the subscription codes, then
+        slices."""
         grouped = _pick(self.ordered, np.argsort(self.sub, kind="stable"))
         bounds = [0, *np.cumsum(np.bincount(self.sub, minlength=len(self.subs))).tolist()]
         subs = self.subs
@@ -131,6 +170,43 @@ class _Links:
         sub, partner, kind = self.sub[order], self.partner[order], self.kind[order]
         same = (sub[1:] == sub[:-1]) & (partner[1:] == partner[:-1]) & (kind[1:] == kind[:-1])
         return [self.subs[c] for c in np.unique(sub[1:][same]).tolist()]
+
+
+class _BySubscription(Mapping[SubscriptionId, tuple[Association, ...]]):
+    """The associations by subscription, as a read-only mapping whose dict is made on first
+    read (from_columns and lenient loads check large ledgers whose index is only read later,
+    by the engine's first ``attribute()`` or a query; the rules read ``by_kind``)."""
+
+    __slots__ = ("_dict", "_links")
+
+    def __init__(self, links: _Links) -> None:
+        self._links: _Links | None = links
+        self._dict: dict[SubscriptionId, tuple[Association, ...]] = {}
+
+    def _built(self) -> dict[SubscriptionId, tuple[Association, ...]]:
+        if self._links is not None:
+            self._dict = self._links.grouped()
+            self._links = None
+        return self._dict
+
+    def __getitem__(self, key: SubscriptionId) -> tuple[Association, ...]:
+        return self._built()[key]
+
+    def get(self, key: SubscriptionId, default: Any = None) -> Any:
+        """The associations of ``key``, or ``default``."""
+        return self._built().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._built()
+
+    def __iter__(self) -> Iterator[SubscriptionId]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def __repr__(self) -> str:
+        return repr(self._built())
 
 
 def _grouped(records: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T]]:

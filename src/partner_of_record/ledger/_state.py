@@ -69,7 +69,7 @@ class Checked:
     customers_by_id: dict[CustomerId, Customer] = attrs.field(factory=dict)
     subscriptions_by_id: dict[SubscriptionId, Subscription] = attrs.field(factory=dict)
     ordered: tuple[Association, ...] = ()
-    by_sub: dict[SubscriptionId, tuple[Association, ...]] = attrs.field(factory=dict)
+    by_sub: Mapping[SubscriptionId, tuple[Association, ...]] = attrs.field(factory=dict)
     by_kind: dict[AssociationKind, tuple[Association, ...]] = attrs.field(factory=dict)
     links: _Links | None = None
     suspects: tuple[SubscriptionId, ...] = ()

@@ -16,10 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
 
 from partner_of_record.errors import Finding
 from partner_of_record.ledger._links import (
     _FOREVER,
+    _PARTNER_ID,
     _SEAT_KEY,
     _SUB_ID,
     _USAGE_KEY,
@@ -253,10 +255,26 @@ def unique_subscription_ids(state: Checked) -> Checked:
 def known_link_targets(state: Checked) -> Checked:
     """Associations: one naming an unknown subscription or partner is an
     ``UNKNOWN_SUBSCRIPTION`` or ``UNKNOWN_PARTNER``; the kept ones are indexed."""
-    associations, found = _links_with_targets(
-        state, state.associations, "UNKNOWN_SUBSCRIPTION", "UNKNOWN_PARTNER"
+    associations = state.associations
+    n = len(associations)
+    # one lookup per association both checks its references and codes them for the index
+    subs = list(state.subscriptions_by_id)
+    sub_code = dict(zip(subs, range(len(subs)), strict=True))
+    partner_rank = {p: i for i, p in enumerate(sorted(state.partners_by_id))}
+    sub = np.fromiter(
+        map(sub_code.get, map(_SUB_ID, associations), itertools.repeat(-1)), np.int64, n
     )
-    links = _Links(associations)
+    partner = np.fromiter(
+        map(partner_rank.get, map(_PARTNER_ID, associations), itertools.repeat(-1)), np.int64, n
+    )
+    known = (sub >= 0) & (partner >= 0)
+    found: list[Finding] = []
+    if not known.all():
+        associations, found = _links_with_targets(
+            state, associations, "UNKNOWN_SUBSCRIPTION", "UNKNOWN_PARTNER"
+        )
+        sub, partner = sub[known], partner[known]
+    links = _Links(associations, codes=(sub, subs, partner))
     return state.found(
         found,
         associations=associations,

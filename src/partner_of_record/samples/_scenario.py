@@ -6,8 +6,9 @@ them into model records, drawing the monthly noise from a seeded ``random.Random
 Levels are whole US dollars per month, given as ``(month, level)`` anchors and interpolated
 linearly between them; a subscription has usage from its first anchor month to its last one.
 
-The module is long because it is data, not logic: one specification per partner, customer,
-subscription and association of the story, each with the comment that says why it is there.
+Size: about 770 lines, on purpose. The module is data, not logic: one specification per
+partner, customer, subscription and association of the story, each with the comment that says
+why it is there; the logic that turns it into records is ``_generate``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The Spark functions: vocabulary mapping, bucketing, the co-grouped job, totals, evaluation."""
+"""The Spark functions: the facts broadcast, the grouped job, totals and ``read_usage``.
+
+The input frames (vocabulary, bucket numbers, minor units) are built in ``_frames``, the
+per-bucket work runs in ``_bucket`` (in the executors), ``evaluate_all`` lives in ``_evaluate``.
+"""
 
 from __future__ import annotations
 
@@ -6,48 +10,37 @@ import datetime as dt
 import functools
 import pickle
 import threading
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
 from partner_of_record.attribution import RecognizeAll
-from partner_of_record.currency import CURRENCIES, minor_unit_exponent
-from partner_of_record.errors import PartnerOfRecordError
-from partner_of_record.evaluation import (
-    AcrRow,
-    Competency,
-    MeasurementContext,
-    RateTable,
-    SeatCrediting,
-    SeatRow,
-    evaluate_context,
-    resolve_competency,
-)
-from partner_of_record.evaluation.sources import LedgerFacts
-from partner_of_record.evaluation.time import measurement_month
-from partner_of_record.io.columns import layout_for, normalize
 from partner_of_record.ledger import Ledger
-from partner_of_record.model import AssociationKind, OfferCategory, PartnerId
 from partner_of_record.rules import DEFAULT_RULES, RuleSet
-from partner_of_record.spark import _bucket
-from partner_of_record.spark._bucket import (
+from partner_of_record.spark._bucket import credit_bucket, reject_bucket
+from partner_of_record.spark._common import (
+    AMOUNT_SCALE,
     BUCKET,
     CREDIT_COLUMNS,
-    EXACT,
-    FACT_COLUMNS,
-    MINOR,
-    RECORD,
     REJECT_COLUMNS,
-    ROW,
     Job,
+    arrow,
 )
-
-if TYPE_CHECKING:
-    from partner_of_record.evaluation import Evaluation, Skills
+from partner_of_record.spark._evaluate import evaluate_all
+from partner_of_record.spark._facts import facts_payload
+from partner_of_record.spark._frames import (
+    DataFrame,
+    SparkInputError,
+    SparkSession,
+    bucketed_facts,
+    mapping,
+    pyspark_functions,
+    usage_frame,
+)
 
 __all__ = [
     "SparkAttribution",
@@ -60,138 +53,12 @@ __all__ = [
     "totals",
 ]
 
-DataFrame = Any  # pyspark.sql.DataFrame: typed loosely, pyspark is an optional extra
-SparkSession = Any
-
-
-class SparkInputError(PartnerOfRecordError, ValueError):
-    """A Spark input cannot be used as given (a missing column, a policy that cannot travel)."""
-
-
-def _pyspark() -> Any:
-    try:
-        import pyspark.sql.functions as F  # noqa: N812 - Spark's own convention
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "partner_of_record.spark needs pyspark: pip install pyspark (the [spark] extra)"
-        ) from exc
-    return F
-
-
-def _mapping(columns: Iterable[str], layout_name: str) -> dict[str, str]:
-    """Map a DataFrame's columns to a layout's fields through the CSV import's header table.
-
-    Returns:
-        field -> the column's name as the DataFrame spells it.
-
-    Raises:
-        SparkInputError: two columns name the same field, or a required one is missing.
-    """
-    layout = layout_for(layout_name)
-    index = layout.header_index()
-    found: dict[str, str] = {}
-    for name in columns:
-        field = index.get(normalize(name))
-        if field is None:
-            continue
-        if field in found:
-            msg = (
-                f"{layout_name}: columns {found[field]!r} and {name!r} both name the field "
-                f"{field!r}; drop one"
-            )
-            raise SparkInputError(msg)
-        found[field] = name
-    missing = [c for c in layout.columns if c.required and c.field not in found]
-    if missing:
-        details = "; ".join(
-            f"{c.field!r} (also accepted: {', '.join(repr(a) for a in c.aliases)})" for c in missing
-        )
-        msg = f"{layout_name}: required column missing: {details}"
-        raise SparkInputError(msg)
-    return found
-
-
-def _bucket_of(column: Any, buckets: int) -> Any:
-    """The stable bucket of a subscription id: xxhash64 of the stripped id, modulo ``buckets``."""
-    F = _pyspark()  # noqa: N806
-    return F.pmod(F.xxhash64(F.trim(column.cast("string"))), F.lit(buckets)).cast("int")
-
-
-def _text(column: Any) -> Any:
-    """A column as text, as a CSV export would write it (dates ISO, decimals plain)."""
-    return column.cast("string")
-
-
-_TYPED = {
-    "subscription_id": ("string",),
-    "month": ("date",),
-    "amount": ("decimal", "int", "bigint", "smallint", "tinyint"),
-    "currency": ("string",),
-    "service": ("string",),
-    "offer": ("string",),
-}
-
-
-def _is_typed(usage: DataFrame, found: Mapping[str, str]) -> bool:
-    """Whether every usage column has its model type (then ``Ledger.from_columns`` reads them)."""
-    types = {f.name: f.dataType.simpleString() for f in usage.schema.fields}
-    return all(
-        field in _TYPED and types[name].split("(")[0] in _TYPED[field]
-        for field, name in found.items()
-    )
-
-
-def _minor_columns(frame: DataFrame) -> DataFrame:
-    """Add the amount in minor units (``_minor``) and whether it is exact (``_exact``)."""
-    F = _pyspark()  # noqa: N806
-    groups: dict[int, list[str]] = {}
-    for code in sorted(CURRENCIES):
-        groups.setdefault(minor_unit_exponent(code), []).append(code)
-    currency = F.col("currency") if "currency" in frame.columns else F.lit("USD")
-    factor = F.lit(100)
-    for exponent, codes in sorted(groups.items()):
-        if exponent != 2:
-            factor = F.when(currency.isin(codes), F.lit(10**exponent)).otherwise(factor)
-    scaled = F.col("amount") * factor.cast("decimal(5,0)")
-    minor = F.expr("try_cast(__scaled as bigint)")
-    return (
-        frame.withColumn("__scaled", scaled)
-        .withColumn(MINOR, minor)
-        .withColumn(EXACT, F.col(MINOR).isNotNull() & (F.col("__scaled") == F.col(MINOR)))
-        .drop("__scaled")
-    )
-
-
-def _usage_frame(usage: DataFrame, buckets: int) -> tuple[DataFrame, dict[str, str], bool]:
-    F = _pyspark()  # noqa: N806
-    found = _mapping(usage.columns, "usage")
-    typed = _is_typed(usage, found)
-    if typed:
-        cols = [usage[name].alias(field) for field, name in found.items()]
-        frame = usage.select(*cols)
-        if "currency" in found:  # an empty currency means USD, as in the CSV import
-            frame = frame.withColumn("currency", F.coalesce(F.col("currency"), F.lit("USD")))
-        frame = _minor_columns(frame)
-    else:
-        cols = [_text(usage[name]).alias(field) for field, name in found.items()]
-        frame = usage.select(*cols)
-    frame = frame.withColumn(ROW, F.monotonically_increasing_id())
-    frame = frame.withColumn(BUCKET, _bucket_of(frame["subscription_id"], buckets))
-    return frame, found, typed
-
-
-def _facts_frame(facts: Mapping[str, DataFrame], buckets: int) -> DataFrame:
-    """Facts given as DataFrames: one text table (``FACT_COLUMNS``) with its bucket column."""
-    F = _pyspark()  # noqa: N806
-    frame = _frame_facts(facts)
-    return frame.withColumn(BUCKET, _bucket_of(frame["subscription_id"], buckets)).select(
-        *[F.col(c) for c in (*FACT_COLUMNS, BUCKET)]
-    )
-
-
 _BROADCASTS: OrderedDict[tuple[int, int], tuple[Ledger, Any, Any, str]] = OrderedDict()
 _BROADCASTS_LOCK = threading.Lock()
 _BROADCASTS_KEPT = 4
+BROADCAST_SECONDS: dict[str, float] = {}
+"""Wall seconds of the last new facts broadcast on this driver: ``payload`` (building the
+columns) and ``broadcast`` (pickling them and handing them to Spark); read by the benchmark."""
 
 
 def _ledger_facts(spark: SparkSession, ledger: Ledger) -> tuple[Any, str]:
@@ -217,62 +84,15 @@ def _ledger_facts(spark: SparkSession, ledger: Ledger) -> tuple[Any, str]:
             _BROADCASTS.move_to_end(key)
             return found[2], found[3]
         token = uuid.uuid4().hex
-        variable = context.broadcast(_bucket.facts_payload(ledger, token))
+        started = time.perf_counter()
+        payload = facts_payload(ledger, token)
+        built = time.perf_counter()
+        variable = context.broadcast(payload)
+        BROADCAST_SECONDS.update(payload=built - started, broadcast=time.perf_counter() - built)
         _BROADCASTS[key] = (ledger, context, variable, token)
         while len(_BROADCASTS) > _BROADCASTS_KEPT:
             _BROADCASTS.popitem(last=False)
         return variable, token
-
-
-def _frame_facts(facts: Any) -> DataFrame:
-    F = _pyspark()  # noqa: N806
-    if not isinstance(facts, Mapping) or "subscriptions" not in facts:
-        msg = (
-            "facts: expected a Ledger without usage, or a mapping with Spark DataFrames "
-            "'subscriptions' and (optionally) 'associations'"
-        )
-        raise SparkInputError(msg)
-    unknown = set(facts) - {"subscriptions", "associations"}
-    if unknown:
-        msg = f"facts: unknown key(s) {sorted(unknown)}; expected 'subscriptions', 'associations'"
-        raise SparkInputError(msg)
-    subs = facts["subscriptions"]
-    found = _mapping(subs.columns, "subscriptions")
-    sub_cols = {"subscription_id": "id", **{f: f for f in found if f != "id"}}
-    sub_frame = subs.select(
-        F.lit("subscription").alias(RECORD),
-        *[
-            (_text(subs[found[field]]) if field in found else F.lit(None).cast("string")).alias(out)
-            for out, field in sub_cols.items()
-        ],
-    )
-    parts = [_padded(sub_frame)]
-    assocs = facts.get("associations")
-    if assocs is not None:
-        found_a = _mapping(assocs.columns, "associations")
-        parts.append(
-            _padded(
-                assocs.select(
-                    F.lit("association").alias(RECORD),
-                    *[_text(assocs[name]).alias(field) for field, name in found_a.items()],
-                )
-            )
-        )
-    frame = parts[0]
-    for part in parts[1:]:
-        frame = frame.unionByName(part)
-    return frame.withColumn(ROW, F.monotonically_increasing_id())
-
-
-def _padded(frame: DataFrame) -> DataFrame:
-    F = _pyspark()  # noqa: N806
-    return frame.select(
-        *[
-            frame[c] if c in frame.columns else F.lit(None).cast("string").alias(c)
-            for c in FACT_COLUMNS
-            if c != ROW
-        ]
-    )
 
 
 def _check_policy(policy: Any) -> None:
@@ -338,7 +158,7 @@ def _grouped(
 
 
 def _via_pandas(fn: Any, *frames: Any) -> Any:  # pragma: no cover - pyspark 3.5
-    pa = _bucket._arrow()
+    pa = arrow()
 
     out = fn(*(pa.Table.from_pandas(f) for f in frames))
     return out.to_pandas()
@@ -353,7 +173,7 @@ def _prepare(
     buckets: int | None,
     rules: RuleSet | None,
 ) -> tuple[DataFrame, DataFrame | None, Job]:
-    _pyspark()
+    pyspark_functions()
     if policy is None:
         policy = RecognizeAll()
     if not callable(getattr(policy, "shares", None)) and not callable(
@@ -366,7 +186,7 @@ def _prepare(
     _check_day("end", end)
     spark = _spark_of(usage)
     n = _buckets(spark, buckets)
-    frame, found, typed = _usage_frame(usage, n)
+    frame, found, typed = usage_frame(usage, n)
     if rules is None:
         rules = facts.rules if isinstance(facts, Ledger) else DEFAULT_RULES
     facts_frame: DataFrame | None = None
@@ -375,7 +195,7 @@ def _prepare(
     if isinstance(facts, Ledger):
         variable, token = _ledger_facts(spark, facts)
     else:
-        facts_frame = _facts_frame(facts, n)
+        facts_frame = bucketed_facts(facts, n)
     job = Job(
         policy=policy,
         policy_name=str(getattr(policy, "name", type(policy).__name__)),
@@ -453,7 +273,7 @@ def attribute(
             a date.
     """
     frame, facts_frame, job = _prepare(usage, facts, policy, start, end, buckets, rules)
-    fn = functools.partial(_bucket.credit_bucket, job)
+    fn = functools.partial(credit_bucket, job)
     return _grouped(frame, facts_frame, fn, CREDIT_COLUMNS)
 
 
@@ -486,7 +306,7 @@ def rejected_rows(
         null when the whole row is at fault), ``value``, ``code`` and ``reason``.
     """
     frame, facts_frame, job = _prepare(usage, facts, None, None, None, buckets, rules)
-    fn = functools.partial(_bucket.reject_bucket, job)
+    fn = functools.partial(reject_bucket, job)
     return _grouped(frame, facts_frame, fn, REJECT_COLUMNS)
 
 
@@ -540,12 +360,8 @@ def attribute_with_rejected(
         TypeError: as ``attribute``.
     """
     frame, facts_frame, job = _prepare(usage, facts, policy, start, end, buckets, rules)
-    credits = _grouped(
-        frame, facts_frame, functools.partial(_bucket.credit_bucket, job), CREDIT_COLUMNS
-    )
-    rejected = _grouped(
-        frame, facts_frame, functools.partial(_bucket.reject_bucket, job), REJECT_COLUMNS
-    )
+    credits = _grouped(frame, facts_frame, functools.partial(credit_bucket, job), CREDIT_COLUMNS)
+    rejected = _grouped(frame, facts_frame, functools.partial(reject_bucket, job), REJECT_COLUMNS)
     return SparkAttribution(credits, rejected)
 
 
@@ -564,7 +380,7 @@ def totals(credits: DataFrame, by: str | tuple[str, ...] = "partner_id") -> Data
     Raises:
         SparkInputError: a ``by`` column is not a credit column.
     """
-    F = _pyspark()  # noqa: N806
+    F = pyspark_functions()  # noqa: N806
     keys = (by,) if isinstance(by, str) else tuple(by)
     known = {name for name, _ in CREDIT_COLUMNS}
     bad = [k for k in keys if k not in known or k in ("amount", "kinds")]
@@ -576,140 +392,8 @@ def totals(credits: DataFrame, by: str | tuple[str, ...] = "partner_id") -> Data
     return (
         credits.where(F.col("partner_id").isNotNull())
         .groupBy(*keys)
-        .agg(F.sum("amount").cast(f"decimal(38,{_bucket.AMOUNT_SCALE})").alias("amount"))
+        .agg(F.sum("amount").cast(f"decimal(38,{AMOUNT_SCALE})").alias("amount"))
     )
-
-
-class _CollectedFacts:
-    """A ``Facts`` source over credit rows collected from Spark (one run, one policy).
-
-    A row counts for a set of kinds when it was earned through one of them, as
-    ``LedgerFacts`` does when given a policy; seats come from the facts ledger.
-    """
-
-    def __init__(
-        self,
-        ledger: Ledger,
-        rows: Mapping[PartnerId, list[tuple[Any, ...]]],
-        months: frozenset[dt.date],
-        rates: RateTable,
-    ) -> None:
-        self.ledger = ledger
-        self.rows = rows
-        self.months = months
-        self.rates = rates
-        self._seats = LedgerFacts(ledger, rates)
-        self._acr: dict[tuple[PartnerId, frozenset[AssociationKind]], tuple[AcrRow, ...]] = {}
-
-    def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
-        key = (partner_id, frozenset(kinds))
-        found = self._acr.get(key)
-        if found is None:
-            wanted = {k.value for k in kinds}
-            out = []
-            for sub_id, month, service, currency, amount, row_kinds, offer in self.rows.get(
-                partner_id, ()
-            ):
-                if not wanted.intersection(row_kinds):
-                    continue
-                sub = self.ledger.subscription(sub_id)
-                out.append(
-                    AcrRow(
-                        customer_id=sub.customer_id,
-                        subscription_id=sub_id,
-                        workload=sub.workload,
-                        month=month,
-                        service=service,
-                        usd=self.rates.to_usd(amount, currency, month),
-                        offer=offer,
-                    )
-                )
-            found = self._acr[key] = tuple(out)
-        return found
-
-    def seats(
-        self,
-        partner_id: PartnerId,
-        kinds: frozenset[AssociationKind],
-        crediting: SeatCrediting,
-    ) -> tuple[SeatRow, ...]:
-        return self._seats.seats(partner_id, kinds, crediting)
-
-    def has_usage(self, month: dt.date) -> bool:
-        return month in self.months or self._seats.has_usage(month)
-
-
-def evaluate_all(
-    credits: DataFrame,
-    facts: Ledger,
-    competency: Competency | str,
-    *,
-    as_of: dt.date,
-    skills: Mapping[PartnerId, Skills] | None = None,
-    rates: RateTable | None = None,
-    partners: Iterable[PartnerId] | None = None,
-) -> dict[PartnerId, Evaluation]:
-    """Evaluate every partner (or the given ones) from credits computed in Spark.
-
-    Spark keeps the credited rows of the evaluated partners up to the measurement month, sums
-    them per partner, kinds, subscription, month, service, currency and offer (the grain of
-    the measures' ``AcrRow``: a usage row's own offer category counts, as locally), and the
-    driver collects only that; the months with usage are collected too. The evaluation then
-    runs on the driver with the ordinary evaluator. The
-    result equals the local ``evaluate_all(ledger, competency, as_of=..., policy=P,
-    evidence=False)`` where ``P`` is the policy the credits were computed with: as locally
-    with a policy, a credit counts for a requirement when it was earned through one of its
-    kinds. (Without a policy the local evaluator attributes once per set of kinds with
-    ``RecognizeAll(kinds)``; run ``attribute`` with that policy to get the same numbers.)
-
-    Args:
-        credits: a DataFrame returned by ``attribute`` over all usage rows.
-        facts: the facts ledger given to ``attribute`` (with seat records, if any).
-        competency: the competency, or its catalog name.
-        as_of: the day of the evaluation.
-        skills: partner id -> that partner's skills mapping.
-        rates: US dollar rates for credits in other currencies.
-        partners: the partners to evaluate (default: every partner of ``facts``).
-
-    Returns:
-        Partner id -> evaluation (without attached credits: ``credits`` is ``None``).
-
-    Raises:
-        UnknownRecordError: a partner is not in ``facts``.
-    """
-    F = _pyspark()  # noqa: N806
-    comp = resolve_competency(competency)
-    ids = [p.id for p in facts.partners] if partners is None else list(partners)
-    for pid in ids:
-        facts.partner(pid)
-    last = measurement_month(as_of)
-    wanted = credits.where(F.col("partner_id").isin(ids) & (F.col("month") <= F.lit(last)))
-    grouped = wanted.groupBy(
-        "partner_id", "kinds", "subscription_id", "month", "service", "currency", "offer"
-    ).agg(F.sum("amount").alias("amount"))
-    rows: dict[PartnerId, list[tuple[Any, ...]]] = {}
-    for r in grouped.collect():
-        amount = Decimal(r["amount"])
-        rows.setdefault(r["partner_id"], []).append(
-            (
-                r["subscription_id"],
-                r["month"],
-                r["service"],
-                r["currency"],
-                amount,
-                r["kinds"],
-                OfferCategory(r["offer"]),
-            )
-        )
-    for items in rows.values():
-        items.sort(key=lambda t: (t[0], t[1], t[2] or "", t[3], t[6].value))
-    months = frozenset(r["month"] for r in credits.select("month").distinct().collect())
-    source = _CollectedFacts(facts, rows, months, rates if rates is not None else RateTable())
-    per_partner = skills or {}
-    return {
-        pid: evaluate_context(MeasurementContext(pid, as_of, source, per_partner.get(pid)), comp)
-        for pid in ids
-    }
 
 
 def read_usage(spark: SparkSession, path: str, format: str = "parquet") -> DataFrame:
@@ -738,7 +422,7 @@ def read_usage(spark: SparkSession, path: str, format: str = "parquet") -> DataF
     else:
         msg = f"read_usage(): format={format!r} is not 'parquet', 'csv' or 'delta'"
         raise SparkInputError(msg)
-    found = _mapping(frame.columns, "usage")
+    found = mapping(frame.columns, "usage")
     for field, name in found.items():
         if name != field:
             frame = frame.withColumnRenamed(name, field)

@@ -8,37 +8,27 @@ history and the engine's answer for a row is the one it gives on the whole ledge
 
 Usage columns arrive either typed (dates, decimals: handed to ``Ledger.from_columns``, which
 checks them as it checks any columns) or as text; text cells are read exactly as the CSV import
-reads them (the same parsers from [`partner_of_record.io.columns`][partner_of_record.io.columns],
-the same empty-cell rule, the same reject codes). Facts from a ledger travel once, as columns
-(a [`facts_payload`][partner_of_record.spark._bucket.facts_payload] broadcast to the executors);
-each executor process indexes them once per payload (cached by its token) and each bucket builds
-only its own subscriptions' records. Facts from DataFrames arrive with the bucket as text, read
-like the CSV import's subscription and association files.
-
-The credit rows are built straight from the engine's columns (integer minor units, partner and
-kind codes): no ``Credit`` or ``Decimal`` object is made per row.
+reads them (the same parsers from ``partner_of_record.io.columns``, the same empty-cell rule,
+the same reject codes). Facts from a ledger travel once, as columns (``_facts``); each executor
+process indexes them once per payload and each bucket builds only its own subscriptions'
+records. Facts from DataFrames arrive with the bucket as text, read like the CSV import's
+subscription and association files. The credit rows are built straight from the engine's
+columns (``_credits``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib
 import itertools
-import os
-import sys
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record._usage_table import OFFER_CODE, OFFERS
-from partner_of_record.attribution import Credits, attribute
+from partner_of_record._usage_input import arrow_column
+from partner_of_record._usage_table import Coded
+from partner_of_record.attribution import attribute
 from partner_of_record.errors import ValidationError
 from partner_of_record.io.columns import PARSERS, CellError, ColumnKind, RecordLayout, layout_for
 from partner_of_record.ledger import Ledger
@@ -50,107 +40,25 @@ from partner_of_record.model import (
     Subscription,
     Usage,
 )
-from partner_of_record.rules import RuleSet
-
-__all__ = [
-    "AMOUNT_SCALE",
-    "CREDIT_COLUMNS",
-    "FACT_COLUMNS",
-    "REJECT_COLUMNS",
-    "Job",
-    "credit_bucket",
-    "facts_payload",
-    "reject_bucket",
-]
-
-AMOUNT_SCALE = 3
-"""Decimal places of the ``amount`` column: the largest minor unit of ISO 4217 (BHD, KWD ...)."""
-
-ROW = "_row"
-BUCKET = "_bucket"
-RECORD = "_record"
-MINOR = "_minor"
-EXACT = "_exact"
-
-CREDIT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("row", "long"),
-    ("partner_id", "string"),
-    ("subscription_id", "string"),
-    ("customer_id", "string"),
-    ("workload", "string"),
-    ("month", "date"),
-    ("service", "string"),
-    ("currency", "string"),
-    ("amount", f"decimal(38,{AMOUNT_SCALE})"),
-    ("kinds", "array<string>"),
-    ("policy", "string"),
-    ("offer", "string"),
+from partner_of_record.spark._common import (
+    ASSOCIATION_FIELDS,
+    EXACT,
+    FACT_COLUMNS,
+    MINOR,
+    RECORD,
+    REJECT_COLUMNS,
+    ROW,
+    SUBSCRIPTION_FIELDS,
+    Job,
+    Timer,
+    arrow,
+    arrow_compute,
+    arrow_schema,
 )
-"""The credit table's columns and Spark SQL types, in order. ``offer`` is the row's offer
-category when the usage row gives one, else its subscription's (what the evaluator's offer
-exclusions read)."""
+from partner_of_record.spark._credits import credit_table
+from partner_of_record.spark._facts import facts_of
 
-REJECT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("record", "string"),
-    ("row", "long"),
-    ("subscription_id", "string"),
-    ("column", "string"),
-    ("value", "string"),
-    ("code", "string"),
-    ("reason", "string"),
-)
-"""The rejected-rows table's columns and Spark SQL types, in order."""
-
-_SUBSCRIPTION_FIELDS = tuple(c.field for c in layout_for("subscriptions").columns)
-_ASSOCIATION_FIELDS = tuple(c.field for c in layout_for("associations").columns)
-FACT_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        (
-            RECORD,
-            ROW,
-            "subscription_id",
-            "customer_id",
-            "customer_name",
-            *(f for f in _SUBSCRIPTION_FIELDS if f != "id"),
-            "partner_id",
-            "partner_name",
-            *_ASSOCIATION_FIELDS,
-        )
-    )
-)
-"""The columns of facts given as DataFrames, co-grouped with the usage: one row per
-subscription (``_record = "subscription"``) or association (``"association"``), as text."""
-
-
-@attrs.frozen
-class Job:
-    """Everything a bucket needs besides its rows; pickled once and sent to the executors.
-
-    Attributes:
-        policy: the attribution policy (any picklable object the engine accepts).
-        policy_name: the policy's name, written in each credit row.
-        rules: the program rules the bucket's ledger is checked against.
-        start: only usage months on or after this day are attributed, if given.
-        end: only usage months before this day are attributed, if given.
-        usage_fields: the usage fields the input has, as model field names.
-        shown: field -> the column name as the input spells it (for rejects).
-        typed: whether the usage columns are typed (dates, decimals): then they are checked
-            by ``Ledger.from_columns``; else they are text, read by the CSV import's rules.
-        facts: facts from a ledger: anything whose ``value`` is a ``facts_payload`` (a Spark
-            broadcast variable on a cluster), or ``None`` when the facts come with each bucket.
-        facts_token: the payload's token (the key of the executors' cache).
-    """
-
-    policy: Any
-    policy_name: str
-    rules: RuleSet
-    start: dt.date | None
-    end: dt.date | None
-    usage_fields: tuple[str, ...]
-    shown: Mapping[str, str]
-    typed: bool = False
-    facts: Any = None
-    facts_token: str | None = None
+__all__ = ["Bucket", "credit_bucket", "reject_bucket"]
 
 
 @attrs.frozen
@@ -162,172 +70,6 @@ class _Reject:
     value: str
     code: str
     reason: str
-
-
-# --------------------------------------------------------------------------------------------
-# facts from a ledger: sent once as columns, indexed once per executor process
-
-
-def _record_columns(records: Sequence[Any], cls: type) -> dict[str, list[Any]]:
-    """The records' attribute values, one list per ``attrs`` field of ``cls``."""
-    return {f.name: [getattr(r, f.name) for r in records] for f in attrs.fields(cls)}
-
-
-def facts_payload(ledger: Ledger, token: str) -> dict[str, Any]:
-    """The facts of a usage-free ledger as columns, to be broadcast to the executors.
-
-    Records travel as the values of their ``attrs`` fields (one list per field), which an
-    executor turns back into records with their own constructors; associations are ordered by
-    subscription, so that a subscription's associations are one slice. Input rows (for
-    rejects) are numbered as the ledger lists them: subscriptions ``0 ..``, then associations.
-
-    Args:
-        ledger: the facts ledger.
-        token: a key unique to this payload (the executors' cache key).
-
-    Returns:
-        A mapping of plain lists and numpy arrays (pickled once by Spark's broadcast).
-    """
-    subs = ledger.subscriptions
-    position = {s.id: i for i, s in enumerate(subs)}
-    customers = ledger.customers
-    customer_at = {c.id: i for i, c in enumerate(customers)}
-    partners = ledger.partners
-    partner_at = {p.id: i for i, p in enumerate(partners)}
-    assocs = ledger.associations
-    order = sorted(range(len(assocs)), key=lambda j: position[assocs[j].subscription_id])
-    ordered = [assocs[j] for j in order]
-    counts = np.bincount(
-        np.array([position[a.subscription_id] for a in ordered], dtype=np.int64),
-        minlength=len(subs),
-    )
-    return {
-        "token": token,
-        "partners": _record_columns(partners, Partner),
-        "customers": _record_columns(customers, Customer),
-        "subscriptions": _record_columns(subs, Subscription),
-        "associations": _record_columns(ordered, Association),
-        "sub_customer": np.array([customer_at[s.customer_id] for s in subs], dtype=np.int64),
-        "assoc_partner": np.array([partner_at[a.partner_id] for a in ordered], dtype=np.int64),
-        "assoc_offsets": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        "assoc_rows": np.array(order, dtype=np.int64) + len(subs),
-    }
-
-
-def _objects(values: Sequence[Any]) -> npt.NDArray[Any]:
-    """``values`` as a numpy object array, each value one element (tuples too)."""
-    return np.fromiter(values, dtype=object, count=len(values))
-
-
-class _Maker:
-    """Builds records of one ``attrs`` class from a payload's columns, by index."""
-
-    def __init__(self, cls: type, columns: Mapping[str, list[Any]]) -> None:
-        self.cls = cls
-        fields = attrs.fields(cls)
-        self.positional = [_objects(columns[f.name]) for f in fields if not f.kw_only]
-        # keyword fields whose every value is the default are left to the default
-        self.keywords = [
-            (f.name, _objects(columns[f.name]))
-            for f in fields
-            if f.kw_only
-            and (
-                isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
-                or f.default is attrs.NOTHING
-                or any(v != f.default for v in columns[f.name])
-            )
-        ]
-
-    def many(self, indices: npt.NDArray[np.int64]) -> list[Any]:
-        """The records at ``indices``, made by the class's own constructor."""
-        args = [c[indices].tolist() for c in self.positional]
-        if not self.keywords:
-            return list(map(self.cls, *args))
-        names = [name for name, _ in self.keywords]
-        values = zip(*(c[indices].tolist() for _, c in self.keywords), strict=True)
-        return [
-            self.cls(*a, **dict(zip(names, kw, strict=True)))
-            for a, kw in zip(zip(*args, strict=True), values, strict=True)
-        ]
-
-
-class _Facts:
-    """An executor's index of a facts payload: records made on demand, owners made once."""
-
-    def __init__(self, payload: Mapping[str, Any]) -> None:
-        subs = payload["subscriptions"]
-        self.sub_index = {sid: i for i, sid in enumerate(subs["id"])}
-        self.sub_customer: npt.NDArray[np.int64] = payload["sub_customer"]
-        self.assoc_partner: npt.NDArray[np.int64] = payload["assoc_partner"]
-        self.assoc_offsets: npt.NDArray[np.int64] = payload["assoc_offsets"]
-        self.assoc_rows: npt.NDArray[np.int64] = payload["assoc_rows"]
-        self.subscription = _Maker(Subscription, subs)
-        self.association = _Maker(Association, payload["associations"])
-        self.partner = _Maker(Partner, payload["partners"])
-        self.customer = _Maker(Customer, payload["customers"])
-        self.partners: dict[int, Partner] = {}
-        self.customers: dict[int, Customer] = {}
-
-    def _owners(
-        self, codes: npt.NDArray[np.int64], made: dict[int, Any], maker: _Maker
-    ) -> list[Any]:
-        """The partners or customers of ``codes`` (distinct), made once per process."""
-        distinct = np.unique(codes).tolist()
-        missing = [c for c in distinct if c not in made]
-        if missing:
-            made.update(zip(missing, maker.many(np.array(missing, dtype=np.int64)), strict=True))
-        return [made[c] for c in distinct]
-
-    def select(self, ids: Iterable[Any], into: _Bucket) -> None:
-        """Add the subscriptions of ``ids`` (unknown ids are skipped: their usage rows are
-        rejected), their associations and their owners to a bucket."""
-        wanted: set[int] = set()
-        index = self.sub_index
-        for sid in ids:
-            if not isinstance(sid, str):
-                continue
-            i = index.get(sid)
-            if i is None:
-                i = index.get(sid.strip())
-            if i is not None:
-                wanted.add(i)
-        subs = np.array(sorted(wanted), dtype=np.int64)
-        starts = self.assoc_offsets[subs]
-        counts = self.assoc_offsets[subs + 1] - starts
-        # the associations of the wanted subscriptions: the slices [start, start + count)
-        first = np.cumsum(counts) - counts
-        assocs = np.repeat(starts - first, counts) + np.arange(int(counts.sum()), dtype=np.int64)
-        made_subs = self.subscription.many(subs)
-        made_assocs = self.association.many(assocs)
-        into.subscriptions.extend(made_subs)
-        into.associations.extend(made_assocs)
-        into.row_of.update(zip(map(id, made_subs), subs.tolist(), strict=True))
-        rows = self.assoc_rows[assocs].tolist()
-        into.row_of.update(zip(map(id, made_assocs), rows, strict=True))
-        for c in self._owners(self.sub_customer[subs], self.customers, self.customer):
-            into.customers.setdefault(c.id, c)
-        for p in self._owners(self.assoc_partner[assocs], self.partners, self.partner):
-            into.partners.setdefault(p.id, p)
-
-
-_FACTS_CACHE: OrderedDict[str, _Facts] = OrderedDict()
-_FACTS_LOCK = threading.Lock()
-_FACTS_KEPT = 2  # payloads indexed per executor process (a run, and the one before)
-
-
-def _facts_of(job: Job) -> _Facts:
-    """The executor's index of ``job``'s facts, made once per process and payload token."""
-    token = job.facts_token
-    assert token is not None
-    with _FACTS_LOCK:
-        found = _FACTS_CACHE.get(token)
-        if found is None:
-            found = _FACTS_CACHE[token] = _Facts(job.facts.value)
-            while len(_FACTS_CACHE) > _FACTS_KEPT:
-                _FACTS_CACHE.popitem(last=False)
-        else:
-            _FACTS_CACHE.move_to_end(token)
-        return found
 
 
 _USAGE = layout_for("usage")
@@ -441,10 +183,10 @@ def _column(table: Any, name: str) -> list[Any]:
     return [None] * table.num_rows
 
 
-class _Bucket:
+class Bucket:
     """The records of one bucket, the rejected rows, and where each usage record came from."""
 
-    def __init__(self, job: Job, usage: Any, facts: Any = None) -> None:
+    def __init__(self, job: Job, usage: Any, facts: Any = None, timer: Timer | None = None) -> None:
         self.job = job
         self.rejects: list[_Reject] = []
         self.row_of: dict[int, int] = {}  # id(record) -> input row
@@ -459,7 +201,10 @@ class _Bucket:
         self.columns: dict[str, Any] = {}
         if job.facts is not None:
             ids = usage.column("subscription_id").unique().to_pylist() if usage.num_rows else []
-            _facts_of(job).select(ids, self)
+            index, made = facts_of(job)
+            if made and timer is not None:
+                timer.phase("index")
+            index.select(ids, self)
         else:
             self._read_facts(facts)
         if job.typed:
@@ -510,7 +255,7 @@ class _Bucket:
             sub = cols["subscription_id"][i]
             if cols[RECORD][i] == "subscription":
                 cells = {
-                    f: cols["subscription_id" if f == "id" else f][i] for f in _SUBSCRIPTION_FIELDS
+                    f: cols["subscription_id" if f == "id" else f][i] for f in SUBSCRIPTION_FIELDS
                 }
                 built = _build(_SUBSCRIPTIONS, cells, sub_shown, "subscription", row, sub)
                 if isinstance(built, list):
@@ -524,7 +269,7 @@ class _Bucket:
                         built.customer_id, cols["customer_name"][i] or ""
                     )
             else:
-                cells = {f: cols[f][i] for f in _ASSOCIATION_FIELDS}
+                cells = {f: cols[f][i] for f in ASSOCIATION_FIELDS}
                 built = _build(_ASSOCIATIONS, cells, shown, "association", row, sub)
                 if isinstance(built, list):
                     self.rejects.extend(built)
@@ -539,7 +284,7 @@ class _Bucket:
 
     def _from_columns(self, usage: Any) -> Any:
         """Hand typed usage columns, in row order, to ``Ledger.from_columns`` (lenient)."""
-        pc = _arrow_compute()
+        pc = arrow_compute()
 
         job = self.job
         usage = usage.take(pc.sort_indices(usage, [(ROW, "ascending")]))
@@ -556,7 +301,8 @@ class _Bucket:
             elif field == "month" and column.null_count == 0:
                 columns["month"] = column.to_numpy()
             elif column.null_count == 0:
-                columns[field] = column.to_numpy(zero_copy_only=False)
+                # text as codes into its distinct values: no Python string per row
+                columns[field] = arrow_column(column)
             else:
                 columns[field] = column.to_pylist()
         self.columns = columns
@@ -567,8 +313,8 @@ class _Bucket:
             # row (an unknown currency, a null id) stays in the ledger's usage dictionaries
             keep = [i not in bad for i in range(usage.num_rows)]
             kept = {
-                name: np.asarray(values)[keep]
-                if isinstance(values, np.ndarray)
+                name: values[np.array(keep, dtype=bool)]
+                if isinstance(values, np.ndarray | Coded)
                 else list(itertools.compress(values, keep))
                 for name, values in columns.items()
             }
@@ -692,116 +438,15 @@ def credit_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
         A ``pyarrow.Table`` with ``CREDIT_COLUMNS``: one row per credit, and one per
         unattributed part with a null ``partner_id``.
     """
-    started, cpu = time.perf_counter(), time.process_time()
-    bucket = _Bucket(job, usage, facts)
+    timer = Timer()
+    bucket = Bucket(job, usage, facts, timer)
+    timer.phase("ledger")
     credits = attribute(bucket.ledger, job.policy, start=job.start, end=job.end)
+    timer.phase("engine")
     table = credit_table(credits, bucket.ledger_rows(), job.policy_name)
-    _record_timing(usage.num_rows, time.perf_counter() - started, time.process_time() - cpu)
+    timer.phase("output")
+    timer.write(usage.num_rows)
     return table
-
-
-_EPOCH = dt.date(1970, 1, 1).toordinal()
-_LIMIT = (1 << 63) // 10**AMOUNT_SCALE  # |minor units| below this scale to AMOUNT_SCALE in int64
-
-
-def credit_table(credits: Credits, rows: npt.NDArray[np.int64], policy_name: str) -> Any:
-    """The credit rows of an attribution run, from the engine's columns.
-
-    Row fields are taken from the usage table's codes (``take`` over the distinct values),
-    kinds from the distinct kind masks, amounts from the integer minor units scaled to
-    ``AMOUNT_SCALE`` decimals and written as ``decimal128`` words directly (exact: no float,
-    no ``Decimal`` per row; amounts too large for that take the exact Python path).
-
-    Args:
-        credits: the run's credits (unfiltered).
-        rows: the input row of each of the ledger's usage rows.
-        policy_name: written in the ``policy`` column.
-
-    Returns:
-        A ``pyarrow.Table`` with ``CREDIT_COLUMNS``: the credits, then the unattributed parts.
-    """
-    pa = _arrow()
-    # Credits exposes no public accessor for its columns (attribution/credits.py); the engine's
-    # Result is read here directly, as Credits' own to_arrow does.
-    r = credits._r
-    a = r.alloc
-    t = r.table
-    n_c, n_u = len(a.c_row), len(a.u_row)
-    pos = np.concatenate([a.c_row, a.u_row]).astype(np.int64)
-    ledger_row = pos if r.scope is None else r.scope[pos]
-    sub = r.row_array(t.sub)[pos]
-    subs = [r.ledger.subscription(s) for s in t.sub_ids]
-    cur = r.cur[pos]
-    row_offer = r.row_array(t.offer)[pos]
-    offer_values = [o.value for o in OFFERS]
-    sub_offer = np.array([OFFER_CODE[s.offer] for s in subs] or [0], dtype=np.int64)[sub]
-    offer = np.where(row_offer >= 0, row_offer, sub_offer)
-
-    def coded(values: Sequence[Any], codes: npt.NDArray[np.int64]) -> Any:
-        return pa.array(list(values), pa.string()).take(pa.array(codes, pa.int64()))
-
-    partner_code = np.concatenate([a.c_partner, np.zeros(n_u, dtype=np.int64)])
-    partner_null = np.concatenate([np.zeros(n_c, dtype=bool), np.ones(n_u, dtype=bool)])
-    partner = pa.array(list(a.partners) or [""], pa.string()).take(
-        pa.array(partner_code, pa.int64(), mask=partner_null)
-    )
-    masks = np.concatenate([a.c_kinds, np.zeros(n_u, dtype=np.int64)]).astype(np.int64)
-    distinct, which = np.unique(masks, return_inverse=True)
-    kinds = pa.array(
-        [sorted(k.value for k in r.kinds(int(m))) for m in distinct.tolist()],
-        pa.list_(pa.string()),
-    ).take(pa.array(which.reshape(-1).astype(np.int64), pa.int64()))
-    minor = np.concatenate([a.c_minor, a.u_minor]) if n_c + n_u else np.zeros(0, np.int64)
-    exponents = np.array([*r.exponents, 0], dtype=np.int64)[cur]
-    columns = {
-        "row": pa.array(rows[ledger_row], pa.int64()),
-        "partner_id": partner,
-        "subscription_id": coded(t.sub_ids, sub),
-        "customer_id": coded([s.customer_id for s in subs], sub),
-        "workload": coded([s.workload.value for s in subs], sub),
-        "month": pa.array((r.row_array(t.month)[pos] - _EPOCH).astype(np.int32), pa.date32()),
-        "service": coded(t.services, r.row_array(t.service)[pos]),
-        "currency": coded(t.currencies, cur),
-        "amount": _amounts(minor, exponents),
-        "kinds": kinds,
-        "policy": pa.repeat(pa.scalar(policy_name, pa.string()), n_c + n_u),
-        "offer": coded(offer_values, offer),
-    }
-    return pa.table(columns, schema=arrow_schema(CREDIT_COLUMNS))
-
-
-def _amounts(minor: npt.NDArray[Any], exponents: npt.NDArray[np.int64]) -> Any:
-    """Integer minor units (of exponents ``exponents``) as ``decimal128(38, AMOUNT_SCALE)``."""
-    pa = _arrow()
-    amount_type = pa.decimal128(38, AMOUNT_SCALE)
-    n = len(minor)
-    factor = 10 ** (AMOUNT_SCALE - exponents)
-    fits = minor.dtype != object and (n == 0 or (minor.max() < _LIMIT and minor.min() > -_LIMIT))
-    if fits and sys.byteorder == "little":
-        scaled = minor.astype(np.int64) * factor
-        words = np.empty((n, 2), dtype=np.int64)  # a decimal128 is a little-endian int128
-        words[:, 0] = scaled
-        words[:, 1] = scaled >> 63  # the sign extension: 0 or -1
-        return pa.Array.from_buffers(amount_type, n, [None, pa.py_buffer(words)])
-    values = [  # pragma: no cover - amounts of more than 15 digits of units
-        Decimal(int(m) * int(f)).scaleb(-AMOUNT_SCALE)
-        for m, f in zip(minor.tolist(), factor.tolist(), strict=True)
-    ]
-    return pa.array(values, amount_type)  # pragma: no cover
-
-
-TIMINGS_ENV = "PARTNER_OF_RECORD_SPARK_TIMINGS"
-"""When this environment variable names a folder, each bucket writes its process id, row count,
-and the wall and CPU seconds it spent (ledger, engine, output) to a file there: the
-benchmark's per-row cost inside the executors. Unset (the default), nothing is written."""
-
-
-def _record_timing(rows: int, seconds: float, cpu: float) -> None:
-    folder = os.environ.get(TIMINGS_ENV)
-    if folder:
-        name = f"{os.getpid()}-{time.monotonic_ns()}.txt"
-        with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {rows} {seconds:.6f} {cpu:.6f}\n")
 
 
 def reject_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
@@ -816,34 +461,11 @@ def reject_bucket(job: Job, usage: Any, facts: Any = None) -> Any:
         A ``pyarrow.Table`` with ``REJECT_COLUMNS``, one row per problem (a row with several bad
         cells has several).
     """
-    pa = _arrow()
+    pa = arrow()
 
-    bucket = _Bucket(job, usage, facts)
+    bucket = Bucket(job, usage, facts)
     out: dict[str, list[Any]] = {name: [] for name, _ in REJECT_COLUMNS}
     for r in bucket.rejects:
         for name, _ in REJECT_COLUMNS:
             out[name].append(getattr(r, name))
     return pa.table(out, schema=arrow_schema(REJECT_COLUMNS))
-
-
-def _arrow() -> Any:
-    """``pyarrow`` (imported here: it comes with pyspark's Arrow support)."""
-    return importlib.import_module("pyarrow")
-
-
-def _arrow_compute() -> Any:
-    return importlib.import_module("pyarrow.compute")
-
-
-def arrow_schema(columns: Sequence[tuple[str, str]]) -> Any:
-    """Return the Arrow schema of a table given as ``(name, Spark SQL type)`` pairs."""
-    pa = _arrow()
-
-    types = {
-        "long": pa.int64(),
-        "string": pa.string(),
-        "date": pa.date32(),
-        f"decimal(38,{AMOUNT_SCALE})": pa.decimal128(38, AMOUNT_SCALE),
-        "array<string>": pa.list_(pa.string()),
-    }
-    return pa.schema([pa.field(name, types[kind]) for name, kind in columns])

@@ -9,8 +9,9 @@ disagree or are silent, and the ``notes`` of each entry say which choice the def
 Not modelled: the qualification window ("met on any day of the current month and the previous
 five"): evaluate at several ``as_of`` days, or use ``earliest_qualification``.
 
-Over 600 lines on purpose: one program year's published rules in one file, in the order of the
-program guide, so a reader can check each entry against its source side by side.
+Size: about 780 lines, on purpose. This is a data registry, not logic: one program year's
+published rules in one file, in the order of the program guide, so a reader can check each entry
+against its source side by side (the other year is ``competencies_2016``).
 """
 
 from __future__ import annotations

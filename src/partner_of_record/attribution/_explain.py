@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from partner_of_record.attribution._kernel import decide
+from partner_of_record.attribution._decide import decide
 from partner_of_record.attribution._money import from_minor
 from partner_of_record.attribution.kinds import mask_kinds
 from partner_of_record.attribution.records import Explanation, Span
 from partner_of_record.model import Association, PartnerId, month_end
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from partner_of_record.attribution.engine import Result
+    from partner_of_record.attribution._result import Result
 
 __all__: list[str] = []  # internal module
 
