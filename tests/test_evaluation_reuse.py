@@ -75,3 +75,28 @@ def test_what_if_on_skills_only_equals_two_evaluations() -> None:
         after = evaluate_competency(ledger, partner.id, entry, as_of=as_of, skills=after_skills)
         assert diff == EvaluationDiff.between(before, after)
         assert list(diff.after.credits) == list(after.credits)
+
+
+def test_ledger_facts_gives_a_partners_consumption_rows_once_per_kinds() -> None:
+    """``LedgerFacts.acr`` keeps a partner's rows per set of kinds: a second call gives the same
+    rows without building them again (they were cached under the last row's key before), and
+    each row is the credited sum of its subscription, month, service and currency."""
+    from partner_of_record.evaluation import RateTable
+    from partner_of_record.evaluation.sources import LedgerFacts, acr_row
+    from partner_of_record.model import AssociationKind
+
+    ledger = load_sample()
+    rates = RateTable()
+    facts = LedgerFacts(ledger, rates)
+    kinds = frozenset({AssociationKind.DPOR})
+    partner = next(a.partner_id for a in ledger.associations if a.kind in kinds)
+    rows = facts.acr(partner, kinds)
+    assert rows
+    assert facts.acr(partner, kinds) is rows
+    totals = facts.partner_credits(partner, kinds).totals(
+        by=("subscription_id", "month", "service", "currency")
+    )
+    rebuilt = [acr_row(ledger, rates, (*key, amount)) for key, amount in totals.items()]
+    assert [(r.subscription_id, r.month, r.service, r.usd) for r in rows] == [
+        (r.subscription_id, r.month, r.service, r.usd) for r in rebuilt
+    ]

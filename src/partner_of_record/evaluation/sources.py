@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from partner_of_record.attribution import Credits, RecognizeAll, attribute
 from partner_of_record.attribution.policies import Policy
@@ -35,9 +36,46 @@ from partner_of_record.model import (
     month_end,
 )
 
-__all__ = ["LedgerFacts"]
+__all__ = ["LedgerFacts", "acr_row"]
 
 _ALL_KINDS: frozenset[AssociationKind] = frozenset(AssociationKind)
+
+
+def acr_row(
+    ledger: Ledger,
+    rates: RateTable,
+    credited: tuple[SubscriptionId, dt.date, str | None, str, Decimal],
+    offer: OfferCategory | None = None,
+) -> AcrRow:
+    """One credited sum as an [`AcrRow`][partner_of_record.evaluation.AcrRow] in US dollars.
+
+    The one place where a credited amount of a subscription, month, service and currency
+    becomes a consumption row: its customer and workload are the subscription's, its amount
+    is converted with ``rates``. Used by ``LedgerFacts`` and by the Spark ``evaluate_all``.
+
+    Args:
+        ledger: the ledger holding the subscription.
+        rates: the exchange rates to US dollars.
+        credited: ``(subscription_id, month, service, currency, amount)``.
+        offer: the usage row's own offer category; ``None`` for the subscription's.
+
+    Returns:
+        The consumption row.
+
+    Raises:
+        MissingRateError: the currency has no rate for the month.
+    """
+    sub_id, month, service, currency, amount = credited
+    sub = ledger.subscription(sub_id)
+    return AcrRow(
+        customer_id=sub.customer_id,
+        subscription_id=sub_id,
+        workload=sub.workload,
+        month=month,
+        service=service,
+        usd=rates.to_usd(amount, currency, month),
+        offer=sub.offer if offer is None else offer,
+    )
 
 
 class LedgerFacts:
@@ -162,18 +200,14 @@ class LedgerFacts:
             )
             # a usage row's own offer overrides its subscription's (rows are keyed like usage)
             row_offers = self._offers()
-            for key, amount in totals.items():
-                sub_id, month, service, currency = key
-                sub = ledger.subscription(sub_id)
+            for row_key, amount in totals.items():
+                sub_id, month, service, currency = row_key
                 out.append(
-                    AcrRow(
-                        customer_id=sub.customer_id,
-                        subscription_id=sub_id,
-                        workload=sub.workload,
-                        month=month,
-                        service=service,
-                        usd=self.rates.to_usd(amount, currency, month),
-                        offer=row_offers.get(key, sub.offer),
+                    acr_row(
+                        ledger,
+                        self.rates,
+                        (sub_id, month, service, currency, amount),
+                        row_offers.get(row_key),
                     )
                 )
             rows = tuple(out)

@@ -17,7 +17,7 @@ from partner_of_record.evaluation import (
     evaluate_context,
     resolve_competency,
 )
-from partner_of_record.evaluation.sources import LedgerFacts
+from partner_of_record.evaluation.sources import LedgerFacts, acr_row
 from partner_of_record.evaluation.time import measurement_month
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, OfferCategory, PartnerId
@@ -61,16 +61,9 @@ class _CollectedFacts:
             ):
                 if not wanted.intersection(row_kinds):
                     continue
-                sub = self.ledger.subscription(sub_id)
                 out.append(
-                    AcrRow(
-                        customer_id=sub.customer_id,
-                        subscription_id=sub_id,
-                        workload=sub.workload,
-                        month=month,
-                        service=service,
-                        usd=self.rates.to_usd(amount, currency, month),
-                        offer=offer,
+                    acr_row(
+                        self.ledger, self.rates, (sub_id, month, service, currency, amount), offer
                     )
                 )
             found = self._acr[key] = tuple(out)
