@@ -24,6 +24,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record.attribution._facts import value_codes
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Association, Customer, Partner, Subscription
 from partner_of_record.spark._common import Job, arrow, arrow_compute
@@ -56,11 +57,8 @@ def _encode(values: list[Any]) -> Encoded:
         if types == {dt.date}:
             return ("date", pa.array(values, pa.date32()), None)
         if len(types) == 1 and issubclass(next(iter(types)), enum.Enum):
-            # members are singletons: code them by identity (an enum's hash is Python code)
-            ident = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
-            _, first, codes = np.unique(ident, return_index=True, return_inverse=True)
-            members = tuple(values[k] for k in first.tolist())
-            return ("enum", codes.reshape(-1).astype(np.int32), members)
+            codes, members = value_codes(values, ordered=False)
+            return ("enum", codes.astype(np.int32), tuple(members))
         if types == {int} and not none:
             return ("int", np.array(values, dtype=np.int64), None)
     except (ValueError, TypeError, OverflowError, UnicodeError):  # e.g. a lone surrogate
