@@ -27,7 +27,7 @@ NAMES = [c for c in CITED if re.fullmatch(r"partner_of_record(\.\w+)*", c)]
 PATHS = [c for c in CITED if re.match(r"(src|tests|docs|benchmarks)/", c)]
 
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("base", frozenset({"errors", "currency", "_text", "_declare"})),
+    ("base", frozenset({"errors", "currency", "_text", "_declare", "_codes", "_extras"})),
     ("model", frozenset({"model"})),
     ("rules", frozenset({"rules"})),
     ("ledger", frozenset({"ledger", "_usage_table", "_usage_input"})),

@@ -1034,3 +1034,42 @@ def test_all_partners_and_report_show_the_stale_data_warning(
     main(["report", str(data), "--partner", "4100231", "--as-of", "2025-06-01", "--format", "json"])
     positions = json.loads(capsys.readouterr().out)["positions"]
     assert all("NO_USAGE_IN_MONTH" in [f["code"] for f in p["findings"]] for p in positions)
+
+
+@pytest.mark.parametrize("mode", ["--earliest", "--project"])
+def test_evaluate_earliest_and_project_in_every_format(
+    capsys: pytest.CaptureFixture[str], data: Path, mode: str
+) -> None:
+    """``--earliest`` and ``--project``: JSON lists the result's fields then ``evaluation``;
+    CSV is the evaluation's rows; text starts with the result's ``describe()``."""
+    from partner_of_record.evaluation import earliest_qualification, project_qualification
+    from partner_of_record.io.export import write_evaluations_csv
+
+    partner, name = "4200517", "CLOUD_PLATFORM_GOLD"
+    argv = [
+        "evaluate", str(data), "--partner", partner, "--competency", name,
+        "--as-of", "2025-01-01", mode, *(["24"] if mode == "--project" else []),
+    ]  # fmt: skip
+    if mode == "--earliest":
+        found: object = earliest_qualification(load_sample(), partner, name, end=SAMPLE_AS_OF)
+        fields = ["competency", "partner_id", "met", "as_of", "scanned_from", "scanned_to"]
+    else:
+        found = project_qualification(load_sample(), partner, name, as_of=SAMPLE_AS_OF, horizon=24)
+        fields = [
+            "competency", "partner_id", "projection", "from_as_of", "already_met", "as_of",
+            "scanned_to", "assumption",
+        ]  # fmt: skip
+    evaluation = found.evaluation  # type: ignore[attr-defined]
+    main([*argv, "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert list(document) == [*fields, "evaluation"]
+    assert (document["evaluation"] is None) == (evaluation is None)
+    main([*argv, "--format", "csv"])
+    expected = io.StringIO()
+    write_evaluations_csv([evaluation] if evaluation else [], expected)
+    assert capsys.readouterr().out == expected.getvalue()
+    main(argv)
+    out = capsys.readouterr().out
+    assert out.startswith(found.describe() + "\n")  # type: ignore[attr-defined]
+    projected = "Projected evaluation (on projected records):\n" in out
+    assert projected == (mode == "--project" and evaluation is not None and not found.already_met)  # type: ignore[attr-defined]

@@ -375,3 +375,17 @@ def test_batch_equals_one_by_one_for_seat_measures(facts: object, as_of: dt.date
         for pid, one in reference.items():
             assert (table.met[pid], table.score[pid]) == (one.met, one.score)
             _same(table[pid], one)
+
+
+def test_every_block_of_the_algebra_is_scored_over_arrays() -> None:
+    """Each block class the requirement algebra exports has its batched scorer, so no block
+    falls back, partner by partner, to the readable path (only user-defined requirements do)."""
+    from partner_of_record.evaluation import requirements
+    from partner_of_record.evaluation._scoring import _BLOCKS
+
+    blocks = {
+        getattr(requirements, name)
+        for name in requirements.__all__
+        if isinstance(getattr(requirements, name), type) and name != "Requirement"
+    }
+    assert blocks == set(_BLOCKS)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
+import attrs
 import pytest
 
 from partner_of_record import (
@@ -20,7 +22,12 @@ from partner_of_record import (
     Workload,
 )
 from partner_of_record.catalog import CLOUD_PLATFORM_SILVER, cloud_platform
-from partner_of_record.evaluation import DeclarationError, evaluate_competency
+from partner_of_record.evaluation import (
+    DeclarationError,
+    dump_competency,
+    evaluate_competency,
+    load_competency,
+)
 from partner_of_record.incentives import (
     INELIGIBLE_CODES,
     PARTNER_EARNED_CREDIT,
@@ -557,3 +564,46 @@ def test_a_partner_credited_in_two_currencies_is_refused() -> None:
     )
     with pytest.raises(CurrencyMixError):
         evaluate_incentive(ledger, "P1", azure_dpor_incentive("0.1", eligibility=None, minimum=0))
+
+
+@pytest.mark.parametrize(
+    ("load", "dump", "value", "owner", "slip", "meant"),
+    [
+        (load_program, dump_program, PARTNER_EARNED_CREDIT, "IncentiveProgram", "payot", "payout"),
+        (load_competency, dump_competency, CLOUD_PLATFORM_SILVER, "Competency", "titel", "title"),
+    ],
+)
+def test_a_declaration_names_its_unknown_and_missing_top_keys(
+    load: Any, dump: Any, value: object, owner: str, slip: str, meant: str
+) -> None:
+    """A program's and a competency's top table share one key check: an unknown key is named
+    with the closest known one, a missing required key is named with its owner, and the
+    dumped table itself loads back unchanged."""
+    data = dump(value)
+    assert load(data) == value
+    with pytest.raises(DeclarationError) as unknown:
+        load({**data, slip: data[meant]})
+    assert unknown.value.path == slip
+    assert unknown.value.problem == f"unknown key for {owner}; did you mean {meant!r}?"
+    for key in ("name", "title", "source"):
+        with pytest.raises(DeclarationError) as missing:
+            load({k: v for k, v in data.items() if k != key})
+        assert (missing.value.path, missing.value.problem) == (
+            key,
+            f"missing (required by {owner})",
+        )
+
+
+def test_program_and_competency_sources_and_notes_read_alike() -> None:
+    """``source_url`` expands the same shorthands for a program and a competency (other
+    sources are kept as written), and one string of notes is one note for both."""
+    for source, url in (
+        ("PC21:x-y", "https://docs.microsoft.com/partner-center/x-y"),
+        ("PC23:a", "https://learn.microsoft.com/partner-center/a"),
+        ("XX:a", "XX:a"),
+        ("https://example.org/p", "https://example.org/p"),
+    ):
+        program = attrs.evolve(PARTNER_EARNED_CREDIT, source=source, notes="one note")
+        entry = attrs.evolve(CLOUD_PLATFORM_SILVER, source=source, notes="one note")
+        assert program.source_url == entry.source_url == url
+        assert program.notes == entry.notes == ("one note",)

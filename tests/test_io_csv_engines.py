@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from partner_of_record.io import LoadResult, load_folder
 from partner_of_record.io import _arrow_csv as arrow_csv
+from strategies import records
 
 pytest.importorskip("pyarrow")
 
@@ -339,3 +340,69 @@ def test_messy_association_and_seat_files_load_the_same_both_ways(
     assert arrow.report == python.report
     assert arrow.ledger == python.ledger
     assert arrow.ledger.associations == python.ledger.associations
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record=records(), data=st.data())
+def test_the_column_path_s_maker_builds_the_constructor_s_records(
+    record: Any, data: st.DataObject
+) -> None:
+    """``_arrow_records._maker`` (records set field by field, checks run once per distinct
+    value) makes records equal to the constructor's, same hash and fields, with the defaults of
+    the fields left empty or without a column; it declines a class whose constructor converts
+    (``Usage``) and a required field without a column."""
+    import attrs
+
+    from partner_of_record.io._arrow_records import _ABSENT, _maker
+
+    record_type = type(record)
+    fields = attrs.fields(record_type)
+    columns = [a.name for a in fields if data.draw(st.booleans(), label=f"{a.name} has a column")]
+    make = _maker(record_type, columns)
+    required = {a.name for a in fields if a.default is attrs.NOTHING}
+    if any(a.converter is not None for a in fields) or not required <= set(columns):
+        assert make is None
+        return
+    assert make is not None
+    values = attrs.asdict(record, recurse=False)
+    cells = tuple(
+        values[n] if n in required or data.draw(st.booleans(), label=f"{n} filled") else _ABSENT
+        for n in columns
+    )
+    built = make(cells)
+    expected = record_type(
+        **{n: v for n, v in zip(columns, cells, strict=True) if v is not _ABSENT}
+    )
+    assert type(built) is record_type
+    assert built == expected
+    assert hash(built) == hash(expected)
+    assert repr(built) == repr(expected)
+
+
+def test_a_missing_extra_is_named_in_one_message_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without pyarrow, ``csv_engine="pyarrow"`` and Parquet raise an ``ImportError`` naming
+    the ``arrow`` extra (``_extras.require``), and ``"auto"`` reads with the standard library."""
+    import sys
+
+    from partner_of_record._extras import require
+    from partner_of_record.io._usage_columns import pyarrow_parquet
+
+    for name in [m for m in sys.modules if m == "pyarrow" or m.startswith("pyarrow.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    folder = _write(tmp_path / "data", HEAD)
+    with pytest.raises(ImportError) as raised:
+        load_folder(folder, progress=False, csv_engine="pyarrow")
+    assert str(raised.value) == (
+        "csv_engine='pyarrow' needs pyarrow: pip install pyarrow (the [arrow] extra)"
+    )
+    with pytest.raises(ImportError) as raised:
+        pyarrow_parquet()
+    assert str(raised.value) == "Parquet needs pyarrow: pip install pyarrow (the [arrow] extra)"
+    assert load_folder(folder, progress=False).report.ok
+    with pytest.raises(
+        ImportError, match=r"^X needs pyarrow: pip install pyarrow \(the \[a\] extra\)$"
+    ):
+        require("pyarrow.compute", "a", "X")
+    assert require("json", "a", "X") is sys.modules["json"]

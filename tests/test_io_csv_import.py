@@ -607,3 +607,157 @@ def test_validate_folder_without_duplicate_check(tmp_path: Path) -> None:
     folder = write_folder(tmp_path, files)
     assert [r.code for r in validate_folder(folder, progress=False).rejects] == ["DUPLICATE_ROW"]
     assert validate_folder(folder, progress=False, duplicates=False).ok
+
+
+# ---------------------------------------------------------------------------------------------
+# one definition of a duplicate and of a reference: the model's, read by the ledger and loaders
+
+_BASE: dict[type, object] = {
+    Partner: Partner("P1", "Contoso"),
+    Customer: Customer("C1", "Northwind"),
+    Subscription: Subscription("S1", "C1", Workload.AZURE),
+    Association: Association("P1", "S1", AssociationKind.PAL, dt.date(2024, 1, 1)),
+    Usage: Usage("S1", dt.date(2024, 1, 1), Decimal("10.00"), "USD", "SQL"),
+    SeatUsage: SeatUsage("S1", dt.date(2024, 1, 1), 5, 4),
+}
+_OTHER_VALUE: dict[str, object] = {
+    "id": "X9",
+    "name": "Other",
+    "customer_id": "C1",
+    "subscription_id": "S1",
+    "month": dt.date(2024, 2, 1),
+    "amount": Decimal("11.00"),
+    "currency": "EUR",
+    "service": "Storage",
+    "paid_seats": 6,
+    "active_users": 3,
+}
+_LEDGER_DUPLICATE = {
+    Partner: "DUPLICATE_ID",
+    Customer: "DUPLICATE_ID",
+    Subscription: "DUPLICATE_ID",
+    Usage: "DUPLICATE_USAGE",
+    SeatUsage: "DUPLICATE_SEATS",
+}
+_ARGUMENT = {
+    Partner: "partners",
+    Customer: "customers",
+    Subscription: "subscriptions",
+    Association: "associations",
+    Usage: "usage",
+    SeatUsage: "seats",
+}
+
+
+def _lenient(*records: object) -> object:
+    """``Ledger.lenient`` of the base records with ``records`` replacing their type's."""
+    from partner_of_record.ledger import Ledger
+
+    given: dict[str, list[object]] = {name: [] for name in _ARGUMENT.values()}
+    for record_type, record in _BASE.items():
+        if not any(type(r) is record_type for r in records):
+            given[_ARGUMENT[record_type]].append(record)
+    for r in records:
+        given[_ARGUMENT[type(r)]].append(r)
+    return Ledger.lenient(**given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("record_type", list(_LEDGER_DUPLICATE))
+def test_the_ledger_and_the_loader_share_the_model_s_keys(record_type: type) -> None:
+    """Two records with the same ``KEY_FIELDS`` values and other values are refused by the
+    ledger (its duplicate code) and by the loader (``DUPLICATE_KEY``); a record differing in
+    any one key field is neither."""
+    import attrs
+
+    from partner_of_record.io._session import Seen
+    from partner_of_record.model import KEY_FIELDS
+
+    first = _BASE[record_type]
+    fields = KEY_FIELDS[record_type]
+    other = next(
+        a.name
+        for a in attrs.fields(record_type)
+        if a.name not in fields
+        and a.name in _OTHER_VALUE
+        and getattr(first, a.name) != _OTHER_VALUE[a.name]
+    )
+    twin = attrs.evolve(first, **{other: _OTHER_VALUE[other]})  # type: ignore[misc]
+    load = _lenient(first, twin)
+    assert [r.finding.code for r in load.rejected] == [_LEDGER_DUPLICATE[record_type]]  # type: ignore[attr-defined]
+    seen = Seen(exact=True)
+    assert seen.check(first, 2) is None  # type: ignore[arg-type]
+    assert seen.check(twin, 3) == (  # type: ignore[arg-type]
+        "DUPLICATE_KEY",
+        f"has the same {', '.join(fields)} as line 2 but other values",
+    )
+    for field in fields:
+        if field == "subscription_id":
+            continue  # a reference: changing it names another record
+        moved = attrs.evolve(first, **{field: _OTHER_VALUE[field]})  # type: ignore[misc]
+        assert not _lenient(first, moved).rejected, field  # type: ignore[attr-defined]
+        seen = Seen(exact=True)
+        seen.check(first, 2)  # type: ignore[arg-type]
+        assert seen.check(moved, 3) is None, field  # type: ignore[arg-type]
+
+
+def test_a_record_s_key_property_is_its_key_fields() -> None:
+    """``Usage.key`` and ``SeatUsage.key`` are the values of their ``KEY_FIELDS``."""
+    from partner_of_record.model import KEY_FIELDS
+
+    for record_type in (Usage, SeatUsage):
+        record = _BASE[record_type]
+        fields = KEY_FIELDS[record_type]
+        assert record.key == tuple(getattr(record, f) for f in fields)  # type: ignore[attr-defined]
+
+
+def _reference_cases() -> list[tuple[type, str, type]]:
+    from partner_of_record.model import REFERENCES
+
+    return [(t, field, named) for t, refs in REFERENCES.items() for field, named in refs]
+
+
+@pytest.mark.parametrize(("record_type", "field", "named"), _reference_cases())
+def test_the_ledger_and_the_loader_share_the_model_s_references(
+    record_type: type, field: str, named: type
+) -> None:
+    """A record whose ``REFERENCES`` field names a missing record is refused with the same
+    ``UNKNOWN_...`` code by the ledger and by the loader's reference check."""
+    import attrs
+
+    from partner_of_record.io._session import References
+
+    dangling = attrs.evolve(_BASE[record_type], **{field: "NOPE"})  # type: ignore[misc]
+    code = f"UNKNOWN_{named.__name__.upper()}"
+    load = _lenient(dangling)
+    assert [r.finding.code for r in load.rejected if r.record is dangling] == [code]  # type: ignore[attr-defined]
+    references = References()
+    for record in _BASE.values():
+        references.add(record)  # type: ignore[arg-type]
+    assert references.missing(dangling) == (code, field, "NOPE")
+    assert references.missing(_BASE[record_type]) is None  # type: ignore[arg-type]
+
+
+def test_the_references_table_names_every_reference_field() -> None:
+    """Every ``..._id`` field of a record is in ``REFERENCES`` (a new one cannot be missed)."""
+    import attrs
+
+    from partner_of_record.model import REFERENCES
+
+    for record_type in _BASE:
+        ids = {a.name for a in attrs.fields(record_type) if a.name.endswith("_id")}
+        assert ids == {f for f, _ in REFERENCES.get(record_type, ())}, record_type
+
+
+def test_a_tally_freezes_into_the_file_summary_of_its_counts() -> None:
+    """``Tally`` has ``FileSummary``'s fields and defaults: a new one freezes into the default
+    summary, and each count set on it lands in the same field of the summary."""
+    import attrs
+
+    from partner_of_record.io._session import Tally
+    from partner_of_record.io.csv_import import FileSummary
+
+    assert Tally("f.csv", "usage").freeze() == FileSummary("f.csv", "usage")
+    tally = Tally("f.csv", "usage")
+    for i, field in enumerate(attrs.fields(FileSummary)[2:], start=2):
+        setattr(tally, field.name, i)
+    assert tally.freeze() == FileSummary("f.csv", "usage", 2, 3, 4, 5, 6)

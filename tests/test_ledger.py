@@ -790,3 +790,65 @@ def test_garbage_collection_is_restored_after_a_failed_check() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# ------------------------------------------------------------------------------ one home each
+
+
+def test_the_verbs_of_one_kind_are_associate_or_end_association_with_that_kind() -> None:
+    """link_pal, grant_dap, grant_gdap and claim_cpor record what ``associate`` records with
+    their kind and actor; unlink_pal, revoke_dap and revoke_gdap what ``end_association`` does."""
+    led = base()
+    on, end = D(2024, 7, 1), D(2025, 7, 1)
+    assert led.link_pal("S1", "P1", on, role="Owner") == led.associate(
+        "S1", "P1", K.PAL, on, granted_by=Actor.PARTNER, role="Owner"
+    )
+    assert led.grant_dap("S2", "P1", on) == led.associate(
+        "S2", "P1", K.DAP, on, granted_by=Actor.CUSTOMER
+    )
+    assert led.grant_gdap("S2", "P1", on, end, auto_extend_days=180) == led.associate(
+        "S2", "P1", K.GDAP, on, end, granted_by=Actor.CUSTOMER, auto_extend_days=180
+    )
+    assert led.claim_cpor("S2", "P3", on, end) == led.associate("S2", "P3", K.CPOR, on, end)
+    assert led.unlink_pal("S1", "P3", on) == led.end_association("S1", "P3", K.PAL, on)
+    assert led.revoke_dap("S2", "P2", on) == led.end_association("S2", "P2", K.DAP, on)
+    gdap = led.grant_gdap("S2", "P1", on, end)
+    later = D(2024, 9, 1)
+    assert gdap.revoke_gdap("S2", "P1", later) == gdap.end_association("S2", "P1", K.GDAP, later)
+    with pytest.raises(EventError, match="cannot end the DAP"):
+        led.revoke_dap("S2", "P1", on)
+
+
+@given(st.lists(st.sampled_from(list(AssociationKind)), max_size=40))
+def test_kind_codes_are_each_kinds_rank_by_value(kinds: list[AssociationKind]) -> None:
+    """The ledger's index codes each association's kind as its rank among all kinds ordered by
+    value, whichever kinds are present (the coding is ``_codes.value_codes``)."""
+    from partner_of_record.ledger._links import _KINDS_IN_ORDER, _kind_codes
+
+    assert [k.value for k in _KINDS_IN_ORDER] == sorted(k.value for k in AssociationKind)
+    assocs = [Association("P1", "S1", k, D(2024, 1, 1)) for k in kinds]
+    assert _kind_codes(assocs).tolist() == [_KINDS_IN_ORDER.index(k) for k in kinds]
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(list(Workload)), st.text(max_size=2))),
+    st.booleans(),
+)
+def test_value_codes_code_equal_values_alike(values: list[Any], ordered: bool) -> None:
+    """``value_codes`` gives equal values (also equal but distinct objects) one code, each code
+    names its value, and codes follow the values' order (``None`` first, enum members by
+    value) or, unordered, their first appearance."""
+    from partner_of_record._codes import value_codes
+
+    values = [v if not isinstance(v, str) else "".join(list(v)) for v in values]  # new objects
+    codes, distinct = value_codes(values, ordered=ordered)
+    assert [distinct[c] for c in codes.tolist()] == values
+    assert len(distinct) == len(set(map(repr, distinct)))
+    if ordered:
+        key = [
+            (0, "") if v is None else (1, v.value if isinstance(v, Workload) else v)
+            for v in distinct
+        ]
+        assert key == sorted(key)
+    else:
+        assert distinct == list(dict.fromkeys(values))

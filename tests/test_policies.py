@@ -445,3 +445,38 @@ def test_a_subclass_declaring_its_decision_fields_is_asked_once_per_distinct_set
     calls.clear()
     assert attribute(ledger, CountingShared()).totals() == {"P1": Decimal("2.00")}
     assert calls == [1]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [RecognizeAll(), DporOnly(), EqualSplit(), WeightedSplit({K.DPOR: 1})],
+    ids=lambda p: p.name,
+)
+def test_the_kind_based_builtins_are_asked_once_per_shape_of_set(
+    policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The built-ins that decide from the kinds held declare trusted ``decision_fields`` and
+    ``decision_ranks``: three subscriptions, each with its own partner's DPOR, get one
+    question (the answers differ only by the partner's rank) and each partner its amount."""
+    from partner_of_record.attribution import policies as home
+
+    asked: list[int] = []
+    kinds_by_partner = home._kinds_by_partner
+
+    def counting(active: Sequence[Association], kinds: Any) -> Any:
+        asked.append(len(active))
+        return kinds_by_partner(active, kinds)
+
+    monkeypatch.setattr(home, "_kinds_by_partner", counting)
+    subs = ("S1", "S2", "S3")
+    ledger = Ledger(
+        partners=[Partner(f"P{i}") for i in range(1, 4)],
+        customers=[Customer("C1")],
+        subscriptions=[Subscription(s, "C1", Workload.AZURE) for s in subs],
+        associations=[
+            Association(f"P{i}", s, K.DPOR, D(2023, 1, i)) for i, s in enumerate(subs, 1)
+        ],
+        usage=[Usage(s, JAN, f"{i}.00") for i, s in enumerate(subs, 1)],
+    )
+    assert attribute(ledger, policy).totals() == {f"P{i}": Decimal(f"{i}.00") for i in range(1, 4)}
+    assert asked == [1]

@@ -359,3 +359,35 @@ def test_a_sorted_usage_column_with_a_repeated_key_is_still_a_duplicate() -> Non
     load = Ledger.from_columns(**FACTS, usage=usage, lenient=True)
     assert [(r.record.row, r.finding.code) for r in load.rejected] == [(2, "DUPLICATE_USAGE")]
     assert len(load.ledger.usage) == 2
+
+
+@given(
+    amounts=st.lists(st.integers(0, 10_000), min_size=0, max_size=6),
+    index=st.integers(-8, 8),
+    start=st.none() | st.integers(-8, 8),
+    stop=st.none() | st.integers(-8, 8),
+    step=st.sampled_from([None, 1, 2, -1, -3]),
+)
+def test_lazy_usage_records_index_slice_and_compare_as_their_tuple(
+    amounts: list[int], index: int, start: int | None, stop: int | None, step: int | None
+) -> None:
+    """``ledger.usage`` made on access indexes, slices, iterates, compares and hashes as the
+    tuple of its records; an index out of range names the row and the count."""
+    months = [dt.date(2024, 1 + i, 1) for i in range(len(amounts))]
+    usage = {"subscription_id": ["S1"] * len(amounts), "month": months, "amount": amounts}
+    lazy = Ledger.from_columns(**FACTS, usage=usage).usage
+    assert isinstance(lazy, UsageRecords)
+    rows = tuple(lazy)
+    assert len(lazy) == len(rows)
+    assert lazy == rows
+    assert lazy != (*rows, None)
+    assert lazy != "not a sequence"
+    assert hash(lazy) == hash(rows)
+    assert lazy[start:stop:step] == rows[start:stop:step]
+    if -len(rows) <= index < len(rows):
+        assert lazy[index] == rows[index]
+    else:
+        with pytest.raises(
+            IndexError, match=rf"^usage row {index} out of range \({len(rows)} rows\)$"
+        ):
+            lazy[index]

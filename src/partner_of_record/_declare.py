@@ -22,11 +22,11 @@ import enum
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -36,6 +36,9 @@ MAX_DEPTH = 64
 """How deeply tables and lists may nest in a declaration (the catalog needs fewer than 20)."""
 
 _FORMATS = ("toml", "json")
+
+
+_T = TypeVar("_T")
 
 
 class DeclarationError(PartnerOfRecordError, ValueError):
@@ -232,6 +235,48 @@ def in_file(exc: DeclarationError, path: str | Path) -> DeclarationError:
     if exc.file is not None:
         return exc
     return DeclarationError(exc.path, exc.problem, file=str(path))
+
+
+def top_table(
+    data: object, known: tuple[str, ...], required: tuple[str, ...], owner: str
+) -> Mapping[str, Any]:
+    """A declaration's top table, checked: a table, not too deep, every key known, none missing.
+
+    Args:
+        data: the declared table.
+        known: every key ``owner`` reads.
+        required: the keys it needs.
+        owner: the name of the value declared (``"Competency"``), for the messages.
+
+    Returns:
+        ``data``, a mapping.
+
+    Raises:
+        DeclarationError: not a table, nesting deeper than 64 levels, the first unknown key
+            (with a suggestion), else the first missing required one.
+    """
+    data = table(data, "")
+    check_depth(data)
+    for key in data:
+        if key not in known:
+            raise DeclarationError(key, f"unknown key for {owner}" + suggest(key, list(known)))
+    for key in required:
+        if key not in data:
+            raise DeclarationError(key, f"missing (required by {owner})")
+    return data
+
+
+def load_file(path: str | Path, load: Callable[[Any], _T]) -> _T:
+    """Read a ``.toml`` or ``.json`` declaration file and build it with ``load``.
+
+    The one body of ``load_competency_file`` and ``load_program_file``: ``read``, ``parse``,
+    then ``load``; a ``DeclarationError`` from any of them names the file.
+    """
+    try:
+        text, format = read(path)
+        return load(parse(text, format))
+    except DeclarationError as exc:
+        raise in_file(exc, path) from None
 
 
 def literal_choices(annotation: str) -> tuple[str, ...] | None:

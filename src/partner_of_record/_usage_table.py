@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact, InvalidOperation, localcontext
-from typing import Any, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 import attrs
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "OFFERS",
     "OFFER_CODE",
     "Coded",
+    "LazySequence",
     "UsageRecords",
     "UsageRow",
     "UsageTable",
@@ -102,6 +104,12 @@ class UsageRow:
         return f"{text} ({self.usage.describe()})" if self.usage is not None else text
 
 
+def _or_new(value: dict[int, Any] | None) -> dict[int, Any]:
+    """The mapping given, or a new empty one for ``None`` or an empty one."""
+    return value or {}
+
+
+@attrs.define(eq=False, repr=False)
 class UsageTable:
     """Usage rows as columns; see the module documentation.
 
@@ -118,50 +126,19 @@ class UsageTable:
         records: the ``Usage`` records, when the table was made from them.
     """
 
-    __slots__ = (
-        "big",
-        "cache",
-        "cur",
-        "currencies",
-        "exact",
-        "minor",
-        "month",
-        "offer",
-        "records",
-        "service",
-        "services",
-        "sub",
-        "sub_ids",
-    )
-
-    def __init__(
-        self,
-        sub: I64,
-        month: I64,
-        minor: I64,
-        cur: I64,
-        service: I64,
-        offer: I64,
-        sub_ids: tuple[SubscriptionId, ...],
-        currencies: tuple[str, ...],
-        services: tuple[str | None, ...],
-        exact: dict[int, Decimal] | None = None,
-        big: dict[int, int] | None = None,
-        records: tuple[Usage, ...] | None = None,
-    ) -> None:
-        self.sub = sub
-        self.month = month
-        self.minor = minor
-        self.cur = cur
-        self.service = service
-        self.offer = offer
-        self.sub_ids = sub_ids
-        self.currencies = currencies
-        self.services = services
-        self.exact = exact or {}
-        self.big = big or {}
-        self.records = records
-        self.cache: dict[str, Any] = {}  # arrays derived by the engine
+    sub: I64
+    month: I64
+    minor: I64
+    cur: I64
+    service: I64
+    offer: I64
+    sub_ids: tuple[SubscriptionId, ...]
+    currencies: tuple[str, ...]
+    services: tuple[str | None, ...]
+    exact: dict[int, Decimal] = attrs.field(default=None, converter=_or_new)
+    big: dict[int, int] = attrs.field(default=None, converter=_or_new)
+    records: tuple[Usage, ...] | None = None
+    cache: dict[str, Any] = attrs.field(init=False, factory=dict)  # arrays derived by the engine
 
     def __len__(self) -> int:
         return len(self.sub)
@@ -392,16 +369,62 @@ def to_minor(
 
 
 # --------------------------------------------------------------------------------------------
-# a lazy sequence of Usage records
+# lazy sequences: the usage records, and any rows made on access
+
+_T = TypeVar("_T")
 
 
-class UsageRecords(Sequence[Usage]):
+class LazySequence(Sequence[_T]):
+    """A read-only sequence whose items are made when they are read, and not kept.
+
+    Equal to any sequence of the same items (e.g. the tuple ``tuple(items)``), hashed as that
+    tuple. A subclass defines ``__len__``, ``_item(index)`` (for ``0 <= index < len``) and
+    ``_noun``: the singular and plural words of the ``IndexError`` message.
+    """
+
+    __slots__ = ()
+    _noun: ClassVar[tuple[str, str]]
+
+    def _item(self, index: int) -> _T:
+        """Make the item at ``index`` (``0 <= index < len(self)``)."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | tuple[_T, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._item, range(len(self))[index]))
+        n = len(self)
+        if not -n <= index < n:
+            one, many = self._noun
+            msg = f"{one} {index} out of range ({n} {many})"
+            raise IndexError(msg)
+        return self._item(index % n if index < 0 else index)
+
+    def __iter__(self) -> Iterator[_T]:
+        return map(self._item, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(map(operator.eq, self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+
+class UsageRecords(LazySequence[Usage]):
     """The rows of a ``UsageTable`` as ``Usage`` records, each made when it is read.
 
     Equal to any sequence of the same records (e.g. the tuple ``tuple(records)``).
     """
 
     __slots__ = ("_table",)
+    _noun = ("usage row", "rows")
 
     def __init__(self, table: UsageTable) -> None:
         self._table = table
@@ -409,31 +432,11 @@ class UsageRecords(Sequence[Usage]):
     def __len__(self) -> int:
         return len(self._table)
 
-    @overload
-    def __getitem__(self, index: int) -> Usage: ...
+    def _item(self, index: int) -> Usage:
+        return self._table.usage(index)
 
-    @overload
-    def __getitem__(self, index: slice) -> tuple[Usage, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> Usage | tuple[Usage, ...]:
-        if isinstance(index, slice):
-            return tuple(map(self._table.usage, range(len(self))[index]))
-        n = len(self)
-        if not -n <= index < n:
-            msg = f"usage row {index} out of range ({n} rows)"
-            raise IndexError(msg)
-        return self._table.usage(index % n if index < 0 else index)
-
-    def __iter__(self) -> Iterator[Usage]:
+    def __iter__(self) -> Iterator[Usage]:  # one call less per row than the base's
         return map(self._table.usage, range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
 
     def __repr__(self) -> str:
         return f"<UsageRecords: {len(self)} row(s)>"

@@ -15,8 +15,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import operator
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any, TypeAlias
 
 import attrs
@@ -27,6 +30,8 @@ from partner_of_record.errors import ValidationError
 __all__ = [
     "AMOUNT_MAX_DECIMALS",
     "AMOUNT_MAX_INTEGER_DIGITS",
+    "KEY_FIELDS",
+    "REFERENCES",
     "Actor",
     "Association",
     "AssociationKind",
@@ -522,8 +527,8 @@ class Usage:
 
     @property
     def key(self) -> tuple[str, dt.date, str | None, str]:
-        """The identity of the row: ``(subscription_id, month, service, currency)``."""
-        return (self.subscription_id, self.month, self.service, self.currency)
+        """Its ``KEY_FIELDS`` values: ``(subscription_id, month, service, currency)``."""
+        return _USAGE_KEY(self)
 
     def describe(self) -> str:
         """Return a short readable label such as ``S1 2024-01 Azure SQL 120.00 USD``."""
@@ -553,8 +558,8 @@ class SeatUsage:
 
     @property
     def key(self) -> tuple[str, dt.date]:
-        """The identity of the row: ``(subscription_id, month)``."""
-        return (self.subscription_id, self.month)
+        """Its ``KEY_FIELDS`` values: ``(subscription_id, month)``."""
+        return _SEAT_KEY(self)
 
     def describe(self) -> str:
         """Return a short readable label such as ``S1 2024-01``."""
@@ -563,3 +568,33 @@ class SeatUsage:
 
 Record: TypeAlias = Partner | Customer | Subscription | Association | Usage | SeatUsage
 """Any of the model's record types; each has a ``describe()`` giving a short readable label."""
+
+
+KEY_FIELDS: Mapping[type[Record], tuple[str, ...]] = MappingProxyType(
+    {
+        Partner: ("id",),
+        Customer: ("id",),
+        Subscription: ("id",),
+        Usage: ("subscription_id", "month", "service", "currency"),
+        SeatUsage: ("subscription_id", "month"),
+    }
+)
+"""The fields that identify a record: two of a type with equal values of these are one fact
+stated twice (``DUPLICATE_ID``, ``DUPLICATE_USAGE``, ``DUPLICATE_SEATS`` in the ledger,
+``DUPLICATE_ROW`` or ``DUPLICATE_KEY`` in a load). An ``Association`` has none: two links of
+one partner and kind to a subscription in effect on one day are a ``DUPLICATE_ASSOCIATION``."""
+
+REFERENCES: Mapping[type[Record], tuple[tuple[str, type[Record]], ...]] = MappingProxyType(
+    {
+        Subscription: (("customer_id", Customer),),
+        Association: (("partner_id", Partner), ("subscription_id", Subscription)),
+        Usage: (("subscription_id", Subscription),),
+        SeatUsage: (("subscription_id", Subscription),),
+    }
+)
+"""Which field of each record type names which record, ``(field, type named)``, in the order
+the loaders check them; naming one that is not there is an ``UNKNOWN_CUSTOMER``,
+``UNKNOWN_PARTNER`` or ``UNKNOWN_SUBSCRIPTION``."""
+
+_USAGE_KEY = operator.attrgetter(*KEY_FIELDS[Usage])
+_SEAT_KEY = operator.attrgetter(*KEY_FIELDS[SeatUsage])

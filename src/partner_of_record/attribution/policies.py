@@ -196,8 +196,53 @@ def _kinds_suffix(kinds: frozenset[AssociationKind] | None) -> str:
     return "" if kinds is None else f" (counting only {_kind_names(kinds)})"
 
 
+class _ByKindsHeld(_SharesFromDecide):
+    """The built-in policies that decide from the kinds each partner holds (all but ``Priority``).
+
+    ``decide`` gathers, per partner, the counted kinds (``_counted``) of the associations in
+    effect; each policy's ``_decision`` makes the awards and the rule from them. The engine trusts
+    the ``decision_fields`` and ``decision_ranks`` declared here because this class defines
+    ``decide`` (see the module documentation).
+    """
+
+    __slots__ = ()
+    usage_independent: ClassVar[bool] = True
+    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
+    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
+
+    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
+        """Return the span's awards and the rule, as the policy's class documentation says.
+
+        Args:
+            usage: the usage row (not looked at).
+            active: the associations in effect during the span.
+
+        Returns:
+            The decision; no awards when no partner holds a counted kind.
+        """
+        return self._decision(_kinds_by_partner(active, self._counted()))
+
+    def _counted(self) -> frozenset[AssociationKind] | None:
+        """The kinds that count, or ``None`` for all kinds."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def _decision(self, held: Mapping[PartnerId, Iterable[AssociationKind]]) -> Decision:
+        """The awards and the rule, given the counted kinds each partner holds."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+
 @attrs.frozen
-class RecognizeAll(_SharesFromDecide):
+class _KindsField(_ByKindsHeld):
+    """A policy of ``_ByKindsHeld`` whose counted kinds are its ``kinds`` field."""
+
+    kinds: frozenset[AssociationKind] | None = attrs.field(default=None, converter=_to_kinds)
+
+    def _counted(self) -> frozenset[AssociationKind] | None:
+        return self.kinds
+
+
+@attrs.frozen
+class RecognizeAll(_KindsField):
     """Every partner with an association in effect is credited the full amount, once.
 
     This is the default and Microsoft's modern rule ("everyone benefits"): a partner holding
@@ -209,33 +254,16 @@ class RecognizeAll(_SharesFromDecide):
         kinds: the association kinds that count, or ``None`` for all kinds.
     """
 
-    kinds: frozenset[AssociationKind] | None = attrs.field(default=None, converter=_to_kinds)
     name: ClassVar[str] = "recognize_all"
     split: ClassVar[bool] = False
-    usage_independent: ClassVar[bool] = True
-    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
-    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
-    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
-        """Return the span's awards and the rule; see the class docstring.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            A share of 1 for every partner holding a counted kind.
-        """
-        held = _kinds_by_partner(active, self.kinds)
-        awards = _awards_of(held, _whole)
-        rule = "RecognizeAll: every partner in effect is credited in full" + _kinds_suffix(
-            self.kinds
-        )
-        return Decision(awards, rule)
+    def _decision(self, held: Mapping[PartnerId, Iterable[AssociationKind]]) -> Decision:
+        rule = "RecognizeAll: every partner in effect is credited in full"
+        return Decision(_awards_of(held, _whole), rule + _kinds_suffix(self.kinds))
 
 
 @attrs.frozen
-class DporOnly(_SharesFromDecide):
+class DporOnly(_ByKindsHeld):
     """Only the Digital Partner of Record is credited: the rule before 2017.
 
     The DPOR in effect is credited the full amount; a subscription has at most one DPOR at a time
@@ -245,23 +273,13 @@ class DporOnly(_SharesFromDecide):
 
     name: ClassVar[str] = "dpor_only"
     split: ClassVar[bool] = False
-    usage_independent: ClassVar[bool] = True
-    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
-    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
-    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
-        """Return a share of 1 for the DPOR partner in effect, if any.
+    def _counted(self) -> frozenset[AssociationKind]:
+        return _DPOR
 
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            The decision; empty when no DPOR is in effect.
-        """
-        held = _kinds_by_partner(active, _DPOR)
-        awards = _awards_of(held, _whole)
-        return Decision(awards, "DporOnly: only the Digital Partner of Record is credited")
+    def _decision(self, held: Mapping[PartnerId, Iterable[AssociationKind]]) -> Decision:
+        rule = "DporOnly: only the Digital Partner of Record is credited"
+        return Decision(_awards_of(held, _whole), rule)
 
 
 _ROLE_RANK = {"owner": 0, "contributor": 1}
@@ -361,7 +379,7 @@ class Priority(_SharesFromDecide):
 
 
 @attrs.frozen
-class EqualSplit(_SharesFromDecide):
+class EqualSplit(_KindsField):
     """The amount is divided equally among the partners in effect (a split policy).
 
     A partner holding several kinds counts once. The engine conserves the cents exactly: see
@@ -371,32 +389,15 @@ class EqualSplit(_SharesFromDecide):
         kinds: the association kinds that count, or ``None`` for all kinds.
     """
 
-    kinds: frozenset[AssociationKind] | None = attrs.field(default=None, converter=_to_kinds)
     name: ClassVar[str] = "equal_split"
     split: ClassVar[bool] = True
-    usage_independent: ClassVar[bool] = True
-    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
-    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
-    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
-        """Return a share of ``1/n`` for each of the ``n`` partners in effect.
-
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            The decision; empty when no counted association is in effect.
-        """
-        held = _kinds_by_partner(active, self.kinds)
+    def _decision(self, held: Mapping[PartnerId, Iterable[AssociationKind]]) -> Decision:
         if not held:
             return Decision((), "EqualSplit: no partner in effect")
         share = Fraction(1, len(held))
-        awards = _awards_of(held, lambda _: share)
-        rule = f"EqualSplit: {len(held)} partner(s) in effect share equally" + _kinds_suffix(
-            self.kinds
-        )
-        return Decision(awards, rule)
+        rule = f"EqualSplit: {len(held)} partner(s) in effect share equally"
+        return Decision(_awards_of(held, lambda _: share), rule + _kinds_suffix(self.kinds))
 
 
 def _to_weights(
@@ -426,7 +427,7 @@ def _to_weights(
 
 
 @attrs.frozen
-class WeightedSplit(_SharesFromDecide):
+class WeightedSplit(_ByKindsHeld):
     """The amount is divided among the partners in effect in proportion to their kinds' weights.
 
     A partner's weight is the largest weight among the kinds it holds during the span (holding
@@ -444,29 +445,18 @@ class WeightedSplit(_SharesFromDecide):
     )
     name: ClassVar[str] = "weighted_split"
     split: ClassVar[bool] = True
-    usage_independent: ClassVar[bool] = True
-    decision_fields: ClassVar[tuple[str, ...]] = ("partner_id", "kind")
-    decision_ranks: ClassVar[tuple[str, ...]] = ("partner_id",)
 
-    def decide(self, usage: Usage, active: Sequence[Association]) -> Decision:
-        """Return each partner's weight over the sum of the weights.
+    def _counted(self) -> frozenset[AssociationKind]:
+        return frozenset(k for k, w in self.weights_by_kind if w > 0)
 
-        Args:
-            usage: the usage row (not looked at).
-            active: the associations in effect during the span.
-
-        Returns:
-            The decision; empty when no weighted kind is in effect.
-        """
-        weights = dict(self.weights_by_kind)
-        counted = frozenset(k for k, w in weights.items() if w > 0)
-        held = _kinds_by_partner(active, counted)
+    def _decision(self, held: Mapping[PartnerId, Iterable[AssociationKind]]) -> Decision:
         if not held:
             return Decision((), "WeightedSplit: no weighted association kind in effect")
+        weights = dict(self.weights_by_kind)
         w = {p: max(weights[k] for k in kinds) for p, kinds in held.items()}
         total = sum(w.values())
         awards = _awards_of(held, lambda p: w[p] / total)
         rule = "WeightedSplit: shares in proportion to " + ", ".join(
-            f"{k.name}={weights[k]}" for k in sorted(counted, key=lambda k: k.value)
+            f"{k.name}={weights[k]}" for k in sorted(self._counted(), key=lambda k: k.value)
         )
         return Decision(awards, rule)

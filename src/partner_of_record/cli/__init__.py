@@ -54,11 +54,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from partner_of_record.cli._attribute import attribute_command
 from partner_of_record.cli._common import (
-    _WIDTH,
     EXIT_NOT_MET,
     EXIT_OK,
     EXIT_USAGE,
     PROG,
+    WIDTH,
     Command,
     CommandError,
     Streams,
@@ -164,7 +164,7 @@ def build_parser(commands: Iterable[Command]) -> argparse.ArgumentParser:
         child = sub.add_parser(
             command.name,
             help=command.summary,
-            description=textwrap.fill(command.description, width=_WIDTH),
+            description=textwrap.fill(command.description, width=WIDTH),
             epilog=_epilog(command.examples),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

@@ -15,19 +15,19 @@ from partner_of_record.cli._common import (
     Command,
     CommandError,
     Streams,
-    _add_data,
-    _add_format,
-    _add_output,
-    _add_policy,
-    _csv_cell,
-    _dump_json,
-    _ledger,
-    _month_arg,
-    _names,
-    _output,
-    _partner_order,
-    _policy,
-    _write_csv,
+    add_data,
+    add_format,
+    add_output,
+    add_policy,
+    csv_cell,
+    dump_json,
+    load_ledger,
+    month_arg,
+    names_of,
+    open_output,
+    partner_order,
+    read_policy,
+    write_csv,
 )
 from partner_of_record.ledger import Ledger
 
@@ -36,19 +36,19 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
 
 
 def _attribute_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
-    _add_policy(parser, "recognize_all")
+    add_data(parser)
+    add_policy(parser, "recognize_all")
     parser.add_argument(
-        "--from", dest="start", metavar="MONTH", type=_month_arg, help="first month (YYYY-MM)"
+        "--from", dest="start", metavar="MONTH", type=month_arg, help="first month (YYYY-MM)"
     )
     parser.add_argument(
-        "--to", dest="end", metavar="MONTH", type=_month_arg, help="last month, included"
+        "--to", dest="end", metavar="MONTH", type=month_arg, help="last month, included"
     )
     parser.add_argument(
         "--by",
         metavar="FIELD[,FIELD]",
         help="totals per value of these credit fields "
-        f"({_names('partner_of_record.attribution', 'FIELDS')}); the currency "
+        f"({names_of('partner_of_record.attribution', 'FIELDS')}); the currency "
         "is always kept apart",
     )
     parser.add_argument(
@@ -62,8 +62,8 @@ def _attribute_arguments(parser: argparse.ArgumentParser) -> None:
         help="check that every input amount is accounted for (exit 1 if not; printed on "
         "stderr with --format json or csv)",
     )
-    _add_format(parser, ("text", "json", "csv"))
-    _add_output(parser)
+    add_format(parser, ("text", "json", "csv"))
+    add_output(parser)
 
 
 def _month_end(month: dt.date) -> dt.date:
@@ -95,12 +95,12 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
             "month first (--to is included)"
         )
         raise CommandError(msg)
-    ledger = _ledger(args, streams, "attribute")
-    policy = _policy(args)
+    ledger = load_ledger(args, streams, "attribute")
+    policy = read_policy(args)
     end = _month_end(args.end) if args.end is not None else None
     credits = attribute(ledger, policy, start=args.start, end=end)
     status = EXIT_OK
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.explain:
             ledger.partner(args.explain)
             out.write(credits.explain(args.explain) + "\n")
@@ -113,7 +113,7 @@ def _run_attribute(args: argparse.Namespace, streams: Streams) -> int:
         elif args.format == "json":
             from partner_of_record.io.export import credit_row, unattributed_row
 
-            _dump_json(
+            dump_json(
                 {
                     "policy": _policy_name(credits),
                     "credits": [credit_row(c) for c in credits],
@@ -143,7 +143,7 @@ def _write_totals(
     totals = credits.totals(by=fields)
     keys = [k if isinstance(k, tuple) else (k,) for k in totals]
     if args.format == "json":
-        _dump_json(
+        dump_json(
             {
                 "policy": _policy_name(credits),
                 "by": list(fields),
@@ -156,7 +156,7 @@ def _write_totals(
             out,
         )
     elif args.format == "csv":
-        _write_csv(
+        write_csv(
             [*fields, "amount"],
             ([*key, amount] for key, amount in zip(keys, totals.values(), strict=True)),
             out,
@@ -165,7 +165,7 @@ def _write_totals(
         cur = fields.index("currency")
         rows = [[*fields, "amount"]]
         rows.extend(
-            [*(_csv_cell(v) if v is not None else "" for v in key), _money(a, key[cur])]
+            [*(csv_cell(v) if v is not None else "" for v in key), _money(a, key[cur])]
             for key, a in zip(keys, totals.values(), strict=True)
         )
         out.write(f"Credited consumption (policy {_policy_name(credits)})\n")
@@ -188,7 +188,7 @@ def _render_partner_totals(ledger: Ledger, credits: Credits) -> str:
     rows = [["partner", "name", "currency", "credited"]]
     rows.extend(
         [pid, names.get(pid, ""), cur, _money(amount, cur)]
-        for (pid, cur), amount in sorted(totals.items(), key=_partner_order(ledger))
+        for (pid, cur), amount in sorted(totals.items(), key=partner_order(ledger))
     )
     currencies = sorted({u.currency for u in credits.ledger.usage})
     rows.extend(

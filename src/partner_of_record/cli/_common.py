@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
     from partner_of_record.io import LoadResult
 
 PROG = "partner-of-record"
-_WIDTH = 78
+WIDTH = 78
 
 EXIT_OK = 0
 """Exit code: success."""
@@ -82,7 +82,7 @@ class Command:
     run: Callable[[argparse.Namespace, Streams], int]
 
 
-def _partner_order(
+def partner_order(
     ledger: Ledger,
 ) -> Callable[[tuple[tuple[str, str], Decimal]], tuple[int, tuple[str, str]]]:
     """A sort key for ``((partner_id, currency), amount)`` items: ledger partner order, then id
@@ -95,7 +95,7 @@ def _partner_order(
 # shared helpers: arguments, loading, output
 
 
-def _date_arg(text: str) -> dt.date:
+def date_arg(text: str) -> dt.date:
     """An ``argparse`` type: an ISO day ``YYYY-MM-DD``."""
     try:
         return dt.date.fromisoformat(text.strip())
@@ -104,7 +104,7 @@ def _date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-def _month_arg(text: str) -> dt.date:
+def month_arg(text: str) -> dt.date:
     """An ``argparse`` type: a month ``YYYY-MM`` (or a day of it), as its first day."""
     value = text.strip()
     try:
@@ -135,7 +135,7 @@ def _skill_arg(text: str) -> tuple[str, Decimal]:
     return name.strip(), value
 
 
-def _add_data(parser: argparse.ArgumentParser) -> None:
+def add_data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "data",
         metavar="DATA",
@@ -175,7 +175,7 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
+def add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None:
     parser.add_argument(
         "--format",
         choices=tuple(choices),
@@ -184,13 +184,13 @@ def _add_format(parser: argparse.ArgumentParser, choices: Sequence[str]) -> None
     )
 
 
-def _add_output(parser: argparse.ArgumentParser) -> None:
+def add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", "-o", metavar="FILE", help="write the result to FILE instead of stdout"
     )
 
 
-def _names(module: str, attribute: str) -> str:
+def names_of(module: str, attribute: str) -> str:
     """The names a help text lists (``", "``-joined), or ``"..."`` if the layer is missing."""
     try:
         found = getattr(__import__(module, fromlist=[attribute]), attribute)
@@ -200,17 +200,17 @@ def _names(module: str, attribute: str) -> str:
     return ", ".join(str(n) for n in names)
 
 
-def _add_policy(parser: argparse.ArgumentParser, default: str | None) -> None:
+def add_policy(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument(
         "--policy",
         metavar="NAME",
         default=default,
-        help=f"attribution policy: {_names('partner_of_record.policies', 'available')}"
+        help=f"attribution policy: {names_of('partner_of_record.policies', 'available')}"
         + (f" (default: {default})" if default else ""),
     )
 
 
-def _add_evaluation_inputs(parser: argparse.ArgumentParser) -> None:
+def add_evaluation_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--skills",
         metavar="FILE",
@@ -233,7 +233,7 @@ def _add_evaluation_inputs(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_json(path: str, what: str) -> object:
+def read_json(path: str, what: str) -> object:
     """Read a small JSON file; numbers with a fraction become ``Decimal``.
 
     Every way the file can be wrong (not UTF-8, not JSON, ``NaN``, nested too deeply) is a
@@ -263,7 +263,7 @@ def _read_json(path: str, what: str) -> object:
     return document
 
 
-def _count(value: object, where: str) -> Decimal:
+def read_count(value: object, where: str) -> Decimal:
     """A number of people read from a JSON file; ``where`` names the file and the key."""
     number = (
         None
@@ -276,25 +276,26 @@ def _count(value: object, where: str) -> Decimal:
     return number
 
 
-def _skills_table(args: argparse.Namespace) -> dict[str, dict[str, Decimal]]:
+def read_skills(args: argparse.Namespace) -> dict[str, dict[str, Decimal]]:
     """Partner id -> skills from ``--skills`` (``""`` keys the skills of every partner)."""
     table: dict[str, dict[str, Decimal]] = {}
     if args.skills:
-        data = _read_json(args.skills, "skills file")
+        data = read_json(args.skills, "skills file")
         if not isinstance(data, dict):
             msg = f"skills file {args.skills}: expected a JSON object"
             raise CommandError(msg)
         if data and all(isinstance(v, dict) for v in data.values()):
             for partner_id, skills in data.items():
                 table[str(partner_id)] = {
-                    str(k): _count(v, f"{args.skills}: {partner_id}.{k}") for k, v in skills.items()
+                    str(k): read_count(v, f"{args.skills}: {partner_id}.{k}")
+                    for k, v in skills.items()
                 }
         else:
-            table[""] = {str(k): _count(v, f"{args.skills}: {k}") for k, v in data.items()}
+            table[""] = {str(k): read_count(v, f"{args.skills}: {k}") for k, v in data.items()}
     return table
 
 
-def _skills_for(
+def skills_for(
     table: Mapping[str, Mapping[str, Decimal]], args: argparse.Namespace, partner_id: str
 ) -> dict[str, Decimal] | None:
     """The skills of one partner: the file's (its own entry, else the common one), then --skill."""
@@ -303,13 +304,13 @@ def _skills_for(
     return found or None
 
 
-def _rates(args: argparse.Namespace) -> RateTable | None:
+def read_rates(args: argparse.Namespace) -> RateTable | None:
     """The ``RateTable`` of ``--rates``, or ``None``."""
     if not args.rates:
         return None
     from partner_of_record.evaluation import RateTable
 
-    data = _read_json(args.rates, "rates file")
+    data = read_json(args.rates, "rates file")
     if not isinstance(data, dict):
         msg = f"rates file {args.rates}: expected a JSON object keyed by currency"
         raise CommandError(msg)
@@ -318,7 +319,7 @@ def _rates(args: argparse.Namespace) -> RateTable | None:
         if isinstance(value, dict):
             for month, rate in value.items():
                 try:
-                    day = _month_arg(str(month))
+                    day = month_arg(str(month))
                 except argparse.ArgumentTypeError as exc:
                     msg = f"rates file {args.rates}: {currency}: {exc}"
                     raise CommandError(msg) from None
@@ -339,7 +340,7 @@ def _rate(value: object, where: str) -> object:
     return value
 
 
-def _policy(args: argparse.Namespace) -> Policy | None:
+def read_policy(args: argparse.Namespace) -> Policy | None:
     """The policy named by ``--policy``, or ``None``."""
     if not args.policy:
         return None
@@ -348,7 +349,7 @@ def _policy(args: argparse.Namespace) -> Policy | None:
     return get(args.policy)
 
 
-def _load(args: argparse.Namespace, *, strict: bool = False) -> LoadResult:
+def load_data(args: argparse.Namespace, *, strict: bool = False) -> LoadResult:
     """Load DATA (a folder or a .json file) with the reading options; returns the ``LoadResult``."""
     path = Path(args.data)
     if path.is_dir():
@@ -374,10 +375,10 @@ def _load(args: argparse.Namespace, *, strict: bool = False) -> LoadResult:
     raise CommandError(msg)
 
 
-def _ledger(args: argparse.Namespace, streams: Streams, command: str) -> Ledger:
+def load_ledger(args: argparse.Namespace, streams: Streams, command: str) -> Ledger:
     """Load DATA; when anything was rejected, print the load report on stderr and stop (exit 2)
     unless ``--allow-rejects``, which goes on with one warning line."""
-    loaded = _load(args)
+    loaded = load_data(args)
     report = loaded.report
     if not report.ok:
         rejected = report.rejected
@@ -397,7 +398,7 @@ def _ledger(args: argparse.Namespace, streams: Streams, command: str) -> Ledger:
 
 
 @contextmanager
-def _output(args: argparse.Namespace, streams: Streams) -> Iterator[TextIO]:
+def open_output(args: argparse.Namespace, streams: Streams) -> Iterator[TextIO]:
     """The stream results go to: ``--output FILE`` (written as UTF-8), else stdout."""
     target = getattr(args, "output", None)
     if not target:
@@ -429,22 +430,22 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def _dump_json(document: object, out: IO[str]) -> None:
+def dump_json(document: object, out: IO[str]) -> None:
     json.dump(_plain(document), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def _write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], out: IO[str]) -> None:
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], out: IO[str]) -> None:
     """Write CSV with formula-like cells escaped (``'=...``), as the library's writers do."""
     from partner_of_record.io.export import escape_formula
 
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else escape_formula(_csv_cell(v)) for v in row])
+        writer.writerow(["" if v is None else escape_formula(csv_cell(v)) for v in row])
 
 
-def _csv_cell(value: object) -> str:
+def csv_cell(value: object) -> str:
     plain = _plain(value)
     if isinstance(plain, list):
         return "|".join(str(v) for v in plain)

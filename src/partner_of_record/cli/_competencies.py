@@ -6,17 +6,17 @@ import argparse
 import textwrap
 
 from partner_of_record.cli._common import (
-    _WIDTH,
     EXIT_OK,
+    WIDTH,
     Command,
     Streams,
-    _add_format,
-    _dump_json,
+    add_format,
+    dump_json,
 )
 
 
 def _competencies_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_format(parser, ("text", "json"))
+    add_format(parser, ("text", "json"))
     parser.add_argument(
         "--notes", action="store_true", help="also print each entry's notes (the choices made)"
     )
@@ -26,7 +26,7 @@ def _run_competencies(args: argparse.Namespace, streams: Streams) -> int:
     from partner_of_record.catalog import ALL
 
     if args.format == "json":
-        _dump_json(
+        dump_json(
             [
                 {
                     "name": c.name,
@@ -54,7 +54,7 @@ def _run_competencies(args: argparse.Namespace, streams: Streams) -> int:
                 lines.extend(
                     textwrap.fill(
                         note,
-                        _WIDTH,
+                        WIDTH,
                         initial_indent="    - ",
                         subsequent_indent="      ",
                         break_on_hyphens=False,

@@ -9,26 +9,20 @@ from partner_of_record.cli._common import (
     EXIT_OK,
     Command,
     Streams,
-    _add_data,
-    _add_evaluation_inputs,
-    _add_policy,
-    _ledger,
-    _policy,
-    _rates,
-    _skills_for,
-    _skills_table,
+    add_data,
+    add_evaluation_inputs,
+    add_policy,
 )
 from partner_of_record.cli._opportunities import (
-    _period_arguments,
     add_incentives,
-    incentives,
-    period,
+    add_period_arguments,
+    partner_inputs,
 )
 
 
 def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
-    _period_arguments(parser)
+    add_data(parser)
+    add_period_arguments(parser)
     parser.add_argument(
         "--output",
         "-o",
@@ -37,34 +31,29 @@ def _dashboard_arguments(parser: argparse.ArgumentParser) -> None:
         help="the HTML file to write (replaced if it exists)",
     )
     add_incentives(parser)
-    _add_evaluation_inputs(parser)
-    _add_policy(parser, None)
+    add_evaluation_inputs(parser)
+    add_policy(parser, None)
 
 
 def _run_dashboard(args: argparse.Namespace, streams: Streams) -> int:
     from partner_of_record.report import dashboard
 
-    skills_table = _skills_table(args)
-    rates = _rates(args)
-    policy = _policy(args)
-    programs = incentives(args)
-    ledger = _ledger(args, streams, "dashboard")
-    partner = ledger.partner(args.partner)
-    as_of, _start, _end = period(args, ledger)
+    given = partner_inputs(args, streams, "dashboard")
+    partner = given.partner
     page = dashboard(
-        ledger,
+        given.ledger,
         partner.id,
-        as_of=as_of,
+        as_of=given.as_of,
         months=args.months,
-        policy=policy,
-        skills=_skills_for(skills_table, args, partner.id),
-        rates=rates,
-        programs=programs,
+        policy=given.policy,
+        skills=given.skills,
+        rates=given.rates,
+        programs=given.programs,
     )
     target = Path(args.output)
     target.write_text(page, encoding="utf-8")
     streams.out.write(
-        f"Dashboard of partner {partner.id} {partner.name} as of {as_of.isoformat()} "
+        f"Dashboard of partner {partner.id} {partner.name} as of {given.as_of.isoformat()} "
         f"written to {target}\n"
     )
     return EXIT_OK

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from partner_of_record._text import money as _money
 from partner_of_record._text import table as _table
 from partner_of_record.cli._common import (
-    _WIDTH,
     EXIT_OK,
     PROG,
+    WIDTH,
     Command,
     Streams,
-    _add_format,
-    _dump_json,
-    _partner_order,
+    add_format,
+    dump_json,
+    partner_order,
 )
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Workload
@@ -121,7 +121,7 @@ def credit_summary(ledger: Ledger) -> dict[str, Any] | None:
             "amount": str(amount),
             "azure": str(azure.get((partner_id, currency), Decimal(0))),
         }
-        for (partner_id, currency), amount in sorted(totals.items(), key=_partner_order(ledger))
+        for (partner_id, currency), amount in sorted(totals.items(), key=partner_order(ledger))
     ]
     currencies = sorted({u.currency for u in ledger.usage})
     reconciliation = credits.reconcile()
@@ -139,7 +139,7 @@ def _wrapped(head: str, items: Sequence[str], indent: str = "  ") -> list[str]:
     glued = ", ".join(item.replace(" ", "\xa0") for item in items)
     lines = textwrap.wrap(
         head + glued,
-        width=_WIDTH,
+        width=WIDTH,
         subsequent_indent=indent,
         break_on_hyphens=False,
         break_long_words=False,
@@ -227,14 +227,14 @@ def render_summary(
                     "Credited + unattributed can exceed the input: under recognize_all every "
                     "partner associated with a row is credited its full amount, so a row "
                     "shared by two partners counts once for each.",
-                    width=_WIDTH,
+                    width=WIDTH,
                 )
             )
     return "\n".join(lines) + "\n"
 
 
 def _demo_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_format(parser, ("text", "json"))
+    add_format(parser, ("text", "json"))
     parser.add_argument(
         "--story",
         action="store_true",
@@ -313,7 +313,7 @@ def render_positions(
             lines.extend(
                 textwrap.wrap(
                     p.shortfall,
-                    width=_WIDTH,
+                    width=WIDTH,
                     initial_indent="      ",
                     subsequent_indent="        ",
                     break_on_hyphens=False,
@@ -389,7 +389,7 @@ def _run_demo(args: argparse.Namespace, streams: Streams) -> int:
         )
         if args.story:
             document["story"] = describe()
-        _dump_json(document, streams.out)
+        dump_json(document, streams.out)
         return EXIT_OK
     title = f"Sample ledger (fictional), as of {SAMPLE_AS_OF.isoformat()}"
     streams.out.write(render_summary(summary, credits, title))

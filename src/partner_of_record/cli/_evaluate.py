@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import attrs
 
@@ -16,32 +17,42 @@ from partner_of_record.cli._common import (
     Command,
     CommandError,
     Streams,
-    _add_data,
-    _add_evaluation_inputs,
-    _add_format,
-    _add_output,
-    _add_policy,
-    _count,
-    _date_arg,
-    _dump_json,
-    _ledger,
-    _output,
-    _policy,
-    _rates,
-    _read_json,
-    _skills_for,
-    _skills_table,
-    _write_csv,
+    add_data,
+    add_evaluation_inputs,
+    add_format,
+    add_output,
+    add_policy,
+    date_arg,
+    dump_json,
+    load_ledger,
+    open_output,
+    read_count,
+    read_json,
+    read_policy,
+    read_rates,
+    read_skills,
+    skills_for,
+    write_csv,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
+    from partner_of_record.attribution import Policy
     from partner_of_record.evaluation import (
         Evaluation,
         EvaluationDiff,
         Projection,
         Qualification,
+        RateTable,
     )
     from partner_of_record.model import Record
+
+
+class _PartnerInputs(TypedDict):
+    """What every evaluation of one partner is given: ``--policy``, its skills, ``--rates``."""
+
+    policy: Policy | None
+    skills: dict[str, Decimal] | None
+    rates: RateTable | None
 
 
 def _evaluation_document(evaluation: Evaluation) -> object:
@@ -52,7 +63,7 @@ def _evaluation_document(evaluation: Evaluation) -> object:
 
 
 def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
+    add_data(parser)
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--partner", metavar="ID", help="the partner to evaluate")
     who.add_argument("--all-partners", action="store_true", help="evaluate every partner of DATA")
@@ -63,10 +74,10 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         help="a catalog entry (see: partner-of-record competencies)",
     )
     parser.add_argument(
-        "--as-of", metavar="DATE", type=_date_arg, required=True, help="the day (YYYY-MM-DD)"
+        "--as-of", metavar="DATE", type=date_arg, required=True, help="the day (YYYY-MM-DD)"
     )
-    _add_evaluation_inputs(parser)
-    _add_policy(parser, None)
+    add_evaluation_inputs(parser)
+    add_policy(parser, None)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--what-if",
@@ -87,8 +98,8 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         "entry would be met if each usage line continued the straight-line trend of its last "
         "12 months (a projection under that assumption, not a forecast)",
     )
-    _add_format(parser, ("text", "json", "csv"))
-    _add_output(parser)
+    add_format(parser, ("text", "json", "csv"))
+    add_output(parser)
 
 
 def _what_if_records(path: str) -> tuple[list[Record], dict[str, Decimal]]:
@@ -96,7 +107,7 @@ def _what_if_records(path: str) -> tuple[list[Record], dict[str, Decimal]]:
     from partner_of_record.io import from_dict
     from partner_of_record.io.columns import LAYOUTS
 
-    data = _read_json(path, "what-if file")
+    data = read_json(path, "what-if file")
     layouts = {layout.name: layout for layout in LAYOUTS}
     if not isinstance(data, dict):
         msg = f"what-if file {path}: expected a JSON object with lists {', '.join(layouts)}"
@@ -108,7 +119,7 @@ def _what_if_records(path: str) -> tuple[list[Record], dict[str, Decimal]]:
             if not isinstance(items, dict):
                 msg = f"what-if file {path}: skills must be an object metric -> people"
                 raise CommandError(msg)
-            extra = {str(k): _count(v, f"{path}: skills.{k}") for k, v in items.items()}
+            extra = {str(k): read_count(v, f"{path}: skills.{k}") for k, v in items.items()}
             continue
         layout = layouts.get(key)
         if layout is None or not isinstance(items, list):
@@ -132,9 +143,9 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     )
 
     competency = resolve_competency(args.competency)
-    skills = _skills_table(args)
-    rates = _rates(args)
-    policy = _policy(args)
+    skills = read_skills(args)
+    rates = read_rates(args)
+    policy = read_policy(args)
     if args.all_partners and (args.what_if or args.earliest or args.project is not None):
         msg = (
             "--what-if, --earliest and --project evaluate one partner: use --partner, not "
@@ -147,7 +158,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
     extra: tuple[list[Record], dict[str, Decimal]] | None = None
     if args.what_if:
         extra = _what_if_records(args.what_if)
-    ledger = _ledger(args, streams, "evaluate")
+    ledger = load_ledger(args, streams, "evaluate")
     if args.all_partners:
         ids = [p.id for p in ledger.partners]
         found = evaluate_all(
@@ -156,14 +167,18 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             as_of=args.as_of,
             policy=policy,
             rates=rates,
-            skills={pid: s for pid in ids if (s := _skills_for(skills, args, pid))},
+            skills={pid: s for pid in ids if (s := skills_for(skills, args, pid))},
             evidence=False,
         )
         _write_evaluations(args, streams, list(found.values()))
         return EXIT_OK if all(e.met for e in found.values()) else EXIT_NOT_MET
     partner_id: str = args.partner
     ledger.partner(partner_id)
-    own = _skills_for(skills, args, partner_id)
+    inputs: _PartnerInputs = {
+        "policy": policy,
+        "skills": skills_for(skills, args, partner_id),
+        "rates": rates,
+    }
     if extra is not None:
         records, extra_skills = extra
         diff = what_if(
@@ -172,10 +187,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             competency,
             as_of=args.as_of,
             add=records,
-            skills=own,
             extra_skills=extra_skills or None,
-            policy=policy,
-            rates=rates,
+            **inputs,
         )
         _write_diff(args, streams, diff)
         return EXIT_OK if diff.after.met else EXIT_NOT_MET
@@ -186,9 +199,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             competency,
             as_of=args.as_of,
             horizon=args.project,
-            policy=policy,
-            skills=own,
-            rates=rates,
+            **inputs,
         )
         _write_projection(args, streams, projection)
         return EXIT_OK if projection.met else EXIT_NOT_MET
@@ -198,9 +209,7 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
             partner_id,
             competency,
             end=args.as_of,
-            policy=policy,
-            skills=own,
-            rates=rates,
+            **inputs,
         )
         _write_qualification(args, streams, qualification)
         return EXIT_OK if qualification.met else EXIT_NOT_MET
@@ -209,10 +218,8 @@ def _run_evaluate(args: argparse.Namespace, streams: Streams) -> int:
         partner_id,
         competency,
         as_of=args.as_of,
-        policy=policy,
-        skills=own,
-        rates=rates,
         evidence=False,
+        **inputs,
     )
     _write_evaluations(args, streams, [evaluation])
     return EXIT_OK if evaluation.met else EXIT_NOT_MET
@@ -226,14 +233,14 @@ def _explain_evaluation(evaluation: Evaluation) -> str:
 def _write_evaluations(
     args: argparse.Namespace, streams: Streams, evaluations: list[Evaluation]
 ) -> None:
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.format == "csv":
             from partner_of_record.io.export import write_evaluations_csv
 
             write_evaluations_csv(evaluations, out)
         elif args.format == "json":
             documents = [_evaluation_document(e) for e in evaluations]
-            _dump_json(documents if args.all_partners else documents[0], out)
+            dump_json(documents if args.all_partners else documents[0], out)
         elif args.all_partners:
             from partner_of_record.report import position_of
 
@@ -245,12 +252,12 @@ def _write_evaluations(
             title = evaluations[0].title if evaluations else args.competency
             out.write(f"{title} as of {args.as_of.isoformat()}\n")
             out.write("\n".join(_table(rows, right=(2,))) + "\n")
-            out.write(_overall_findings(evaluations))
+            out.write(overall_findings(evaluations))
         else:
             out.write(_explain_evaluation(evaluations[0]))
 
 
-def _overall_findings(evaluations: list[Evaluation]) -> str:
+def overall_findings(evaluations: list[Evaluation]) -> str:
     """The findings about whole evaluations (stale data ...), once each, as ``!`` lines."""
     seen: dict[str, list[str]] = {}
     for e in evaluations:
@@ -271,7 +278,7 @@ def _without_partner(message: str) -> str:
 
 
 def _write_diff(args: argparse.Namespace, streams: Streams, diff: EvaluationDiff) -> None:
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.format == "json":
             document = {
                 "before": _evaluation_document(diff.before),
@@ -279,10 +286,10 @@ def _write_diff(args: argparse.Namespace, streams: Streams, diff: EvaluationDiff
                 "score_delta": diff.score_delta,
                 "changes": list(diff.changes),
             }
-            _dump_json(document, out)
+            dump_json(document, out)
         elif args.format == "csv":
             names = [f.name for f in attrs.fields(type(diff.changes[0]))] if diff.changes else []
-            _write_csv(
+            write_csv(
                 [*names, "changed"],
                 ([*(getattr(c, n) for n in names), c.changed] for c in diff.changes),
                 out,
@@ -291,57 +298,64 @@ def _write_diff(args: argparse.Namespace, streams: Streams, diff: EvaluationDiff
             out.write(diff.explain() + "\n")
 
 
-def _write_qualification(args: argparse.Namespace, streams: Streams, found: Qualification) -> None:
-    with _output(args, streams) as out:
+def _write_found(
+    args: argparse.Namespace,
+    streams: Streams,
+    document: dict[str, object],
+    evaluation: Evaluation | None,
+    text: Callable[[], str],
+) -> None:
+    """Write an earliest qualification or a projection: ``document`` with its ``evaluation``
+    (JSON), the evaluation's rows (CSV), or ``text()``."""
+    with open_output(args, streams) as out:
         if args.format == "json":
-            document = {
-                "competency": found.competency,
-                "partner_id": found.partner_id,
-                "met": found.met,
-                "as_of": found.as_of,
-                "scanned_from": found.scanned_from,
-                "scanned_to": found.scanned_to,
-                "evaluation": (
-                    None if found.evaluation is None else _evaluation_document(found.evaluation)
-                ),
-            }
-            _dump_json(document, out)
+            shown = None if evaluation is None else _evaluation_document(evaluation)
+            dump_json({**document, "evaluation": shown}, out)
         elif args.format == "csv":
             from partner_of_record.io.export import write_evaluations_csv
 
-            write_evaluations_csv([found.evaluation] if found.evaluation else [], out)
+            write_evaluations_csv([evaluation] if evaluation else [], out)
         else:
-            out.write(found.describe() + "\n")
-            if found.evaluation is not None:
-                out.write(_explain_evaluation(found.evaluation))
+            out.write(text())
+
+
+def _write_qualification(args: argparse.Namespace, streams: Streams, found: Qualification) -> None:
+    def text() -> str:
+        explained = "" if found.evaluation is None else _explain_evaluation(found.evaluation)
+        return found.describe() + "\n" + explained
+
+    document: dict[str, object] = {
+        "competency": found.competency,
+        "partner_id": found.partner_id,
+        "met": found.met,
+        "as_of": found.as_of,
+        "scanned_from": found.scanned_from,
+        "scanned_to": found.scanned_to,
+    }
+    _write_found(args, streams, document, found.evaluation, text)
 
 
 def _write_projection(args: argparse.Namespace, streams: Streams, found: Projection) -> None:
-    with _output(args, streams) as out:
-        if args.format == "json":
-            document = {
-                "competency": found.competency,
-                "partner_id": found.partner_id,
-                "projection": True,
-                "from_as_of": found.from_as_of,
-                "already_met": found.already_met,
-                "as_of": found.as_of,
-                "scanned_to": found.scanned_to,
-                "assumption": found.assumption,
-                "evaluation": (
-                    None if found.evaluation is None else _evaluation_document(found.evaluation)
-                ),
-            }
-            _dump_json(document, out)
-        elif args.format == "csv":
-            from partner_of_record.io.export import write_evaluations_csv
+    def text() -> str:
+        if found.evaluation is None or found.already_met:
+            return found.describe() + "\n"
+        return (
+            found.describe()
+            + "\nProjected evaluation (on projected records):\n"
+            + _explain_evaluation(found.evaluation)
+        )
 
-            write_evaluations_csv([found.evaluation] if found.evaluation else [], out)
-        else:
-            out.write(found.describe() + "\n")
-            if found.evaluation is not None and not found.already_met:
-                out.write("Projected evaluation (on projected records):\n")
-                out.write(_explain_evaluation(found.evaluation))
+    document: dict[str, object] = {
+        "competency": found.competency,
+        "partner_id": found.partner_id,
+        "projection": True,
+        "from_as_of": found.from_as_of,
+        "already_met": found.already_met,
+        "as_of": found.as_of,
+        "scanned_to": found.scanned_to,
+        "assumption": found.assumption,
+    }
+    _write_found(args, streams, document, found.evaluation, text)
 
 
 def evaluate_command() -> Command:

@@ -13,20 +13,20 @@ from partner_of_record.cli._common import (
     Command,
     CommandError,
     Streams,
-    _add_data,
-    _add_evaluation_inputs,
-    _add_format,
-    _add_output,
-    _add_policy,
-    _dump_json,
-    _ledger,
-    _month_arg,
-    _output,
-    _policy,
-    _rates,
-    _skills_for,
-    _skills_table,
-    _write_csv,
+    add_data,
+    add_evaluation_inputs,
+    add_format,
+    add_output,
+    add_policy,
+    dump_json,
+    load_ledger,
+    month_arg,
+    open_output,
+    read_policy,
+    read_rates,
+    read_skills,
+    skills_for,
+    write_csv,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; imported lazily where used
@@ -67,7 +67,7 @@ def _rate_arg(text: str) -> Decimal:
 
 
 def _incentives_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
+    add_data(parser)
     parser.add_argument("--partner", metavar="ID", required=True, help="the partner")
     parser.add_argument(
         "--program",
@@ -80,14 +80,14 @@ def _incentives_arguments(parser: argparse.ArgumentParser) -> None:
         "--from",
         dest="start",
         metavar="YYYY-MM",
-        type=_month_arg,
+        type=month_arg,
         help="the first month (default: the program's start or the data's first month)",
     )
     parser.add_argument(
         "--to",
         dest="last",
         metavar="YYYY-MM",
-        type=_month_arg,
+        type=month_arg,
         help="the last month, included (default: the data's last month)",
     )
     parser.add_argument(
@@ -99,10 +99,10 @@ def _incentives_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lines", action="store_true", help="text: list every credit line under its month"
     )
-    _add_evaluation_inputs(parser)
-    _add_policy(parser, None)
-    _add_format(parser, ("text", "json", "csv"))
-    _add_output(parser)
+    add_evaluation_inputs(parser)
+    add_policy(parser, None)
+    add_format(parser, ("text", "json", "csv"))
+    add_output(parser)
 
 
 def _program(args: argparse.Namespace) -> IncentiveProgram:
@@ -154,7 +154,7 @@ def _run_incentives(args: argparse.Namespace, streams: Streams) -> int:
     from partner_of_record.incentives import evaluate_incentive
 
     program = _program(args)
-    ledger = _ledger(args, streams, "incentives")
+    ledger = load_ledger(args, streams, "incentives")
     end = add_months(args.last, 1) if args.last is not None else None
     if args.start is not None and end is not None and end <= args.start:
         msg = f"--to {args.last:%Y-%m} is before --from {args.start:%Y-%m}"
@@ -165,15 +165,15 @@ def _run_incentives(args: argparse.Namespace, streams: Streams) -> int:
         program,
         start=args.start,
         end=end,
-        policy=_policy(args),
-        rates=_rates(args),
-        skills=_skills_for(_skills_table(args), args, args.partner),
+        policy=read_policy(args),
+        rates=read_rates(args),
+        skills=skills_for(read_skills(args), args, args.partner),
     )
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.format == "json":
-            _dump_json(earnings.to_dict(), out)
+            dump_json(earnings.to_dict(), out)
         elif args.format == "csv":
-            _write_csv(_CSV_HEADER, _csv_rows(earnings), out)
+            write_csv(_CSV_HEADER, _csv_rows(earnings), out)
         else:
             out.write(earnings.explain(lines=args.lines) + "\n")
     return EXIT_OK if earnings.earned > 0 else EXIT_NOT_MET

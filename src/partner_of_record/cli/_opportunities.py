@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
+
+import attrs
 
 from partner_of_record.cli._common import (
     EXIT_OK,
     Command,
     CommandError,
     Streams,
-    _add_data,
-    _add_evaluation_inputs,
-    _add_format,
-    _add_output,
-    _add_policy,
-    _date_arg,
-    _ledger,
-    _month_arg,
-    _output,
-    _policy,
-    _rates,
-    _skills_for,
-    _skills_table,
-    _write_csv,
+    add_data,
+    add_evaluation_inputs,
+    add_format,
+    add_output,
+    add_policy,
+    date_arg,
+    load_ledger,
+    month_arg,
+    open_output,
+    read_policy,
+    read_rates,
+    read_skills,
+    skills_for,
+    write_csv,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from partner_of_record.attribution import Policy
+    from partner_of_record.evaluation import RateTable
     from partner_of_record.incentives import IncentiveProgram
+    from partner_of_record.ledger import Ledger
+    from partner_of_record.model import Partner
 
 
 def _program_names() -> str:
@@ -76,12 +83,12 @@ def incentives(args: argparse.Namespace) -> list[IncentiveProgram]:
     return programs
 
 
-def _period_arguments(parser: argparse.ArgumentParser) -> None:
+def add_period_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--partner", metavar="ID", required=True, help="the partner")
     parser.add_argument(
         "--as-of",
         metavar="DATE",
-        type=_date_arg,
+        type=date_arg,
         help="the day of the evaluations; the period ends at the first of its month "
         "(default: the month after the last data month)",
     )
@@ -95,12 +102,12 @@ def _period_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _opportunities_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
-    _period_arguments(parser)
+    add_data(parser)
+    add_period_arguments(parser)
     parser.add_argument(
         "--start",
         metavar="YYYY-MM",
-        type=_month_arg,
+        type=month_arg,
         help="the first month of the period (overrides --months)",
     )
     parser.add_argument(
@@ -111,10 +118,10 @@ def _opportunities_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: 'Solutions Partner 2023'; also 'MPN competencies 2016')",
     )
     add_incentives(parser)
-    _add_evaluation_inputs(parser)
-    _add_policy(parser, None)
-    _add_format(parser, ("text", "json", "csv"))
-    _add_output(parser)
+    add_evaluation_inputs(parser)
+    add_policy(parser, None)
+    add_format(parser, ("text", "json", "csv"))
+    add_output(parser)
 
 
 def period(args: argparse.Namespace, ledger: object) -> tuple[dt.date, dt.date, dt.date]:
@@ -147,35 +154,60 @@ def period(args: argparse.Namespace, ledger: object) -> tuple[dt.date, dt.date, 
     return as_of, start, end
 
 
+@attrs.frozen
+class PartnerInputs:
+    """What the ``opportunities`` and ``dashboard`` commands read before they compute: the
+    inputs (read in this order, so the first bad one is the one reported), the partner and
+    the period (``period``)."""
+
+    ledger: Ledger
+    partner: Partner
+    skills: dict[str, Decimal] | None
+    rates: RateTable | None
+    policy: Policy | None
+    programs: list[IncentiveProgram]
+    as_of: dt.date
+    start: dt.date
+    end: dt.date
+
+
+def partner_inputs(args: argparse.Namespace, streams: Streams, command: str) -> PartnerInputs:
+    """Read ``--skills``/``--skill``, ``--rates``, ``--policy``, ``--incentive``, DATA and
+    ``--partner``, then the period."""
+    skills_table = read_skills(args)
+    rates = read_rates(args)
+    policy = read_policy(args)
+    programs = incentives(args)
+    ledger = load_ledger(args, streams, command)
+    partner = ledger.partner(args.partner)
+    as_of, start, end = period(args, ledger)
+    skills = skills_for(skills_table, args, partner.id)
+    return PartnerInputs(ledger, partner, skills, rates, policy, programs, as_of, start, end)
+
+
 def _run_opportunities(args: argparse.Namespace, streams: Streams) -> int:
     from partner_of_record.opportunities import PROGRAMS, unclaimed
 
     if args.program not in PROGRAMS:
         msg = f"--program {args.program!r}: not a program (one of {_program_names()})"
         raise CommandError(msg)
-    skills_table = _skills_table(args)
-    rates = _rates(args)
-    policy = _policy(args)
-    programs = incentives(args)
-    ledger = _ledger(args, streams, "opportunities")
-    partner = ledger.partner(args.partner)
-    _as_of, start, end = period(args, ledger)
+    given = partner_inputs(args, streams, "opportunities")
     found = unclaimed(
-        ledger,
-        partner.id,
-        start=start,
-        end=end,
+        given.ledger,
+        given.partner.id,
+        start=given.start,
+        end=given.end,
         program=args.program,
-        skills=_skills_for(skills_table, args, partner.id),
-        rates=rates,
-        policy=policy,
-        incentives=programs,
+        skills=given.skills,
+        rates=given.rates,
+        policy=given.policy,
+        incentives=given.programs,
     )
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.format == "json":
             out.write(found.to_json() + "\n")
         elif args.format == "csv":
-            _write_csv(
+            write_csv(
                 [
                     "rank",
                     "subscription_id",

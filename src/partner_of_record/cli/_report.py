@@ -11,31 +11,31 @@ from partner_of_record.cli._common import (
     Command,
     CommandError,
     Streams,
-    _add_data,
-    _add_evaluation_inputs,
-    _add_format,
-    _add_output,
-    _add_policy,
-    _date_arg,
-    _dump_json,
-    _ledger,
-    _output,
-    _policy,
-    _rates,
-    _skills_for,
-    _skills_table,
-    _write_csv,
+    add_data,
+    add_evaluation_inputs,
+    add_format,
+    add_output,
+    add_policy,
+    date_arg,
+    dump_json,
+    load_ledger,
+    open_output,
+    read_policy,
+    read_rates,
+    read_skills,
+    skills_for,
+    write_csv,
 )
-from partner_of_record.cli._evaluate import _overall_findings
+from partner_of_record.cli._evaluate import overall_findings
 
 
 def _report_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
+    add_data(parser)
     parser.add_argument("--partner", metavar="ID", required=True, help="the partner")
     parser.add_argument(
         "--as-of",
         metavar="DATE",
-        type=_date_arg,
+        type=date_arg,
         help="the day of the evaluation (default: the month after the last data month)",
     )
     parser.add_argument(
@@ -57,10 +57,10 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
         "threshold (needs matplotlib: pip install 'matplotlib>=3.7', or in a clone "
         "pip install -e '.[plot]')",
     )
-    _add_evaluation_inputs(parser)
-    _add_policy(parser, None)
-    _add_format(parser, ("text", "json", "csv"))
-    _add_output(parser)
+    add_evaluation_inputs(parser)
+    add_policy(parser, None)
+    add_format(parser, ("text", "json", "csv"))
+    add_output(parser)
 
 
 def _run_report(args: argparse.Namespace, streams: Streams) -> int:
@@ -83,12 +83,12 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
         msg = f"--months {args.months}: give at least 1"
         raise CommandError(msg)
     chosen = resolve_competency(args.competency) if args.competency else None
-    skills_table = _skills_table(args)
-    rates = _rates(args)
-    policy = _policy(args)
-    ledger = _ledger(args, streams, "report")
+    skills_table = read_skills(args)
+    rates = read_rates(args)
+    policy = read_policy(args)
+    ledger = load_ledger(args, streams, "report")
     partner = ledger.partner(args.partner)
-    skills = _skills_for(skills_table, args, partner.id)
+    skills = skills_for(skills_table, args, partner.id)
     span = ledger.months
     as_of: dt.date = args.as_of or (
         add_months(span[1], 1) if span else dt.date.today().replace(day=1)
@@ -115,9 +115,9 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
             points, args.plot, title=f"{chosen.title}: {partner.id} {partner.name}".strip()
         )
     names = {c.id: c.name for c in ledger.customers}
-    with _output(args, streams) as out:
+    with open_output(args, streams) as out:
         if args.format == "csv":
-            _write_csv(
+            write_csv(
                 [
                     "month",
                     "customer_id",
@@ -142,7 +142,7 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
                 out,
             )
         elif args.format == "json":
-            _dump_json(
+            dump_json(
                 {
                     "partner": {"id": partner.id, "name": partner.name},
                     "as_of": as_of,
@@ -171,7 +171,7 @@ def _run_report(args: argparse.Namespace, streams: Streams) -> int:
                 + render_monthly(rows, names)
                 + "\n"
                 + render_position(positions)
-                + _overall_findings([p.evaluation for p in positions])
+                + overall_findings([p.evaluation for p in positions])
             )
             if plot is not None:
                 out.write(f"\nPlot of {chosen.name} written to {plot}\n")

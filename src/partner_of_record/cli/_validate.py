@@ -9,31 +9,31 @@ from partner_of_record.cli._common import (
     EXIT_USAGE,
     Command,
     Streams,
-    _add_data,
-    _add_format,
-    _dump_json,
-    _load,
+    add_data,
+    add_format,
+    dump_json,
+    load_data,
 )
 
 
 def _validate_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_data(parser)
+    add_data(parser)
     parser.add_argument(
         "--strict", action="store_true", help="stop at the first rejected row (exit 2)"
     )
     parser.add_argument("--rejects", metavar="FILE", help="write every rejected row to FILE as CSV")
-    _add_format(parser, ("text", "json"))
+    add_format(parser, ("text", "json"))
 
 
 def _run_validate(args: argparse.Namespace, streams: Streams) -> int:
-    loaded = _load(args, strict=args.strict)
+    loaded = load_data(args, strict=args.strict)
     report = loaded.report
     if args.rejects:
         from partner_of_record.io.export import write_rejects_csv
 
         write_rejects_csv(report.rejects, args.rejects)
     if args.format == "json":
-        _dump_json(
+        dump_json(
             {
                 "ok": report.ok,
                 "read": report.read,

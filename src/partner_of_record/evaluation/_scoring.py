@@ -15,8 +15,9 @@ its own ``evaluate``; a measure without a batch form is measured partner by part
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -111,22 +112,11 @@ class Scorer:
         return [m.value for m in measured], [m.eligible for m in measured]
 
     def score(self, req: Any, idx: Sequence[int]) -> Scores:
-        """Score ``req`` at positions ``idx``."""
-        kind = type(req)
-        if kind is AtLeast:
-            return self._at_least(req, idx)
-        if kind is Scored:
-            return self._scored(req, idx)
-        if kind is Scorecard:
-            return self._scorecard(req, idx)
-        if kind in (AllOf, AnyOf):
-            return self._all_any(req, idx, all_of=kind is AllOf)
-        if kind is BestOf:
-            return self._best_of(req, idx)
-        if kind is Gate:
-            return self._gate(req, idx)
-        if kind is PointsSum:
-            return self._points_sum(req, idx)
+        """Score ``req`` at positions ``idx``: a block of the algebra by its method in
+        ``_BLOCKS``, any other requirement partner by partner on the readable path."""
+        block = _BLOCKS.get(type(req))
+        if block is not None:
+            return block(self, req, idx)
         results = [req.evaluate(self._context(self.ids[i])) for i in idx]
         return Scores(
             [r.met for r in results],
@@ -192,8 +182,9 @@ class Scorer:
             caps.append(_sum_max([s.max_points[j] for s in parts]))
         return Scores(met, list(total), short, list(total), caps)
 
-    def _all_any(self, req: AllOf | AnyOf, idx: Sequence[int], *, all_of: bool) -> Scores:
+    def _all_any(self, req: AllOf | AnyOf, idx: Sequence[int]) -> Scores:
         parts = [self.score(p, idx) for p in req.parts]
+        all_of = type(req) is AllOf
         needed = len(parts) if all_of else 1
         met: list[bool] = []
         measured: list[Decimal | None] = []
@@ -260,3 +251,19 @@ class Scorer:
             total.append(tot)
             short.append(_ZERO if ok else max(_ZERO, cap - tot))
         return Scores(met, list(total), short, list(total), [cap] * len(idx))
+
+
+_BLOCKS: Mapping[type, Callable[[Scorer, Any, Sequence[int]], Scores]] = MappingProxyType(
+    {
+        AtLeast: Scorer._at_least,
+        Scored: Scorer._scored,
+        Scorecard: Scorer._scorecard,
+        AllOf: Scorer._all_any,
+        AnyOf: Scorer._all_any,
+        BestOf: Scorer._best_of,
+        Gate: Scorer._gate,
+        PointsSum: Scorer._points_sum,
+    }
+)
+"""How ``Scorer.score`` scores each block of the algebra, by its exact type (a subclass, like a
+user's own requirement, is scored on the readable path)."""

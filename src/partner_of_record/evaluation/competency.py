@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 from partner_of_record.errors import ValidationError
+from partner_of_record.evaluation._provenance import SOURCE_PREFIXES, as_notes, source_url
 from partner_of_record.evaluation.requirements import Requirement
 
 __all__ = ["SOURCE_PREFIXES", "Competency"]
-
-SOURCE_PREFIXES: Mapping[str, str] = MappingProxyType(
-    {
-        "PC23": "https://learn.microsoft.com/partner-center/",
-        "PC21": "https://docs.microsoft.com/partner-center/",
-    }
-)
-"""Source shorthands of the domain reference and the URL prefix each stands for (read-only)."""
 
 
 def _check_text(inst: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -45,12 +36,6 @@ def _check_date(inst: object, attribute: attrs.Attribute[dt.date], value: object
         raise ValidationError(type(inst).__name__, attribute.name, value, "is not a datetime.date")
 
 
-def _notes(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value)  # type: ignore[attr-defined]
-
-
 @attrs.frozen
 class Competency:
     """A competency, designation or specialization: a requirement tree with its provenance.
@@ -72,16 +57,13 @@ class Competency:
     requirement: Requirement = attrs.field(validator=_check_requirement)
     source: str = attrs.field(validator=_check_text)
     published: dt.date = attrs.field(validator=_check_date)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=as_notes)
     program: str = ""
 
     @property
     def source_url(self) -> str:
         """The source as a URL (``PC23:x`` becomes ``https://learn.microsoft.com/partner-center/x``)."""
-        prefix, sep, rest = self.source.partition(":")
-        if sep and prefix in SOURCE_PREFIXES:
-            return SOURCE_PREFIXES[prefix] + rest
-        return self.source
+        return source_url(self.source)
 
     def describe(self) -> str:
         """Return a paragraph: title, source, publication date and notes."""

@@ -196,12 +196,7 @@ class RowFacts:
     def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
         """Return every consumption row (the kinds were applied when the rows were made).
 
-        Args:
-            partner_id: the partner.
-            kinds: the association kinds that count.
-
-        Returns:
-            The credited consumption rows.
+        See ``FactSource.acr``.
         """
         return self.acr_rows
 
@@ -213,25 +208,12 @@ class RowFacts:
     ) -> tuple[SeatRow, ...]:
         """Return every seat row (the kinds were applied when the rows were made).
 
-        Args:
-            partner_id: the partner.
-            kinds: the association kinds that count.
-            crediting: when seats are credited to a partner.
-
-        Returns:
-            The credited seat rows.
+        See ``FactSource.seats``.
         """
         return self.seat_rows
 
     def has_usage(self, month: dt.date) -> bool:
-        """Whether some row is for ``month``.
-
-        Args:
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            Whether it holds.
-        """
+        """Whether some row is for ``month`` (see ``FactSource.has_usage``)."""
         return any(r.month == month for r in self.acr_rows) or any(
             r.month == month for r in self.seat_rows
         )

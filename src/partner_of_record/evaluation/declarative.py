@@ -45,12 +45,11 @@ from partner_of_record._declare import (
     DeclarationError,
     check_depth,
     date,
-    in_file,
+    load_file,
     parse,
-    read,
     sequence,
-    suggest,
     table,
+    top_table,
 )
 from partner_of_record.evaluation import measures as m
 from partner_of_record.evaluation import requirements as r
@@ -120,6 +119,7 @@ _VALUES: Mapping[str, type[Any]] = MappingProxyType(
     }
 )
 _COMPETENCY_KEYS = ("name", "title", "requirement", "source", "published", "notes", "program")
+_COMPETENCY_REQUIRED = ("name", "title", "requirement", "source", "published")
 
 
 _BUILDER = Builder(
@@ -167,16 +167,7 @@ def load_competency(data: Mapping[str, Any]) -> Competency:
     Raises:
         DeclarationError: the declaration is malformed (names the bad key's path).
     """
-    data = table(data, "")
-    check_depth(data)
-    for key in data:
-        if key not in _COMPETENCY_KEYS:
-            raise DeclarationError(
-                key, "unknown key for Competency" + suggest(key, list(_COMPETENCY_KEYS))
-            )
-    for key in ("name", "title", "requirement", "source", "published"):
-        if key not in data:
-            raise DeclarationError(key, "missing (required by Competency)")
+    data = top_table(data, _COMPETENCY_KEYS, _COMPETENCY_REQUIRED, "Competency")
     published = date(data["published"], "published")
     notes = data.get("notes", ())
     notes_list = [notes] if isinstance(notes, str) else sequence(notes, "notes")
@@ -232,11 +223,7 @@ def load_competency_file(path: str | Path) -> Competency:
             64 levels or a malformed declaration; the message names the file.
         OSError: the file cannot be read.
     """
-    try:
-        text, format = read(path)
-        return loads_competency(text, format=format)
-    except DeclarationError as exc:
-        raise in_file(exc, path) from None
+    return load_file(path, load_competency)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import overload
+from typing import Unpack, overload
 
 import attrs
 
@@ -28,6 +28,7 @@ from partner_of_record.evaluation._projection import (
     project_qualification,
     trend_projection,
 )
+from partner_of_record.evaluation._scan import Scan, ScanOptions
 from partner_of_record.evaluation._scoring import Scorer
 from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.context import MeasurementContext, Skills, normalize_skills
@@ -40,7 +41,7 @@ from partner_of_record.evaluation.results import (
     Qualification,
 )
 from partner_of_record.evaluation.sources import LedgerFacts
-from partner_of_record.evaluation.time import add_months, measurement_month
+from partner_of_record.evaluation.time import measurement_month
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import AssociationKind, PartnerId, Record
 
@@ -519,38 +520,23 @@ def earliest_qualification(
         The first qualifying ``as_of`` and its evaluation, or a "never met" answer.
     """
     comp = resolve_competency(competency)
-    first, end = _scan_span(ledger, start, end)
-    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
+    scan = Scan.of(ledger, partner_id, comp, start=start, end=end, policy=policy, rates=rates)
     ledger.partner(partner_id)  # raises UnknownRecordError naming the partner
     # one attribution and one set of arrays for the whole scan: each month only scores the
     # partner from them (``evaluate_all``'s path for one partner); the Evaluation is built,
     # on the readable path, for the month found
-    scan = Batch(facts, [partner_id], measurement_month(first), lambda _pid: skills)
+    batch = Batch(scan.facts, [partner_id], measurement_month(scan.first), lambda _pid: skills)
     contexts: dict[PartnerId, MeasurementContext] = {}
-    day = first
-    while day <= end:
-        batch = scan.at(measurement_month(day))
-        contexts[partner_id] = ctx = MeasurementContext(partner_id, day, facts, skills)
-        scorer = Scorer([partner_id], batch.values, contexts.__getitem__)
-        if scorer.score(comp.requirement, range(1)).met[0]:
-            kinds = _evidence_kinds(comp, evidence=True)
-            credits = facts.partner_credits(partner_id, kinds) if kinds else None
-            evaluation = evaluate_context(ctx, comp, credits=credits)
-            return Qualification(comp.name, partner_id, day, evaluation, first, end)
-        day = add_months(day, 1)
-    return Qualification(comp.name, partner_id, None, None, first, end)
 
+    def met_at(day: dt.date) -> Evaluation | None:
+        values = batch.at(measurement_month(day)).values
+        contexts[partner_id] = ctx = MeasurementContext(partner_id, day, scan.facts, skills)
+        scorer = Scorer([partner_id], values, contexts.__getitem__)
+        if scorer.score(scan.comp.requirement, range(1)).met[0]:
+            return evaluate_context(ctx, scan.comp)
+        return None
 
-def _scan_span(
-    ledger: Ledger, start: dt.date | None, end: dt.date | None
-) -> tuple[dt.date, dt.date]:
-    """The first and last ``as_of`` ``earliest_qualification`` scans (see its defaults)."""
-    span = ledger.months
-    if start is None:
-        start = add_months(span[0], 1) if span else dt.date.today().replace(day=1)
-    if end is None:
-        end = add_months(span[1], 1) if span else start
-    return start.replace(day=1), end
+    return scan.first_met(met_at)
 
 
 def _earliest_qualification_one_by_one(
@@ -558,26 +544,18 @@ def _earliest_qualification_one_by_one(
     partner_id: PartnerId,
     competency: Competency | str,
     *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    policy: Policy | None = None,
     skills: Skills | None = None,
-    rates: RateTable | Mapping[str, Decimal | int | str] | None = None,
+    **options: Unpack[ScanOptions],
 ) -> Qualification:
     """``earliest_qualification`` on the readable path, each month evaluated in full.
 
-    The reference the scan over arrays is tested against (same arguments, same answer).
+    The reference the scan over arrays is tested against: the same arguments (keywords
+    ``start``, ``end``, ``policy``, ``skills``, ``rates``), the same answer.
     """
-    comp = resolve_competency(competency)
-    first, end = _scan_span(ledger, start, end)
-    facts = LedgerFacts(ledger, as_rate_table(rates), policy)
-    day = first
-    while day <= end:
-        evaluation = _evaluate(facts, partner_id, comp, day, skills, frozenset())
-        if evaluation.met:
-            kinds = _evidence_kinds(comp, evidence=True)
-            credits = facts.partner_credits(partner_id, kinds) if kinds else None
-            evaluation = attrs.evolve(evaluation, credits=credits)
-            return Qualification(comp.name, partner_id, day, evaluation, first, end)
-        day = add_months(day, 1)
-    return Qualification(comp.name, partner_id, None, None, first, end)
+    scan = Scan.of(ledger, partner_id, resolve_competency(competency), **options)
+
+    def met_at(day: dt.date) -> Evaluation | None:
+        evaluation = _evaluate(scan.facts, partner_id, scan.comp, day, skills, frozenset())
+        return evaluation if evaluation.met else None
+
+    return scan.first_met(met_at)

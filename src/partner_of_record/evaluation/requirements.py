@@ -178,14 +178,7 @@ class AtLeast:
     threshold: Decimal = attrs.field(converter=to_decimal)
 
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Measure and compare with the threshold.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
+        """Measure and compare with the threshold (see ``Requirement.evaluate``)."""
         m = self.measure.measure(ctx)
         value = m.value
         met = value is not None and m.eligible and value >= self.threshold
@@ -282,14 +275,7 @@ class Scored:
         return round_points(min(self.cap, raw))
 
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Measure and score.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
+        """Measure and score (see ``Requirement.evaluate``)."""
         m = self.measure.measure(ctx)
         points = self.points_for(m.value if m.eligible else None)
         threshold = self.threshold
@@ -374,14 +360,7 @@ class Scorecard:
     every_metric_positive: bool = True
 
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate every metric and add their points.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
+        """Evaluate every metric and add their points (see ``Requirement.evaluate``)."""
         results = tuple(metric.evaluate(ctx) for metric in self.metrics)
         for r in results:
             if r.points is None:
@@ -486,27 +465,30 @@ def _composite(
 
 
 @attrs.frozen
-class AllOf:
-    """Every part must be met.
-
-    Attributes:
-        name: the requirement's name.
-        parts: the parts.
-    """
+class _OverParts:
+    """The two fields of a block over named parts (``AllOf``, ``AnyOf``, ``BestOf``,
+    ``PointsSum``), validated in one place: a name without dots, and a non-empty tuple of
+    requirements with unique names."""
 
     name: str = attrs.field(validator=_check_name)
     parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
 
+    def _evaluate_parts(self, ctx: MeasurementContext) -> tuple[RequirementResult, ...]:
+        return tuple(p.evaluate(ctx) for p in self.parts)
+
+
+@attrs.frozen
+class AllOf(_OverParts):
+    """Every part must be met.
+
+    Attributes:
+        name: the requirement's name.
+        parts: the parts, every one needed.
+    """
+
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate every part.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
-        results = tuple(p.evaluate(ctx) for p in self.parts)
+        """Evaluate every part (see ``Requirement.evaluate``)."""
+        results = self._evaluate_parts(ctx)
         missing = [r for r in results if not r.met]
         reason = (
             "every part is met"
@@ -520,27 +502,17 @@ class AllOf:
 
 
 @attrs.frozen
-class AnyOf:
+class AnyOf(_OverParts):
     """At least one part must be met.
 
     Attributes:
         name: the requirement's name.
-        parts: the parts.
+        parts: the parts, one of which is needed.
     """
 
-    name: str = attrs.field(validator=_check_name)
-    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
-
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate every part.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
-        results = tuple(p.evaluate(ctx) for p in self.parts)
+        """Evaluate every part; one met part meets it (see ``Requirement.evaluate``)."""
+        results = self._evaluate_parts(ctx)
         met = [r.name for r in results if r.met]
         reason = (
             f"met by {', '.join(met)}"
@@ -556,7 +528,7 @@ def _rank(result: RequirementResult) -> tuple[bool, Decimal, Decimal]:
 
 
 @attrs.frozen
-class BestOf:
+class BestOf(_OverParts):
     """The better part counts (tracks; "only one association type counts, whichever scores higher").
 
     The part that counts is a met one before an unmet one, then the one with more points, then
@@ -568,19 +540,9 @@ class BestOf:
         parts: the alternatives.
     """
 
-    name: str = attrs.field(validator=_check_name)
-    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
-
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate every alternative and keep the best.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
-        results = tuple(p.evaluate(ctx) for p in self.parts)
+        """Evaluate every alternative and keep the best (see ``Requirement.evaluate``)."""
+        results = self._evaluate_parts(ctx)
         best = results[0]
         for r in results[1:]:
             if _rank(r) > _rank(best):
@@ -631,14 +593,7 @@ class Gate:
     otherwise: Requirement
 
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate the condition, then the requirement it picks.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
+        """Evaluate the condition, then the requirement it picks (see ``Requirement.evaluate``)."""
         cond = self.condition.evaluate(ctx)
         chosen = (self.then if cond.met else self.otherwise).evaluate(ctx)
         return attrs.evolve(
@@ -654,7 +609,7 @@ class Gate:
 
 
 @attrs.frozen
-class PointsSum:
+class PointsSum(_OverParts):
     """Scored parts whose points add up to one capped metric.
 
     Attributes:
@@ -663,20 +618,11 @@ class PointsSum:
         cap: the most points the sum can earn.
     """
 
-    name: str = attrs.field(validator=_check_name)
-    parts: tuple[Requirement, ...] = attrs.field(converter=_parts, validator=_check_parts)
     cap: Decimal = attrs.field(converter=to_decimal, validator=_check_non_negative)
 
     def evaluate(self, ctx: MeasurementContext) -> RequirementResult:
-        """Evaluate the parts and add their points, capped.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The requirement's result.
-        """
-        results = tuple(p.evaluate(ctx) for p in self.parts)
+        """Evaluate the parts and add their points, capped (see ``Requirement.evaluate``)."""
+        results = self._evaluate_parts(ctx)
         summed = _sum_points(results)
         total = round_points(min(self.cap, summed if summed is not None else _ZERO))
         to_full = max(_ZERO, self.cap - total)

@@ -179,12 +179,7 @@ class LedgerFacts:
     def acr(self, partner_id: PartnerId, kinds: frozenset[AssociationKind]) -> tuple[AcrRow, ...]:
         """Return the partner's credited consumption through ``kinds``, in US dollars.
 
-        Args:
-            partner_id: the partner.
-            kinds: the association kinds that count.
-
-        Returns:
-            The credited consumption rows.
+        See ``FactSource.acr``.
 
         Raises:
             MissingRateError: a credited amount's currency has no rate for its month.
@@ -222,13 +217,7 @@ class LedgerFacts:
     ) -> tuple[SeatRow, ...]:
         """Return the seats credited to the partner through ``kinds`` under ``crediting``.
 
-        Args:
-            partner_id: the partner.
-            kinds: the association kinds that count.
-            crediting: when seats are credited to a partner.
-
-        Returns:
-            The credited seat rows.
+        See ``FactSource.seats``.
         """
         key = (frozenset(kinds), crediting)
         table = self._seats.get(key)
@@ -292,10 +281,6 @@ class LedgerFacts:
     def has_usage(self, month: dt.date) -> bool:
         """Whether the ledger has any usage or seat record for ``month``.
 
-        Args:
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            Whether it holds.
+        See ``FactSource.has_usage``.
         """
         return month in self._months

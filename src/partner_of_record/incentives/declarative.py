@@ -43,14 +43,13 @@ from typing import Any
 from partner_of_record._declare import (
     Builder,
     DeclarationError,
-    check_depth,
     date,
-    in_file,
+    load_file,
     parse,
-    read,
     strings,
     suggest,
     table,
+    top_table,
 )
 from partner_of_record.evaluation.catalog import ALL
 from partner_of_record.evaluation.competency import Competency
@@ -77,6 +76,7 @@ _KEYS = (
     "earning",
     "payout",
 )
+_REQUIRED = ("name", "title", "source", "effective", "subscriptions")
 
 
 _BUILDER = Builder(values=MappingProxyType({"WinRule": WinRule}))
@@ -122,16 +122,7 @@ def load_program(data: Mapping[str, Any]) -> IncentiveProgram:
     Raises:
         DeclarationError: the declaration is malformed (names the bad key's path).
     """
-    data = table(data, "")
-    check_depth(data)
-    for key in data:
-        if key not in _KEYS:
-            raise DeclarationError(
-                key, "unknown key for IncentiveProgram" + suggest(key, list(_KEYS))
-            )
-    for key in ("name", "title", "source", "effective", "subscriptions"):
-        if key not in data:
-            raise DeclarationError(key, "missing (required by IncentiveProgram)")
+    data = top_table(data, _KEYS, _REQUIRED, "IncentiveProgram")
     for key in ("name", "title", "source"):
         if not isinstance(data[key], str):
             raise DeclarationError(key, f"{data[key]!r} is not a string")
@@ -168,16 +159,11 @@ def load_program(data: Mapping[str, Any]) -> IncentiveProgram:
 def loads_program(text: str, *, format: str = "toml") -> IncentiveProgram:
     """Parse TOML or JSON text and build the program it declares.
 
-    Args:
-        text: the document.
-        format: ``"toml"`` or ``"json"``.
+    The arguments and errors are those of
+    [`loads_competency`][partner_of_record.evaluation.loads_competency].
 
     Returns:
         The program.
-
-    Raises:
-        DeclarationError: the text does not parse, nests deeper than 64 levels, or the
-            declaration is malformed.
     """
     return load_program(parse(text, format))
 
@@ -185,22 +171,13 @@ def loads_program(text: str, *, format: str = "toml") -> IncentiveProgram:
 def load_program_file(path: str | Path) -> IncentiveProgram:
     """Read a ``.toml`` or ``.json`` file and build the program it declares.
 
-    Args:
-        path: the file's path.
+    The argument and errors are those of
+    [`load_competency_file`][partner_of_record.evaluation.load_competency_file].
 
     Returns:
         The program.
-
-    Raises:
-        DeclarationError: unknown suffix, not UTF-8 text, bad syntax, nesting deeper than
-            64 levels or a malformed declaration; the message names the file.
-        OSError: the file cannot be read.
     """
-    try:
-        text, format = read(path)
-        return loads_program(text, format=format)
-    except DeclarationError as exc:
-        raise in_file(exc, path) from None
+    return load_file(path, load_program)
 
 
 def dump_program(program: IncentiveProgram) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from typing import Any, Literal
 import attrs
 
 from partner_of_record.errors import ValidationError
-from partner_of_record.evaluation.competency import SOURCE_PREFIXES, Competency
+from partner_of_record.evaluation._provenance import as_notes, source_url
+from partner_of_record.evaluation.competency import Competency
 from partner_of_record.evaluation.measures import (
     to_decimal,
     to_kinds,
@@ -285,10 +286,6 @@ def _check_eligibility(inst: object, attribute: attrs.Attribute[Any], value: obj
         )
 
 
-def _notes(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
-
-
 @attrs.frozen
 class IncentiveProgram:
     """An incentive program: who earns, on what, how much, and when it is paid.
@@ -317,15 +314,12 @@ class IncentiveProgram:
     payout: Payout = Payout()
     ends: dt.date | None = attrs.field(default=None, validator=_check_ends)
     eligibility: Competency | None = attrs.field(default=None, validator=_check_eligibility)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_notes)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=as_notes)
 
     @property
     def source_url(self) -> str:
         """The source as a URL (``PC23:x`` becomes ``https://learn.microsoft.com/partner-center/x``)."""
-        prefix, sep, rest = self.source.partition(":")
-        if sep and prefix in SOURCE_PREFIXES:
-            return SOURCE_PREFIXES[prefix] + rest
-        return self.source
+        return source_url(self.source)
 
     def in_effect(self, day: dt.date) -> bool:
         """Return whether consumption on ``day`` falls within the program's dates."""

@@ -15,25 +15,42 @@ order.
 
 from __future__ import annotations
 
-import importlib
 import re
 from array import array
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import attrs
 import numpy as np
 
+from partner_of_record._extras import require
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.io._csv_reader import Source, read_header, sniff_delimiter
-from partner_of_record.io._csv_rows import FileContext, build_record, plan_cells, usage_sink
-from partner_of_record.io._session import Where, admit
+from partner_of_record.io._csv_rows import (
+    FileContext,
+    Header,
+    Options,
+    build_record,
+    plan_cells,
+    usage_sink,
+)
+from partner_of_record.io._session import Session, Tally, Where, admit
 from partner_of_record.io._usage_columns import UsageSink
 from partner_of_record.io.columns import RecordLayout, parse_offer
 from partner_of_record.model import OfferCategory, Usage
 
-__all__ = ["PlainFile", "available", "distinct", "read_plain", "read_usage"]
+__all__ = [
+    "PlainFile",
+    "available",
+    "distinct",
+    "open_plain",
+    "pyarrow_modules",
+    "read_plain",
+    "read_usage",
+]
 
 _AMOUNT_PARTS = r"^(?P<s>-?)(?P<w>[0-9]{0,14})(?P<f>(?:\.[0-9]{1,17})?)(?P<rest>.*)$"
 """Splits any amount text; it is in the clean form of ``UsageSink``'s ``_FAST_AMOUNT``
@@ -46,17 +63,18 @@ _NOT_PLAIN = re.compile(b'["\r\x00]|\n\n')
 """What only the standard path reads: a quote, a carriage return, a NUL, a blank line."""
 
 
-def _pyarrow() -> tuple[Any, Any, Any]:
-    pa = importlib.import_module("pyarrow")  # untyped: imported as Any
-    pacsv = importlib.import_module("pyarrow.csv")
-    pc = importlib.import_module("pyarrow.compute")
-    return pa, pacsv, pc
+def pyarrow_modules() -> tuple[Any, Any, Any]:
+    """``(pyarrow, pyarrow.csv, pyarrow.compute)``, or an ``ImportError`` naming the ``arrow``
+    extra (as ``load_folder(csv_engine="pyarrow")`` reports it)."""
+    what = "csv_engine='pyarrow'"
+    pa = require("pyarrow", "arrow", what)
+    return pa, require("pyarrow.csv", "arrow", what), require("pyarrow.compute", "arrow", what)
 
 
 def available() -> bool:
     """Whether pyarrow can be imported."""
     try:
-        _pyarrow()
+        pyarrow_modules()
     except ImportError:
         return False
     return True
@@ -115,7 +133,7 @@ def read_plain(path: Path, layout: RecordLayout) -> PlainFile | None:
     delimiter = sniff_delimiter(header_line, layout)
     cells = header_line.split(delimiter)
     width = len(cells)
-    pa, pacsv, _ = _pyarrow()
+    pa, pacsv, _ = pyarrow_modules()
     try:
         table = pacsv.read_csv(
             path,
@@ -158,35 +176,18 @@ def read_usage(
     plain = read_plain(path, layout)
     if plain is None:
         return False
-    cells, delimiter, columns, n, first = (
-        plain.cells,
-        plain.delimiter,
-        plain.columns,
-        plain.rows,
-        plain.first,
-    )
-    source = Source(path)
-    pa, _, pc = _pyarrow()
+    columns, n, first = plain.columns, plain.rows, plain.first
+    pa, _, pc = pyarrow_modules()
 
     # from here on, the file is read by this path: report as the standard path does
-    label = str(path)
-    tally = session.tally(label, layout.name)
-    source.delimiter = delimiter
-    header = read_header(cells, layout, label, 1, session)
-    tally.lines = n + 1
-    tally.read = n
-    if not header.usable:
-        tally.rejected += n
-        session.progress.done(label, n)
+    opened = open_plain(path, plain, layout, session, options)
+    if opened is None:
         return True
-    context = FileContext(source, layout, 0, options)
+    label, tally, header, context = opened
     plan = plan_cells(header, layout, context)
     sink = usage_sink(plan, context, references.subscriptions)
     sinks["usage"] = (sink, label, tally)
     fast = _Fast(sink, columns, pc, first)  # ``fast.failed``: too many distinct values, row by row
-
-    def column_of(field: str) -> str:
-        return header.cells[header.positions[field]]
 
     slow = np.flatnonzero(~fast.ok)
     slow_ok = np.zeros(len(slow), dtype=bool)
@@ -201,7 +202,7 @@ def read_usage(
             if isinstance(built, list):
                 session.reject_row(tally, built)
                 continue
-            if admit(built, Where(label, line, column_of), session, tally, None, references):
+            if admit(built, Where(label, line, header.column_of), session, tally, None, references):
                 assert isinstance(built, Usage)
                 sink.add(built, line)
                 slow_ok[k] = True
@@ -214,13 +215,11 @@ def read_usage(
 class _Fast:
     """The rows in the clean form (``ok``) and their values, computed column-wise."""
 
-    def __init__(  # noqa: PLR0915 - reads and checks each column of a file in one pass
+    def __init__(
         self, sink: UsageSink, columns: list[Any], pc: Any, first: tuple[Any, list[str]] | None
     ) -> None:
         self.failed = False
-        pos = sink.pos
         n = len(columns[0]) if columns else 0
-        ok = np.ones(n, dtype=bool)
         # (when ``failed``, every row takes the ordinary path: no row's values are read here)
         self.ok = np.zeros(n, dtype=bool)
         self.sub = self.month = self.minor = self.currency = self.service = self.offer = np.zeros(
@@ -228,6 +227,16 @@ class _Fast:
         )
         self.exact_rows = np.zeros(0, dtype=np.intp)
         self.exact: list[Decimal] = []
+        try:
+            self._read(sink, columns, pc, first, n)
+        except _TooManyDistinctError:
+            self.failed = True
+
+    def _read(  # noqa: PLR0915 - reads and checks each column of a file in one pass
+        self, sink: UsageSink, columns: list[Any], pc: Any, first: Any, n: int
+    ) -> None:
+        pos = sink.pos
+        ok = np.ones(n, dtype=bool)
 
         def mask(values: Any) -> Any:
             return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
@@ -248,26 +257,18 @@ class _Fast:
         # month: each distinct text read once by the file's month reader
         p_month = pos["month"]
         assert p_month is not None
-        codes, texts = distinct(columns[p_month])
-        if len(texts) > _MAX_DISTINCT:
-            self.failed = True
-            return
-        ordinals = np.array([sink._month(t) for t in texts] or [0], dtype=np.int64)
-        self.month = ordinals[codes]
+        self.month = _per_distinct(columns[p_month], sink.month_ordinal)
         ok &= self.month >= 0
 
         # currency: the code per distinct text ("" is USD); None leaves the clean form
         if pos["currency"] is None:
-            currency = np.full(n, sink._code("currency", "USD"), dtype=np.int64)
+            currency = np.full(n, sink.code("currency", "USD"), dtype=np.int64)
             digits = np.full(n, minor_unit_exponent("USD"), dtype=np.int64)
         else:
-            codes, texts = distinct(columns[pos["currency"]])
-            if len(texts) > _MAX_DISTINCT:
-                self.failed = True
-                return
-            found = [sink._currency(t) for t in texts]
+            codes, texts = _few_distinct(columns[pos["currency"]])
+            found = [sink.currency_of(t) for t in texts]
             cur_code = np.array(
-                [-1 if c is None else sink._code("currency", c) for c in found] or [0],
+                [-1 if c is None else sink.code("currency", c) for c in found] or [0],
                 dtype=np.int64,
             )
             cur_digits = np.array(
@@ -308,8 +309,8 @@ class _Fast:
             Decimal(("-" if s else "") + w + "." + f)
             for s, w, f in zip(
                 sign[self.exact_rows].tolist(),
-                pc.take(whole_text, _pa().array(self.exact_rows)).to_pylist(),
-                pc.take(fraction_text, _pa().array(self.exact_rows)).to_pylist(),
+                pc.take(whole_text, pyarrow_modules()[0].array(self.exact_rows)).to_pylist(),
+                pc.take(fraction_text, pyarrow_modules()[0].array(self.exact_rows)).to_pylist(),
                 strict=True,
             )
         ]
@@ -318,24 +319,14 @@ class _Fast:
         if pos["service"] is None:
             self.service = np.zeros(n, dtype=np.int64)
         else:
-            codes, texts = distinct(columns[pos["service"]])
-            if len(texts) > _MAX_DISTINCT:
-                self.failed = True
-                return
-            service_code = np.array([_service_code(sink, t) for t in texts] or [0], dtype=np.int64)
-            self.service = service_code[codes]
+            self.service = _per_distinct(columns[pos["service"]], partial(_service_code, sink))
             ok &= self.service >= 0
 
         # offer: "" is None; else a known offer category
         if pos["offer"] is None:
-            self.offer = np.full(n, sink._code("offer", None), dtype=np.int64)
+            self.offer = np.full(n, sink.code("offer", None), dtype=np.int64)
         else:
-            codes, texts = distinct(columns[pos["offer"]])
-            if len(texts) > _MAX_DISTINCT:
-                self.failed = True
-                return
-            offer_code = np.array([_offer_code(sink, t) for t in texts] or [0], dtype=np.int64)
-            self.offer = offer_code[codes]
+            self.offer = _per_distinct(columns[pos["offer"]], partial(_offer_code, sink))
             ok &= self.offer >= 0
         self.ok = ok
 
@@ -349,13 +340,48 @@ def _has_blank_row(columns: list[Any], first: tuple[Any, list[str]]) -> bool:
     rows = np.flatnonzero(blank_first[codes])
     if not len(rows):
         return False
-    pa = _pa()
+    pa = pyarrow_modules()[0]
     picked = [column.take(pa.array(rows)).to_pylist() for column in columns]
     return any(not "".join(row).strip() for row in zip(*picked, strict=True))
 
 
-def _pa() -> Any:
-    return importlib.import_module("pyarrow")
+def open_plain(
+    path: Path, plain: PlainFile, layout: RecordLayout, session: Session, options: Options
+) -> tuple[str, Tally, Header, FileContext] | None:
+    """Begin reading a file in the simple form as the standard path does: its tally (every row
+    read, the lines counted), its header and cell context, with the file's label; ``None``,
+    every row counted rejected, when the header is not usable (its rejects are reported)."""
+    source = Source(path)
+    source.delimiter = plain.delimiter
+    label = str(path)
+    n = plain.rows
+    tally = session.tally(label, layout.name)
+    header = read_header(plain.cells, layout, label, 1, session)
+    tally.lines = n + 1
+    tally.read = n
+    if not header.usable:
+        tally.rejected += n
+        session.progress.done(label, n)
+        return None
+    return label, tally, header, FileContext(source, layout, 0, options)
+
+
+class _TooManyDistinctError(Exception):
+    """A column holds more than ``_MAX_DISTINCT`` texts: the file is read row by row."""
+
+
+def _few_distinct(column: Any) -> tuple[Any, list[str]]:
+    """``distinct(column)``; ``_TooManyDistinctError`` past ``_MAX_DISTINCT`` texts."""
+    codes, texts = distinct(column)
+    if len(texts) > _MAX_DISTINCT:
+        raise _TooManyDistinctError
+    return codes, texts
+
+
+def _per_distinct(column: Any, read: Callable[[str], int]) -> Any:
+    """Each row's ``read`` of its text, called once per distinct text (``_few_distinct``)."""
+    codes, texts = _few_distinct(column)
+    return np.array([read(t) for t in texts] or [0], dtype=np.int64)[codes]
 
 
 def distinct(column: Any) -> tuple[Any, list[str]]:
@@ -372,19 +398,19 @@ def _service_code(sink: UsageSink, text: str) -> int:
         return 0
     if text[0] in " '\t=+-@" or text[-1] == " " or not text.isprintable():
         return -1
-    return sink._code("service", text)
+    return sink.code("service", text)
 
 
 def _offer_code(sink: UsageSink, text: str) -> int:
     """``UsageSink.take``'s offer check: the code of a known offer, else -1."""
     if not text:
-        return sink._code("offer", None)
+        return sink.code("offer", None)
     offer: OfferCategory | None
     try:
         offer = parse_offer(text)
     except ValueError:
         return -1
-    return -1 if offer is None else sink._code("offer", offer)
+    return -1 if offer is None else sink.code("offer", offer)
 
 
 def _merge(sink: UsageSink, fast: _Fast, slow_rows: Any) -> None:

@@ -16,6 +16,7 @@ row with a bad cell, ``admit``) in line order.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -24,20 +25,19 @@ import attrs
 import numpy as np
 
 from partner_of_record.errors import ValidationError
-from partner_of_record.io._arrow_csv import distinct, read_plain
+from partner_of_record.io._arrow_csv import distinct, open_plain, pyarrow_modules, read_plain
 from partner_of_record.io._cells import CellError
-from partner_of_record.io._csv_reader import Source, read_header
 from partner_of_record.io._csv_rows import (
     ESCAPED,
     Cell,
     DateCell,
-    FileContext,
     build_record,
     plan_cells,
 )
-from partner_of_record.io._session import References, Seen, Session, Where, admit
+from partner_of_record.io._session import ROW_KEYS, References, Seen, Session, Where, admit
 from partner_of_record.io.columns import PARSERS, RecordLayout
 from partner_of_record.model import (
+    REFERENCES,
     Association,
     Customer,
     Partner,
@@ -70,28 +70,17 @@ def read_records(
     plain = read_plain(path, layout)
     if plain is None:
         return False
-    source = Source(path)
-    source.delimiter = plain.delimiter
-    label = str(path)
-    context = FileContext(source, layout, 0, options)
-    n = plain.rows
-    tally = session.tally(label, layout.name)
-    header = read_header(plain.cells, layout, label, 1, session)
-    tally.lines = n + 1
-    tally.read = n
-    if not header.usable:
-        tally.rejected += n
-        session.progress.done(label, n)
+    opened = open_plain(path, plain, layout, session, options)
+    if opened is None:
         return True
+    label, tally, header, context = opened
+    n = plain.rows
     plan = plan_cells(header, layout, context)
     fields, values, clean, checked = _cells(layout.record_type, plan, plain.columns, n)
     records: list[Record | None] = [None] * n
     rows = np.flatnonzero(clean).tolist()
     built = _build(layout.record_type, fields, values, rows, records, checked=checked)
     ok = clean & built
-
-    def column_of(field: str) -> str:
-        return header.cells[header.positions[field]]
 
     if ok.all() and _no_conflict(records, references):
         # every row built, every reference known, no id repeated: the checks are done
@@ -103,7 +92,8 @@ def read_records(
         return True
     seen = Seen(exact=True)
     bad = np.flatnonzero(~ok)
-    texts = [column.take(_pa().array(bad)).to_pylist() for column in plain.columns]
+    pa = pyarrow_modules()[0]
+    texts = [column.take(pa.array(bad)).to_pylist() for column in plain.columns]
     slow = dict(zip(bad.tolist(), zip(*texts, strict=True), strict=True))
     accepted: list[Record] = []
     lines: list[int] = []
@@ -116,18 +106,12 @@ def read_records(
                 session.reject_row(tally, made)
                 continue
             record = made
-        if admit(record, Where(label, line, column_of), session, tally, seen, references):
+        if admit(record, Where(label, line, header.column_of), session, tally, seen, references):
             accepted.append(record)
             lines.append(line)
     accept(accepted, lines)
     session.progress.done(label, n)
     return True
-
-
-def _pa() -> Any:
-    import importlib
-
-    return importlib.import_module("pyarrow")
 
 
 def _cells(
@@ -241,7 +225,13 @@ def _maker(record_type: type[Any], fields: list[str]) -> Callable[[tuple[Any, ..
     """A function making a record from one row's checked values (in ``fields`` order,
     ``_ABSENT`` for an empty optional cell) as ``record_type(**kwargs)`` does, defaults for the
     others; or ``None`` when the class does more than set its fields (a converter, a hook, a
-    default computed from the instance) or a required field has no column."""
+    default computed from the instance) or a required field has no column.
+
+    A second way of building records, kept on purpose for speed: the constructor would run
+    every field's validator again on every row, where ``_checked`` has run it once per
+    distinct value of the column (a file of a million rows may hold a few thousand distinct
+    ids and dates). The records are the constructor's (equal, same hash and fields:
+    ``tests/test_io_csv_engines.py`` builds every record type both ways and compares them)."""
     attributes = attrs.fields(record_type)
     if any(hasattr(record_type, h) for h in ("__attrs_pre_init__", "__attrs_post_init__")):
         return None
@@ -274,40 +264,22 @@ def _maker(record_type: type[Any], fields: list[str]) -> Callable[[tuple[Any, ..
 
 
 def _no_conflict(records: list[Any], references: References) -> bool:
-    """Whether no record repeats another's key (``Seen``: the id of a partner, customer or
-    subscription, a seat record's ``key``, an association whole) and every reference is known
-    (``References.missing``), checked on sets."""
+    """Whether no record repeats another's key (``ROW_KEYS``, as ``Seen``) and every reference
+    is known (``REFERENCES``, as ``References.missing``), checked on sets."""
     if not records:
         return True
-    first = records[0]
-    if isinstance(first, Association):
-        keys: set[Any] = set(records)
-    elif isinstance(first, SeatUsage):
-        keys = {r.key for r in records}
-    else:
-        keys = {r.id for r in records}
-    if len(keys) != len(records):
+    record_type = type(records[0])
+    if len(set(map(ROW_KEYS[record_type][1], records))) != len(records):
         return False
-    if isinstance(first, Subscription):
-        return {r.customer_id for r in records} <= references.customers
-    if isinstance(first, Association):
-        return {r.partner_id for r in records} <= references.partners and {
-            r.subscription_id for r in records
-        } <= references.subscriptions
-    if isinstance(first, SeatUsage):
-        return {r.subscription_id for r in records} <= references.subscriptions
-    return True
+    return all(
+        set(map(operator.attrgetter(field), records)) <= references.ids[named]
+        for field, named in REFERENCES.get(record_type, ())
+    )
 
 
 def _remember(references: References, records: list[Record]) -> None:
     """Add the ids of accepted partners, customers or subscriptions to ``references`` (as
     ``References.add`` does one by one)."""
-    if not records or isinstance(records[0], Association | SeatUsage):
-        return  # nothing refers to them
-    ids = {r.id for r in records}  # type: ignore[union-attr]  # partners, customers, subscriptions
-    if isinstance(records[0], Partner):
-        references.partners |= ids
-    elif isinstance(records[0], Customer):
-        references.customers |= ids
-    elif isinstance(records[0], Subscription):
-        references.subscriptions |= ids
+    ids = references.ids.get(type(records[0])) if records else None
+    if ids is not None:  # else associations or seats: nothing refers to them
+        ids.update(map(operator.attrgetter("id"), records))

@@ -45,7 +45,7 @@ import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -342,26 +342,14 @@ def _build() -> cattrs.Converter:
     )
     converter.register_structure_hook_factory(attrs.has, lambda cl: _attrs_hook(converter, cl))
 
+    lists = get_type_hints(_LedgerDocument)  # each list of a ledger and its type
+
     def structure_ledger(value: object, _: object) -> Ledger:
         doc = converter.structure(value, _LedgerDocument)
-        return Ledger(
-            partners=doc.partners,
-            customers=doc.customers,
-            subscriptions=doc.subscriptions,
-            associations=doc.associations,
-            usage=doc.usage,
-            seats=doc.seats,
-        )
+        return Ledger(**attrs.asdict(doc, recurse=False))
 
     def unstructure_ledger(ledger: Ledger) -> dict[str, Any]:
-        return {
-            "partners": converter.unstructure(ledger.partners, tuple[Partner, ...]),
-            "customers": converter.unstructure(ledger.customers, tuple[Customer, ...]),
-            "subscriptions": converter.unstructure(ledger.subscriptions, tuple[Subscription, ...]),
-            "associations": converter.unstructure(ledger.associations, tuple[Association, ...]),
-            "usage": converter.unstructure(ledger.usage, tuple[Usage, ...]),
-            "seats": converter.unstructure(ledger.seats, tuple[SeatUsage, ...]),
-        }
+        return {name: converter.unstructure(getattr(ledger, name), t) for name, t in lists.items()}
 
     converter.register_structure_hook(Ledger, structure_ledger)
     converter.register_unstructure_hook(Ledger, unstructure_ledger)

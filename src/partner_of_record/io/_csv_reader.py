@@ -278,9 +278,6 @@ def read_file(  # noqa: PLR0912, PLR0915 - the file-level checks in reporting or
             session.reject(_spanning(rejects, 1 + offset, reader.line_num + offset)[0])
             header = Header((), {}, usable=False)
 
-        def column_of(field: str) -> str:
-            return header.cells[header.positions[field]]
-
         context = FileContext(source, layout, offset, options)
         plan = plan_cells(header, layout, context)
         width = len(header.cells)
@@ -373,7 +370,7 @@ def read_file(  # noqa: PLR0912, PLR0915 - the file-level checks in reporting or
                 continue
             if admit(
                 built,
-                Where(label, line, column_of),
+                Where(label, line, header.column_of),
                 session,
                 tally,
                 None if sink is not None else seen,

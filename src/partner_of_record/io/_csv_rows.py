@@ -80,6 +80,10 @@ class Header:
     positions: dict[str, int]
     usable: bool
 
+    def column_of(self, field: str) -> str:
+        """The column of ``field`` as its header is written in the file."""
+        return self.cells[self.positions[field]]
+
 
 def encoding_reason(label: str) -> str:
     return (

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from partner_of_record.errors import Finding
-from partner_of_record.model import Record, Usage
+from partner_of_record.model import KEY_FIELDS, Record, Usage
 
 if TYPE_CHECKING:  # result types are only annotations: exporting facts never imports them
     from partner_of_record.attribution.reconcile import RowReconciliation
@@ -159,13 +159,9 @@ def credit_row(credit: Credit) -> dict[str, object]:
 
 
 def _usage_key(usage: Usage) -> dict[str, object]:
-    """The columns that name a usage row: subscription, month, service, currency."""
-    return {
-        "subscription_id": usage.subscription_id,
-        "month": usage.month,
-        "service": usage.service,
-        "currency": usage.currency,
-    }
+    """The columns that name a usage row: its ``KEY_FIELDS`` (subscription, month, service,
+    currency)."""
+    return dict(zip(KEY_FIELDS[Usage], usage.key, strict=True))
 
 
 def unattributed_row(part: Unattributed) -> dict[str, object]:

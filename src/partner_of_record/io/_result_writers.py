@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from partner_of_record._extras import require
 from partner_of_record.errors import Finding
 from partner_of_record.io._cell_text import escape_formula, format_cell, opened
 from partner_of_record.io._result_rows import (
@@ -314,12 +315,7 @@ def write_evaluations_json(
 
 
 def _pandas() -> Any:
-    try:
-        import pandas as pd
-    except ImportError as exc:
-        msg = "this needs pandas: install the extra with  pip install pandas (the [pandas] extra)"
-        raise ImportError(msg) from exc
-    return pd
+    return require("pandas", "pandas", "this")
 
 
 def _frame(rows: Iterable[dict[str, object]], columns: Columns) -> pd.DataFrame:

@@ -4,15 +4,16 @@ What a load reports (``Reject``, ``FileSummary``, ``LoadReport``, ``LoadResult``
 ``DataFileError``), the running ``Session`` (tallies, rejects, warnings, strictness, progress),
 the duplicate and reference checks every built record passes (``admit``), and the last step,
 handing the accepted records to the ledger and turning its refusals into rejects at their file
-and line (``build_ledger``, ``build_columnar_ledger``).
+and line (``build_ledger``).
 """
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import repeat
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
@@ -21,11 +22,12 @@ from partner_of_record.errors import Finding, PartnerOfRecordError
 from partner_of_record.io._usage_columns import UsageSink
 from partner_of_record.ledger import Ledger, LenientLoad
 from partner_of_record.model import (
+    KEY_FIELDS,
+    REFERENCES,
     Association,
     Customer,
     Partner,
     Record,
-    SeatUsage,
     Subscription,
     Usage,
 )
@@ -186,29 +188,20 @@ class LoadResult:
 # the session: counts, rejects, warnings, strictness, progress
 
 
-@attrs.define
 class Tally:
-    """The counts of one file while it is read: a mutable ``FileSummary`` (same fields), frozen
-    into one by ``freeze`` when the report is made."""
+    """The counts of one file while it is read: a mutable ``FileSummary`` (its fields, with
+    their defaults), frozen into one by ``freeze`` when the report is made."""
 
-    file: str
-    record_type: str
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    blank: int = 0
-    lines: int | None = None
+    __slots__ = tuple(a.name for a in attrs.fields(FileSummary))
+
+    def __init__(self, file: str, record_type: str) -> None:
+        self.file = file
+        self.record_type = record_type
+        self.read = self.accepted = self.rejected = self.blank = 0
+        self.lines: int | None = None
 
     def freeze(self) -> FileSummary:
-        return FileSummary(
-            self.file,
-            self.record_type,
-            self.read,
-            self.accepted,
-            self.rejected,
-            self.blank,
-            self.lines,
-        )
+        return FileSummary(*map(self.__getattribute__, self.__slots__))
 
 
 class _Progress:
@@ -278,17 +271,30 @@ class Session:
 
 
 # --------------------------------------------------------------------------------------------
-# duplicate and reference checks
+# duplicate and reference checks: the model's KEY_FIELDS and REFERENCES, the ledger's codes
 
 
-def _key(record: Record) -> tuple[str, object]:
-    if isinstance(record, Partner | Customer | Subscription):
-        return ("id", record.id)
-    if isinstance(record, Usage):
-        return ("subscription_id, month, service, currency", record.key)
-    if isinstance(record, SeatUsage):
-        return ("subscription_id, month", record.key)
-    return ("row", record)
+def _whole(record: Record) -> Record:
+    return record
+
+
+ROW_KEYS: dict[type[Record], tuple[str, Callable[[Any], object]]] = {
+    **{t: (", ".join(f), operator.attrgetter(*f)) for t, f in KEY_FIELDS.items()},
+    Association: ("row", _whole),
+}
+"""What identifies a row of each record type for the duplicate check, as ``(its fields, as a
+reject names them; a getter)``: the model's ``KEY_FIELDS``, or the whole row for an
+association (which has no key: only a row repeating another exactly is a duplicate)."""
+
+
+def duplicate(what: str, first_line: int, *, same: bool) -> tuple[str, str]:
+    """The code and reason of a row whose key (``what``, as in ``ROW_KEYS``) repeats the row
+    at ``first_line``: ``DUPLICATE_ROW`` when it repeats that row exactly (a harmless
+    re-export), ``DUPLICATE_KEY`` when its other values differ (a conflict). Both are the
+    ledger's ``DUPLICATE_ID``, ``DUPLICATE_USAGE`` or ``DUPLICATE_SEATS``, told apart."""
+    if same:
+        return "DUPLICATE_ROW", f"repeats line {first_line}"
+    return "DUPLICATE_KEY", f"has the same {what} as line {first_line} but other values"
 
 
 class Seen:
@@ -308,7 +314,8 @@ class Seen:
         self.by_hash: dict[int, int] = {}
 
     def check(self, record: Record, line: int) -> tuple[str, str] | None:
-        what, key = _key(record)
+        what, get = ROW_KEYS[type(record)]
+        key = get(record)
         if self.exact:
             prior = self.by_key.get(key)
             if prior is None:
@@ -324,42 +331,47 @@ class Seen:
                 return None
             first_line = packed >> 64
             same = (packed & self._MASK) == fingerprint
-        if same:
-            return "DUPLICATE_ROW", f"repeats line {first_line}"
-        return "DUPLICATE_KEY", f"has the same {what} as line {first_line} but other values"
+        return duplicate(what, first_line, same=same)
+
+
+UNKNOWN: dict[type[Record], str] = {
+    Partner: "UNKNOWN_PARTNER",
+    Customer: "UNKNOWN_CUSTOMER",
+    Subscription: "UNKNOWN_SUBSCRIPTION",
+}
+"""The ledger's code for a reference (``REFERENCES``) to a record that is not there, by the
+type named."""
 
 
 class References:
-    """The ids seen so far, to check that rows refer to records that exist."""
+    """The ids seen so far, to check that rows refer to records that exist (``REFERENCES``).
+
+    Attributes:
+        ids: the ids of each type that can be named (``partners``, ``customers`` and
+            ``subscriptions`` are its sets).
+    """
 
     def __init__(self) -> None:
         self.partners: set[str] = set()
         self.customers: set[str] = set()
         self.subscriptions: set[str] = set()
+        self.ids: dict[type[Record], set[str]] = {
+            Partner: self.partners,
+            Customer: self.customers,
+            Subscription: self.subscriptions,
+        }
 
     def missing(self, record: Record) -> tuple[str, str, str] | None:
         """Return ``(code, field, value)`` of the first dangling reference, if any."""
-        if isinstance(record, Subscription) and record.customer_id not in self.customers:
-            return "UNKNOWN_CUSTOMER", "customer_id", record.customer_id
-        if isinstance(record, Association):
-            if record.partner_id not in self.partners:
-                return "UNKNOWN_PARTNER", "partner_id", record.partner_id
-            if record.subscription_id not in self.subscriptions:
-                return "UNKNOWN_SUBSCRIPTION", "subscription_id", record.subscription_id
-        if (
-            isinstance(record, Usage | SeatUsage)
-            and record.subscription_id not in self.subscriptions
-        ):
-            return "UNKNOWN_SUBSCRIPTION", "subscription_id", record.subscription_id
+        for field, named in REFERENCES.get(type(record), ()):
+            value = getattr(record, field)
+            if value not in self.ids[named]:
+                return UNKNOWN[named], field, value
         return None
 
     def add(self, record: Record) -> None:
-        if isinstance(record, Partner):
-            self.partners.add(record.id)
-        elif isinstance(record, Customer):
-            self.customers.add(record.id)
-        elif isinstance(record, Subscription):
-            self.subscriptions.add(record.id)
+        if isinstance(record, Partner | Customer | Subscription):
+            self.ids[type(record)].add(record.id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,77 +455,70 @@ def _label(record: Record) -> str:
     return record.describe()
 
 
-def build_columnar_ledger(
-    records: dict[str, list[Record]],
-    where: Mapping[int, tuple[str, int]],
-    tallies: dict[str, Tally],
-    session: Session,
-    rules: RuleSet,
-    sink: UsageSink,
-    label: str,
-    tally: Tally,
-) -> Ledger:
-    """As ``build_ledger``, with the usage rows given as columns (``Ledger.from_columns``)."""
-    import numpy as np
-
-    keep = np.ones(len(sink), dtype=bool)
-    for later, first in sink.duplicates():
-        keep[later] = False
-        if sink.same_values(later, first):
-            code, reason = "DUPLICATE_ROW", f"repeats line {sink.lines[first]}"
-        else:
-            code = "DUPLICATE_KEY"
-            reason = (
-                "has the same subscription_id, month, service, currency as line"
-                f" {sink.lines[first]} but other values"
-            )
-        tally.accepted -= 1
-        session.reject_row(tally, [Reject(label, sink.lines[later], None, "", reason, code)])
-    rows = np.flatnonzero(keep)
-    load = Ledger.from_columns(
-        partners=cast("list[Partner]", records["partners"]),
-        customers=cast("list[Customer]", records["customers"]),
-        subscriptions=cast("list[Subscription]", records["subscriptions"]),
-        associations=cast("list[Association]", records["associations"]),
-        usage=sink.columns(keep),
-        seats=cast("list[SeatUsage]", records["seats"]),
-        rules=rules,
-        lenient=True,
-    )
-
-    def locate(record: Any) -> tuple[str, int, Tally, str]:
-        if isinstance(record, UsageRow):
-            shown = record.usage.describe() if record.usage is not None else record.describe()
-            return label, sink.lines[int(rows[record.row])], tally, shown
-        return _at(record, where, tallies)
-
-    return _refusals_to_rejects(load, session, locate)
-
-
 def build_ledger(
     records: dict[str, list[Record]],
     where: Mapping[int, tuple[str, int]],
     tallies: dict[str, Tally],
     session: Session,
     rules: RuleSet,
+    usage: tuple[UsageSink, str, Tally] | None = None,
 ) -> Ledger:
     """Build the ledger from the accepted records; report the records it refuses, by line.
 
     ``where`` maps ``id(record)`` to the record's file and line (keyed by identity, not by
-    value: hashing every row's fields again would cost more than reading it).
+    value: hashing every row's fields again would cost more than reading it). ``usage``, when
+    given, holds the usage rows as columns, with their file's label and tally
+    (``_columnar_load``).
     """
-    # each list holds records of its layout's type (built from it); the ledger checks types
-    # itself, so no second pass over the rows here
-    load = Ledger.lenient(
-        partners=cast("list[Partner]", records["partners"]),
-        customers=cast("list[Customer]", records["customers"]),
-        subscriptions=cast("list[Subscription]", records["subscriptions"]),
-        associations=cast("list[Association]", records["associations"]),
-        usage=cast("list[Usage]", records["usage"]),
-        seats=cast("list[SeatUsage]", records["seats"]),
-        rules=rules,
-    )
-    return _refusals_to_rejects(load, session, lambda record: _at(record, where, tallies))
+    row_at: Callable[[UsageRow], tuple[str, int, Tally, str]] | None = None
+    if usage is None:
+        load = Ledger.lenient(**_as_arguments(records), rules=rules)
+    else:
+        load, row_at = _columnar_load(records, session, rules, usage)
+
+    def locate(record: Any) -> tuple[str, int, Tally, str]:
+        if row_at is not None and isinstance(record, UsageRow):
+            return row_at(record)
+        return _at(record, where, tallies)
+
+    return _refusals_to_rejects(load, session, locate)
+
+
+def _columnar_load(
+    records: dict[str, list[Record]],
+    session: Session,
+    rules: RuleSet,
+    usage: tuple[UsageSink, str, Tally],
+) -> tuple[LenientLoad, Callable[[UsageRow], tuple[str, int, Tally, str]]]:
+    """``Ledger.from_columns`` of the records and the usage columns, once the rows repeating a
+    key are rejected; and where each usage row the ledger refuses stands in its file."""
+    import numpy as np
+
+    sink, label, tally = usage
+    keep = np.ones(len(sink), dtype=bool)
+    what = ROW_KEYS[Usage][0]
+    for later, first in sink.duplicates():
+        keep[later] = False
+        same = sink.same_values(later, first)
+        code, reason = duplicate(what, int(sink.lines[first]), same=same)
+        tally.accepted -= 1
+        session.reject_row(tally, [Reject(label, sink.lines[later], None, "", reason, code)])
+    rows = np.flatnonzero(keep)
+    given = {**_as_arguments(records), "usage": sink.columns(keep)}
+    load = Ledger.from_columns(**given, rules=rules, lenient=True)
+
+    def row_at(row: UsageRow) -> tuple[str, int, Tally, str]:
+        shown = row.usage.describe() if row.usage is not None else row.describe()
+        return label, sink.lines[int(rows[row.row])], tally, shown
+
+    return load, row_at
+
+
+def _as_arguments(records: dict[str, list[Record]]) -> dict[str, Any]:
+    """The record lists, by layout name, as the ledger's keyword arguments (each layout is
+    named as its argument). Each list holds records of its layout's type (built from it); the
+    ledger checks types itself, so no second pass over the rows here."""
+    return dict(records)
 
 
 def _at(

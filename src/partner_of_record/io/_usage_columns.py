@@ -13,7 +13,6 @@ a few machine words in arrays and references to shared strings, no object per ro
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from array import array
 from collections.abc import Callable, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from partner_of_record._extras import require
 from partner_of_record._usage_input import arrow_column
 from partner_of_record._usage_table import Coded
 from partner_of_record.currency import CURRENCIES, minor_unit_exponent
@@ -89,7 +89,8 @@ class UsageSink:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def _month(self, text: str) -> int:
+    def month_ordinal(self, text: str) -> int:
+        """A month cell's ordinal (``-1``: not a month), read once per distinct text."""
         found = self.months.get(text)
         if found is not None:
             return found
@@ -104,7 +105,8 @@ class UsageSink:
             self.months[text] = ordinal
         return ordinal
 
-    def _currency(self, text: str) -> str | None:
+    def currency_of(self, text: str) -> str | None:
+        """A currency cell's ISO code (``None``: not one), read once per distinct text."""
         if text in self.currencies:
             return self.currencies[text]
         code = text.strip().upper()
@@ -120,10 +122,10 @@ class UsageSink:
         assert p_sub is not None  # required columns: a usable header has them
         assert p_month is not None
         assert p_amount is not None
-        known, months, month_of = self.known, self.months, self._month
-        currencies, currency_of = self.currencies, self._currency
+        known, months, month_of = self.known, self.months, self.month_ordinal
+        currencies, currency_of = self.currencies, self.currency_of
         offers, exact = self.offers, self.exact
-        sub_index, code_of = self.index["sub"], self._code
+        sub_index, code_of = self.index["sub"], self.code
         currency_index, service_index = self.index["currency"], self.index["service"]
         offer_index = self.index["offer"]
         amount_match = _FAST_AMOUNT.fullmatch
@@ -215,14 +217,15 @@ class UsageSink:
         else:
             self.minor.append(0)
             self.exact[index] = usage.amount
-        self.sub.append(self._code("sub", usage.subscription_id))
+        self.sub.append(self.code("sub", usage.subscription_id))
         self.month.append(usage.month.toordinal())
-        self.currency.append(self._code("currency", usage.currency))
-        self.service.append(self._code("service", usage.service))
-        self.offer.append(self._code("offer", usage.offer))
+        self.currency.append(self.code("currency", usage.currency))
+        self.service.append(self.code("service", usage.service))
+        self.offer.append(self.code("offer", usage.offer))
         self.lines.append(line)
 
-    def _code(self, column: str, value: Any) -> int:
+    def code(self, column: str, value: Any) -> int:
+        """The code of ``value`` in ``column`` (the next free one when it is new)."""
         index = self.index[column]
         code = index.get(value)
         if code is None:
@@ -300,13 +303,7 @@ def _int(codes: array[int]) -> Any:
 
 def pyarrow_parquet() -> Any:
     """``(pyarrow, pyarrow.parquet)``, or an ImportError naming the ``arrow`` extra."""
-    try:
-        pa = importlib.import_module("pyarrow")  # untyped: imported as Any
-        pq = importlib.import_module("pyarrow.parquet")
-    except ImportError as exc:
-        msg = "Parquet needs pyarrow: pip install pyarrow (the [arrow] extra)"
-        raise ImportError(msg) from exc
-    return pa, pq
+    return require("pyarrow", "arrow", "Parquet"), require("pyarrow.parquet", "arrow", "Parquet")
 
 
 def usage_arrow_table(usage: Any) -> Any:
@@ -359,7 +356,7 @@ def _plain_minor_units(amount: Any, table: Any, index: Mapping[str, str]) -> Any
     """Every text amount in minor units of its row's currency, or ``None`` when one is not
     plain (see ``read_usage_parquet``) or the amounts are not text."""
     pa, _ = pyarrow_parquet()
-    pc = importlib.import_module("pyarrow.compute")
+    pc = require("pyarrow.compute", "arrow", "Parquet")
     if not pa.types.is_string(amount.type) or amount.null_count:
         return None
     currency = next(

@@ -30,12 +30,23 @@ the value, with a stable ``code``:
 | ``WRONG_FIELD_COUNT`` | the row has more or fewer fields than the header |
 | ``MISSING_VALUE`` | a required cell is empty |
 | ``INVALID_VALUE`` | a cell cannot be read, or the model refuses the value (its message is kept) |
-| ``DUPLICATE_ROW`` | the row repeats an earlier row of the file |
-| ``DUPLICATE_KEY`` | the row repeats an earlier row's id (or usage/seat key), other values |
+| ``DUPLICATE_ROW`` | the row repeats an earlier row of the file exactly (a harmless re-export) |
+| ``DUPLICATE_KEY`` | the row has an earlier row's id or usage/seat key, other values (a conflict) |
 | ``UNKNOWN_PARTNER`` | the partner an association names is not (validly) in the folder |
 | ``UNKNOWN_CUSTOMER`` | the customer a subscription names is not (validly) in the folder |
 | ``UNKNOWN_SUBSCRIPTION`` | the subscription a row names is not (validly) in the folder |
 | any ledger finding code | the ledger refused the record (a rule such as one DPOR at a time) |
+
+What a duplicate is and what a row refers to have one definition, the model's
+``partner_of_record.model.KEY_FIELDS`` and ``partner_of_record.model.REFERENCES``, which the
+ledger's checks read too; the reference rejects carry the ledger's codes. The two duplicate
+codes are the loader's own on purpose: a line of a file can repeat another exactly (a harmless
+re-export, ``DUPLICATE_ROW``) or conflict with it (``DUPLICATE_KEY``), a difference the
+ledger, which sees records and not lines, does not draw. Both stand for the ledger's
+``DUPLICATE_ID`` (partners, customers, subscriptions), ``DUPLICATE_USAGE`` (usage rows) or
+``DUPLICATE_SEATS`` (seat records). An association has no key: a row repeating another
+exactly is a ``DUPLICATE_ROW``, and two that differ but are in effect on the same day are left
+to the ledger's ``DUPLICATE_ASSOCIATION``.
 
 Warnings (kept as [`Finding`][partner_of_record.Finding] values with ``severity="warning"``):
 ``UNKNOWN_COLUMN`` once per file and column that no field claims, ``UNKNOWN_FILE`` for a CSV
@@ -77,7 +88,6 @@ from partner_of_record.io._session import (
     Seen,
     Session,
     Tally,
-    build_columnar_ledger,
     build_ledger,
 )
 from partner_of_record.io._usage_columns import UsageSink, read_usage_parquet
@@ -254,18 +264,12 @@ def validate_folder(
         progress: ``None`` shows a row counter on stderr when it is a terminal; ``False``
             never; ``True`` always; or a callback ``(file, rows_read)``.
         duplicates: whether to detect duplicate rows and keys.
-        date_order: the order of slash dates (``"mdy"`` or ``"dmy"``); ``None`` reads a slash
-            date only when one order can read it, or another row of its column proves the
-            order, and rejects ``01/02/2024`` as ambiguous otherwise. ISO dates always read.
-        decimal: the decimal mark of amounts (``"."`` or ``","``); ``None`` accepts a decimal
-            comma in ``;``-delimited files only (where an amount that reads two ways is
-            rejected) and ``.`` elsewhere.
-        inclusive_end: read association end dates as the **last day in effect** (as some
-            exports write them) rather than the first day no longer in effect: one day is
-            added to each.
-        multiline: accept quoted cells whose line breaks hold text shaped like rows of the
-            file; by default such a row is rejected (``MULTILINE_CELL``), because a stray quote
-            would otherwise swallow the rows between it and the next quote.
+        date_order: how slash dates are read, as in
+            [`read_records`][partner_of_record.io.csv_import.read_records].
+        decimal: the decimal mark of amounts, as in ``read_records``.
+        inclusive_end: whether association end dates are the last day in effect, as in
+            ``read_records``.
+        multiline: whether quoted cells may hold row-shaped line breaks, as in ``read_records``.
 
     Returns:
         The report: counts per file, rejects, warnings.
@@ -314,18 +318,10 @@ def load_folder(
             never; ``True`` always; or a callback ``(file, rows_read)``.
         rules: the program rules the ledger checks; records that break one are rejected
             with the finding's code and message, at their file and line.
-        date_order: the order of slash dates (``"mdy"`` or ``"dmy"``); ``None`` reads a slash
-            date only when one order can read it, or another row of its column proves the
-            order, and rejects ``01/02/2024`` as ambiguous otherwise. ISO dates always read.
-        decimal: the decimal mark of amounts (``"."`` or ``","``); ``None`` accepts a decimal
-            comma in ``;``-delimited files only (where an amount that reads two ways is
-            rejected) and ``.`` elsewhere.
-        inclusive_end: read association end dates as the **last day in effect** (as some
-            exports write them) rather than the first day no longer in effect: one day is
-            added to each.
-        multiline: accept quoted cells whose line breaks hold text shaped like rows of the
-            file; by default such a row is rejected (``MULTILINE_CELL``), because a stray quote
-            would otherwise swallow the rows between it and the next quote.
+        date_order: as in [`read_records`][partner_of_record.io.csv_import.read_records].
+        decimal: as in ``read_records``.
+        inclusive_end: as in ``read_records``.
+        multiline: as in ``read_records``.
         csv_engine: how ``usage.csv`` is split into cells: ``"auto"`` (pyarrow when it is
             installed, else the standard library), ``"pyarrow"`` (needs the ``arrow`` extra)
             or ``"python"`` (the standard library's ``csv`` module). pyarrow reads a file only
@@ -384,10 +380,7 @@ def load_folder(
     parquet = _usage_parquet(Path(path))
     if parquet is not None and "usage" not in sinks:
         sinks["usage"] = _read_parquet(parquet, session)
-    if "usage" in sinks:
-        ledger = build_columnar_ledger(records, where, tallies, session, rules, *sinks["usage"])
-    else:
-        ledger = build_ledger(records, where, tallies, session, rules)
+    ledger = build_ledger(records, where, tallies, session, rules, sinks.get("usage"))
     return LoadResult(ledger, session.report())
 
 
@@ -399,12 +392,10 @@ def _use_arrow(engine: str) -> bool:
         raise ValueError(msg)
     from partner_of_record.io import _arrow_csv
 
-    if _arrow_csv.available():
-        return True
     if engine == "pyarrow":
-        msg = "csv_engine='pyarrow' needs pyarrow: pip install pyarrow (the [arrow] extra)"
-        raise ImportError(msg)
-    return False
+        _arrow_csv.pyarrow_modules()  # an ImportError naming the extra when pyarrow is missing
+        return True
+    return _arrow_csv.available()
 
 
 def _usage_parquet(folder: Path) -> Path | None:

@@ -74,9 +74,9 @@ from partner_of_record.ledger._links import _tiebreak as _tiebreak
 from partner_of_record.ledger._records import EventError, LenientLoad, Rejection, UnknownRecordError
 from partner_of_record.ledger._records import _as_day as _as_day
 from partner_of_record.ledger._records import _as_optional_day as _as_optional_day
-from partner_of_record.ledger._records import _label as _label
 
 # every name the single-module ledger defined stays importable from here (but the gone `_Check`)
 from partner_of_record.ledger._state import _CASCADE as _CASCADE
+from partner_of_record.ledger._structural import _label as _label
 
 __all__ = ["EventError", "Ledger", "LenientLoad", "Rejection", "UnknownRecordError"]

@@ -12,7 +12,7 @@ import bisect
 import contextlib
 import gc
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -43,6 +43,8 @@ from partner_of_record.rules import Rule, RuleSet
 
 if TYPE_CHECKING:
     from partner_of_record.ledger._ledger import Ledger
+
+_E = TypeVar("_E", Partner, Customer)
 
 
 # ---------------------------------------------------------------- rules and cascades
@@ -81,22 +83,12 @@ def _cascade(state: Checked, victims: list[Record]) -> Checked:
     changes: dict[str, Any] = {}
     partners = [v for v in victims if isinstance(v, Partner)]
     if partners:
-        kept_partners = _without(state.partners, partners)
-        by_id = {p.id: p for p in kept_partners}
-        changes.update(
-            partners=kept_partners,
-            partners_by_id=by_id,
-            gone_partners=state.gone_partners | ({p.id for p in partners} - by_id.keys()),
-        )
+        kept_p, by_pid, gone_p = _entities_without(state.partners, partners, state.gone_partners)
+        changes.update(partners=kept_p, partners_by_id=by_pid, gone_partners=gone_p)
     customers = [v for v in victims if isinstance(v, Customer)]
     if customers:
-        kept_customers = _without(state.customers, customers)
-        by_cid = {c.id: c for c in kept_customers}
-        changes.update(
-            customers=kept_customers,
-            customers_by_id=by_cid,
-            gone_customers=state.gone_customers | ({c.id for c in customers} - by_cid.keys()),
-        )
+        kept_c, by_cid, gone_c = _entities_without(state.customers, customers, state.gone_customers)
+        changes.update(customers=kept_c, customers_by_id=by_cid, gone_customers=gone_c)
     state = attrs.evolve(state, **changes) if changes else state
     subs = _without(state.subscriptions, victims)
     subs_changed = False
@@ -126,6 +118,16 @@ def _cascade(state: Checked, victims: list[Record]) -> Checked:
     if subs_changed:
         state = run(state, _ROW_CHECKS)
     return state
+
+
+def _entities_without(
+    records: tuple[_E, ...], victims: list[_E], gone: frozenset[str]
+) -> tuple[tuple[_E, ...], dict[str, _E], frozenset[str]]:
+    """``records`` without ``victims``, the kept ones by id, and ``gone`` with the ids that no
+    kept record has any more."""
+    kept = _without(records, victims)
+    by_id = {r.id: r for r in kept}
+    return kept, by_id, gone | ({v.id for v in victims} - by_id.keys())
 
 
 def run(state: Checked, steps: Iterable[Step]) -> Checked:

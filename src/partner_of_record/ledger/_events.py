@@ -2,28 +2,20 @@
 
 The full description of each verb (arguments, what it refuses) is the docstring of the
 `Ledger` method of the same name, which calls it; the rules all events share are in the
-package documentation of ``partner_of_record.ledger``.
+package documentation of ``partner_of_record.ledger``. The verbs of one kind (``link_pal``,
+``grant_dap``, ``revoke_gdap``, ``claim_cpor`` ...) are `associate` or `end_association` with
+that kind, called so by their `Ledger` methods.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from partner_of_record.ledger._records import (
-    EventError,
-    _as_day,
-    _as_optional_day,
-)
-from partner_of_record.model import (
-    Actor,
-    Association,
-    AssociationKind,
-    PartnerId,
-    SubscriptionId,
-)
+from partner_of_record.ledger._records import EventError, _as_day, _as_optional_day
+from partner_of_record.model import Actor, Association, AssociationKind, PartnerId, SubscriptionId
 
 if TYPE_CHECKING:
     from partner_of_record.ledger._ledger import Ledger
@@ -35,27 +27,16 @@ def associate(
     partner_id: PartnerId,
     kind: AssociationKind,
     on: dt.date | str,
-    end: dt.date | str | None = None,
-    *,
-    granted_by: Actor | None = None,
-    role: str | None = None,
-    auto_extend_days: int = 0,
+    end: dt.date | str | None,
+    **fields: Any,
 ) -> Ledger:
-    """Record the event of `Ledger.associate` (described there)."""
+    """Record the event of `Ledger.associate` (described there); ``fields`` are the new
+    association's keyword fields (``granted_by``, ``role``, ``auto_extend_days``)."""
     on = _as_day(on, "associate", "on")
     end = _as_optional_day(end, "associate", "end")
     ledger.subscription(subscription_id)
     ledger.partner(partner_id)
-    new = Association(
-        partner_id,
-        subscription_id,
-        kind,
-        on,
-        end,
-        granted_by=granted_by,
-        role=role,
-        auto_extend_days=auto_extend_days,
-    )
+    new = Association(partner_id, subscription_id, kind, on, end, **fields)
     for a in ledger.associations_of(subscription_id):
         if a.partner_id == partner_id and a.kind is kind and a.overlaps(on, end):
             msg = (
@@ -156,84 +137,3 @@ def remove_dpor(ledger: Ledger, subscription_id: SubscriptionId, on: dt.date | s
         msg = f"cannot remove the DPOR of {subscription_id!r} on {on.isoformat()}: there is none"
         raise EventError(msg)
     return ledger.end_association(subscription_id, current.partner_id, AssociationKind.DPOR, on)
-
-
-def link_pal(
-    ledger: Ledger,
-    subscription_id: SubscriptionId,
-    partner_id: PartnerId,
-    on: dt.date | str,
-    *,
-    role: str | None = None,
-) -> Ledger:
-    """Record the event of `Ledger.link_pal` (described there)."""
-    return ledger.associate(
-        subscription_id,
-        partner_id,
-        AssociationKind.PAL,
-        on,
-        granted_by=Actor.PARTNER,
-        role=role,
-    )
-
-
-def unlink_pal(
-    ledger: Ledger, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
-) -> Ledger:
-    """Record the event of `Ledger.unlink_pal` (described there)."""
-    return ledger.end_association(subscription_id, partner_id, AssociationKind.PAL, on)
-
-
-def grant_dap(
-    ledger: Ledger, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
-) -> Ledger:
-    """Record the event of `Ledger.grant_dap` (described there)."""
-    return ledger.associate(
-        subscription_id, partner_id, AssociationKind.DAP, on, granted_by=Actor.CUSTOMER
-    )
-
-
-def revoke_dap(
-    ledger: Ledger, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
-) -> Ledger:
-    """Record the event of `Ledger.revoke_dap` (described there)."""
-    return ledger.end_association(subscription_id, partner_id, AssociationKind.DAP, on)
-
-
-def grant_gdap(
-    ledger: Ledger,
-    subscription_id: SubscriptionId,
-    partner_id: PartnerId,
-    on: dt.date | str,
-    end: dt.date | str | None,
-    *,
-    auto_extend_days: int = 0,
-) -> Ledger:
-    """Record the event of `Ledger.grant_gdap` (described there)."""
-    return ledger.associate(
-        subscription_id,
-        partner_id,
-        AssociationKind.GDAP,
-        on,
-        end,
-        granted_by=Actor.CUSTOMER,
-        auto_extend_days=auto_extend_days,
-    )
-
-
-def revoke_gdap(
-    ledger: Ledger, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
-) -> Ledger:
-    """Record the event of `Ledger.revoke_gdap` (described there)."""
-    return ledger.end_association(subscription_id, partner_id, AssociationKind.GDAP, on)
-
-
-def claim_cpor(
-    ledger: Ledger,
-    subscription_id: SubscriptionId,
-    partner_id: PartnerId,
-    on: dt.date | str,
-    end: dt.date | str | None = None,
-) -> Ledger:
-    """Record the event of `Ledger.claim_cpor` (described there)."""
-    return ledger.associate(subscription_id, partner_id, AssociationKind.CPOR, on, end)

@@ -1,7 +1,7 @@
 """The store: the `Ledger` class, its records, indexes and as-of queries.
 
-Size: about 1,000 lines, over the house's 600, because this is the one public class and its
-methods' docstrings are the API reference (about 450 lines: arguments, returns, what each
+Size: about 870 lines, over the house's 600, because this is the one public class and its
+methods' docstrings are the API reference (about 350 lines: arguments, returns, what each
 refuses); splitting the class over mixin modules would hide the inherited methods from the
 generated reference. The code it calls lives in the sibling modules: the checks in
 ``_structural`` and ``_check``, the event bodies in ``_events``, the index codes in ``_links``,
@@ -22,17 +22,8 @@ from partner_of_record._usage_table import UsageRecords, UsageTable
 from partner_of_record.errors import Finding, LedgerError
 from partner_of_record.ledger import _events
 from partner_of_record.ledger._check import _check, _recheck
-from partner_of_record.ledger._links import (
-    _CUSTOMER_ID,
-    _SUB_ID,
-    _index_by,
-    _rows_by_code,
-)
-from partner_of_record.ledger._records import (
-    LenientLoad,
-    Rejection,
-    UnknownRecordError,
-)
+from partner_of_record.ledger._links import _CUSTOMER_ID, _SUB_ID, _index_by, _rows_by_code
+from partner_of_record.ledger._records import LenientLoad, Rejection, _found
 from partner_of_record.ledger._state import Checked
 from partner_of_record.model import (
     Actor,
@@ -48,10 +39,14 @@ from partner_of_record.model import (
     SubscriptionId,
     Usage,
 )
-from partner_of_record.rules import (
-    DEFAULT_RULES,
-    RuleSet,
-)
+from partner_of_record.rules import DEFAULT_RULES, RuleSet
+
+_RECORD_TYPES = (Partner, Customer, Subscription, Association, Usage, SeatUsage)
+"""The record types, in the order of the constructor's arguments."""
+_RECORD_NAMES = ("partners", "customers", "subscriptions", "associations", "usage", "seats")
+"""The constructor's arguments, in order (the keys of `Ledger.summary`)."""
+_ROW_CACHES = ("_usage_by_sub", "_seats_by_sub", "_table", "_subs_by_customer", "_months")
+"""What a ledger makes from its entities and rows on first use (an event's ledger keeps them)."""
 
 
 class Ledger:
@@ -385,55 +380,16 @@ class Ledger:
     # ---------------------------------------------------------------- lookups
 
     def partner(self, partner_id: PartnerId) -> Partner:
-        """Return the partner with this id.
-
-        Args:
-            partner_id: the partner ID.
-
-        Returns:
-            The partner.
-
-        Raises:
-            UnknownRecordError: no partner has this id (a ``KeyError``).
-        """
-        try:
-            return self._partners_by_id[partner_id]
-        except KeyError:
-            raise UnknownRecordError("Partner", partner_id) from None
+        """Return the partner with this id; `UnknownRecordError` (a ``KeyError``) if none."""
+        return _found(self._partners_by_id, "Partner", partner_id)
 
     def customer(self, customer_id: CustomerId) -> Customer:
-        """Return the customer with this id.
-
-        Args:
-            customer_id: the customer's tenant ID.
-
-        Returns:
-            The customer.
-
-        Raises:
-            UnknownRecordError: no customer has this id (a ``KeyError``).
-        """
-        try:
-            return self._customers_by_id[customer_id]
-        except KeyError:
-            raise UnknownRecordError("Customer", customer_id) from None
+        """Return the customer of this tenant id; `UnknownRecordError` (a ``KeyError``) if none."""
+        return _found(self._customers_by_id, "Customer", customer_id)
 
     def subscription(self, subscription_id: SubscriptionId) -> Subscription:
-        """Return the subscription with this id.
-
-        Args:
-            subscription_id: the subscription ID.
-
-        Returns:
-            The subscription.
-
-        Raises:
-            UnknownRecordError: no subscription has this id (a ``KeyError``).
-        """
-        try:
-            return self._subscriptions_by_id[subscription_id]
-        except KeyError:
-            raise UnknownRecordError("Subscription", subscription_id) from None
+        """Return the subscription with this id; `UnknownRecordError` (a ``KeyError``) if none."""
+        return _found(self._subscriptions_by_id, "Subscription", subscription_id)
 
     # ---------------------------------------------------------------- as-of queries
 
@@ -598,11 +554,8 @@ class Ledger:
             raise LedgerError(errors)
         new = type(self).__new__(type(self))
         new._load(check)
-        new._usage_by_sub = self._usage_by_sub
-        new._seats_by_sub = self._seats_by_sub
-        new._table = self._table
-        new._subs_by_customer = self._subs_by_customer
-        new._months = self._months
+        for name in _ROW_CACHES:  # the rows did not change: keep what was made from them
+            setattr(new, name, getattr(self, name))
         return new
 
     def add(self, *records: Record) -> Ledger:
@@ -619,9 +572,7 @@ class Ledger:
             LedgerError: the records break a check or a rule.
             TypeError: a record is not a model record.
         """
-        extra: dict[type[Any], list[Any]] = {
-            t: [] for t in (Partner, Customer, Subscription, Association, Usage, SeatUsage)
-        }
+        extra: dict[type[Any], list[Any]] = {t: [] for t in _RECORD_TYPES}
         for r in records:
             bucket = extra.get(type(r))
             if bucket is None:
@@ -631,15 +582,9 @@ class Ledger:
         if not any(more for t, more in extra.items() if t is not Association):
             # only associations: update the association indexes instead of rebuilding
             return self._derive(added=tuple(extra[Association]))
-        return type(self)(
-            (*self._partners, *extra[Partner]),
-            (*self._customers, *extra[Customer]),
-            (*self._subscriptions, *extra[Subscription]),
-            (*self._associations, *extra[Association]),
-            (*self._usage, *extra[Usage]),
-            (*self._seats, *extra[SeatUsage]),
-            rules=self._rules,
-        )
+        mine = self._record_lists()
+        more = [(*held, *extra[t]) for held, t in zip(mine, _RECORD_TYPES, strict=True)]
+        return type(self)(*more, rules=self._rules)
 
     def with_rules(self, rules: RuleSet) -> Ledger:
         """Return the same records checked against another rule set.
@@ -653,14 +598,17 @@ class Ledger:
         Raises:
             LedgerError: the records break a rule of ``rules``.
         """
-        return type(self)(
+        return type(self)(*self._record_lists(), rules=rules)
+
+    def _record_lists(self) -> tuple[Sequence[Any], ...]:
+        """The records of each type, in the order of the constructor's arguments."""
+        return (
             self._partners,
             self._customers,
             self._subscriptions,
             self._associations,
             self._usage,
             self._seats,
-            rules=rules,
         )
 
     def associate(
@@ -697,17 +645,8 @@ class Ledger:
             ValidationError: ``end`` is not after ``on``.
             LedgerError: the new association breaks a rule (e.g. DAP on Azure).
         """
-        return _events.associate(
-            self,
-            subscription_id,
-            partner_id,
-            kind,
-            on,
-            end,
-            granted_by=granted_by,
-            role=role,
-            auto_extend_days=auto_extend_days,
-        )
+        fields = {"granted_by": granted_by, "role": role, "auto_extend_days": auto_extend_days}
+        return _events.associate(self, subscription_id, partner_id, kind, on, end, **fields)
 
     def end_association(
         self,
@@ -791,79 +730,44 @@ class Ledger:
     ) -> Ledger:
         """A partner identity links the partner ID to a subscription (PAL) from ``on``.
 
-        Args:
-            subscription_id: the subscription.
-            partner_id: the partner.
-            on: the first day of the link.
-            role: the identity's RBAC role (``"Owner"``, ``"Contributor"`` ...), when known.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription or the partner is not in the ledger.
-            EventError: the partner already has a PAL on the subscription from ``on`` on.
-            LedgerError: a rule refuses the link.
+        [`associate`][partner_of_record.Ledger.associate] with kind ``PAL``, made by the
+        partner; ``role`` is the identity's RBAC role (``"Owner"``, ``"Contributor"`` ...).
         """
-        return _events.link_pal(self, subscription_id, partner_id, on, role=role)
+        return self.associate(
+            subscription_id,
+            partner_id,
+            AssociationKind.PAL,
+            on,
+            granted_by=Actor.PARTNER,
+            role=role,
+        )
 
     def unlink_pal(
         self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The PAL link is removed (or its identity deleted): it ends on ``on``.
 
-        Args:
-            subscription_id: the subscription.
-            partner_id: the partner.
-            on: the first day without the link; must be after its start.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription is not in the ledger.
-            EventError: no such PAL is in effect on ``on``, or ``on`` is not after its start.
-        """
-        return _events.unlink_pal(self, subscription_id, partner_id, on)
+        [`end_association`][partner_of_record.Ledger.end_association] with kind ``PAL``."""
+        return self.end_association(subscription_id, partner_id, AssociationKind.PAL, on)
 
     def grant_dap(
         self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The customer grants the partner delegated admin privileges (DAP) from ``on``.
 
-        Args:
-            subscription_id: the subscription.
-            partner_id: the partner.
-            on: the first day of the grant.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription or the partner is not in the ledger.
-            EventError: the partner already has DAP on the subscription from ``on`` on.
-            LedgerError: a rule refuses it (DAP is not allowed on Azure).
-        """
-        return _events.grant_dap(self, subscription_id, partner_id, on)
+        [`associate`][partner_of_record.Ledger.associate] with kind ``DAP``, made by the
+        customer; the rules refuse DAP on Azure."""
+        return self.associate(
+            subscription_id, partner_id, AssociationKind.DAP, on, granted_by=Actor.CUSTOMER
+        )
 
     def revoke_dap(
         self, subscription_id: SubscriptionId, partner_id: PartnerId, on: dt.date | str
     ) -> Ledger:
         """The customer revokes the partner's DAP: it ends on ``on``.
 
-        Args:
-            subscription_id: the subscription.
-            partner_id: the partner.
-            on: the first day without DAP; must be after its start.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription is not in the ledger.
-            EventError: no DAP is in effect on ``on``, or ``on`` is not after its start.
-        """
-        return _events.revoke_dap(self, subscription_id, partner_id, on)
+        [`end_association`][partner_of_record.Ledger.end_association] with kind ``DAP``."""
+        return self.end_association(subscription_id, partner_id, AssociationKind.DAP, on)
 
     def grant_gdap(
         self,
@@ -876,9 +780,12 @@ class Ledger:
     ) -> Ledger:
         """The customer approves a GDAP relationship for ``[on, end)``.
 
-        A relationship's own duration is at most two years; with ``auto_extend_days=180``
-        (``autoExtendDuration`` P180D) it extends itself at each expiry, so its ``end`` (the
-        day it was finally terminated, or ``None`` while it renews) may be later.
+        [`associate`][partner_of_record.Ledger.associate] with kind ``GDAP``, made by the
+        customer; the rules refuse GDAP on Azure and (unless it extends itself) longer than two
+        years. A relationship's own duration is at most two years; with
+        ``auto_extend_days=180`` (``autoExtendDuration`` P180D) it extends itself at each
+        expiry, so its ``end`` (the day it was finally terminated, or ``None`` while it renews)
+        may be later.
 
         Args:
             subscription_id: the subscription.
@@ -887,18 +794,15 @@ class Ledger:
             end: its expiry (the first day it is no longer in effect); ``None`` only for an
                 auto-extending relationship still in effect.
             auto_extend_days: 0 (expires at ``end``) or the days of each automatic extension.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription or the partner is not in the ledger.
-            EventError: the partner already has GDAP on the subscription on some of those days.
-            ValidationError: ``end`` is not after ``on``.
-            LedgerError: a rule refuses it (longer than two years, on Azure).
         """
-        return _events.grant_gdap(
-            self, subscription_id, partner_id, on, end, auto_extend_days=auto_extend_days
+        return self.associate(
+            subscription_id,
+            partner_id,
+            AssociationKind.GDAP,
+            on,
+            end,
+            granted_by=Actor.CUSTOMER,
+            auto_extend_days=auto_extend_days,
         )
 
     def revoke_gdap(
@@ -906,19 +810,8 @@ class Ledger:
     ) -> Ledger:
         """The customer ends a GDAP relationship early: it ends on ``on``.
 
-        Args:
-            subscription_id: the subscription.
-            partner_id: the partner.
-            on: the first day without GDAP; must be after its start.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription is not in the ledger.
-            EventError: no GDAP is in effect on ``on``, or ``on`` is not after its start.
-        """
-        return _events.revoke_gdap(self, subscription_id, partner_id, on)
+        [`end_association`][partner_of_record.Ledger.end_association] with kind ``GDAP``."""
+        return self.end_association(subscription_id, partner_id, AssociationKind.GDAP, on)
 
     def claim_cpor(
         self,
@@ -929,21 +822,10 @@ class Ledger:
     ) -> Ledger:
         """Record an approved CPOR claim from ``on`` (to ``end``, or open-ended).
 
-        Args:
-            subscription_id: the subscription (its tenant and workload are the claim's scope).
-            partner_id: the claiming partner.
-            on: the first day the claim is in effect.
-            end: the first day it no longer is, or ``None``.
-
-        Returns:
-            The new ledger.
-
-        Raises:
-            UnknownRecordError: the subscription or the partner is not in the ledger.
-            EventError: the partner already claims the subscription on some of those days.
-            LedgerError: another partner holds CPOR for the tenant and workload.
-        """
-        return _events.claim_cpor(self, subscription_id, partner_id, on, end)
+        [`associate`][partner_of_record.Ledger.associate] with kind ``CPOR`` (the subscription's
+        tenant and workload are the claim's scope); the rules refuse it when another partner
+        holds CPOR for the tenant and workload."""
+        return self.associate(subscription_id, partner_id, AssociationKind.CPOR, on, end)
 
     # ---------------------------------------------------------------- dunder and display
 
@@ -954,14 +836,7 @@ class Ledger:
             ``{"partners": n, "customers": n, "subscriptions": n, "associations": n,
             "usage": n, "seats": n}``.
         """
-        return {
-            "partners": len(self._partners),
-            "customers": len(self._customers),
-            "subscriptions": len(self._subscriptions),
-            "associations": len(self._associations),
-            "usage": len(self._usage),
-            "seats": len(self._seats),
-        }
+        return dict(zip(_RECORD_NAMES, map(len, self._record_lists()), strict=True))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
@@ -970,14 +845,7 @@ class Ledger:
             return True
         return self._rules == other._rules and all(
             len(mine) == len(theirs) and set(mine) == set(theirs)
-            for mine, theirs in (
-                (self._partners, other._partners),
-                (self._customers, other._customers),
-                (self._subscriptions, other._subscriptions),
-                (self._associations, other._associations),
-                (self._usage, other._usage),
-                (self._seats, other._seats),
-            )
+            for mine, theirs in zip(self._record_lists(), other._record_lists(), strict=True)
         )
 
     __hash__ = None  # type: ignore[assignment]  # equal by content, and not meant as a dict key

@@ -11,10 +11,14 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record._codes import value_codes
 from partner_of_record.model import (
+    KEY_FIELDS,
     Association,
     AssociationKind,
+    SeatUsage,
     SubscriptionId,
+    Usage,
 )
 
 _T = TypeVar("_T")
@@ -22,8 +26,8 @@ _K = TypeVar("_K")
 
 _FOREVER = dt.date.max
 _SUB_ID = operator.attrgetter("subscription_id")
-_USAGE_KEY = operator.attrgetter("subscription_id", "month", "service", "currency")
-_SEAT_KEY = operator.attrgetter("subscription_id", "month")
+_USAGE_KEY = operator.attrgetter(*KEY_FIELDS[Usage])
+_SEAT_KEY = operator.attrgetter(*KEY_FIELDS[SeatUsage])
 _START = operator.attrgetter("start")
 _KIND = operator.attrgetter("kind")
 _PARTNER_ID = operator.attrgetter("partner_id")
@@ -57,30 +61,15 @@ def _first_codes(values: list[_K]) -> tuple[list[_K], npt.NDArray[np.int64]]:
 
 
 def _kind_codes(associations: Sequence[Association]) -> npt.NDArray[np.int64]:
-    """Each association's kind as its rank in ``_KINDS_IN_ORDER``.
-
-    Enum members are singletons (the model checks that ``kind`` is one), so a kind is found by
-    identity: each association's ``id(kind)`` is looked up among the members' by a binary
-    search, with no hash of an enum member (a Python-level call) per association."""
-    n = len(associations)
-    ids = np.fromiter(map(id, map(_KIND, associations)), dtype=np.uint64, count=n)
-    at = np.minimum(np.searchsorted(_KIND_IDS, ids), len(_KIND_IDS) - 1)
-    if (_KIND_IDS[at] == ids).all():
-        return _KIND_RANK_BY_ID[at]
-    # not every kind is a member (cannot happen for a checked Association): compare instead
-    kinds = np.empty(n, dtype=object)
-    kinds[:] = list(map(_KIND, associations))
-    codes = np.zeros(n, dtype=np.int64)
-    for rank, kind in enumerate(_KINDS_IN_ORDER):
-        codes[kinds == kind] = rank
-    return codes
+    """Each association's kind as its rank in ``_KINDS_IN_ORDER``: the kinds present coded by
+    ``value_codes`` (in order of value, as ``_KINDS_IN_ORDER``), then each one's rank looked up.
+    """
+    codes, present = value_codes(list(map(_KIND, associations)), ordered=True)
+    return np.array([_KIND_RANK[k] for k in present], dtype=np.int64)[codes]
 
 
-_KIND_IDS_IN_ORDER = np.array([id(k) for k in _KINDS_IN_ORDER], dtype=np.uint64)
-_KIND_IDS = np.sort(_KIND_IDS_IN_ORDER)
-"""The members' ids, sorted (for ``_kind_codes``' binary search)."""
-_KIND_RANK_BY_ID = np.argsort(_KIND_IDS_IN_ORDER).astype(np.int64)
-"""The rank in ``_KINDS_IN_ORDER`` of each id of ``_KIND_IDS``."""
+_KIND_RANK: dict[AssociationKind, int] = {k: i for i, k in enumerate(_KINDS_IN_ORDER)}
+"""Each kind's rank in ``_KINDS_IN_ORDER``."""
 
 
 class _Links:

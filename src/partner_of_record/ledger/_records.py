@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from partner_of_record.errors import Finding, PartnerOfRecordError, ValidationError
-from partner_of_record.model import (
-    Association,
-    Customer,
-    Partner,
-    Record,
-    SeatUsage,
-    Subscription,
-    Usage,
-)
+from partner_of_record.model import Record
 
 if TYPE_CHECKING:
     from partner_of_record.ledger._ledger import Ledger
+
+_K = TypeVar("_K")
+_T = TypeVar("_T")
 
 
 def _as_day(value: object, method: str, parameter: str) -> dt.date:
@@ -66,6 +62,14 @@ class UnknownRecordError(PartnerOfRecordError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def _found(records: Mapping[_K, _T], record: str, key: _K) -> _T:
+    """``records[key]``; an `UnknownRecordError` naming ``record`` and ``key`` when absent."""
+    try:
+        return records[key]
+    except KeyError:
+        raise UnknownRecordError(record, key) from None
 
 
 class EventError(PartnerOfRecordError, ValueError):
@@ -114,15 +118,3 @@ class LenientLoad:
             The matching rejections, in the order found.
         """
         return tuple(r for r in self.rejected if type(r.record) is record_type)
-
-
-def _label(record: object) -> str:
-    if isinstance(record, Association):
-        return record.describe()
-    if isinstance(record, Usage):
-        return f"Usage {record.describe()}"
-    if isinstance(record, SeatUsage):
-        return f"SeatUsage {record.subscription_id} {record.month:%Y-%m}"
-    if isinstance(record, Partner | Customer | Subscription):
-        return f"{type(record).__name__} {record.id!r}"
-    return repr(record)

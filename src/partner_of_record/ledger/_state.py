@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from partner_of_record.errors import Finding
-from partner_of_record.ledger._links import (
-    _Links,
-)
+from partner_of_record.ledger._links import _Links
 from partner_of_record.ledger._records import Rejection
 from partner_of_record.model import (
     Association,
@@ -24,14 +22,7 @@ from partner_of_record.model import (
     SubscriptionId,
     Usage,
 )
-from partner_of_record.rules import (
-    Facts,
-    RuleSet,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from partner_of_record.rules import Facts, RuleSet
 
 _CASCADE = "REJECTED_REFERENCE"
 

@@ -13,7 +13,7 @@ import itertools
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -28,27 +28,34 @@ from partner_of_record.ledger._links import (
     _Links,
     _tiebreak,
 )
-from partner_of_record.ledger._records import _label
+from partner_of_record.ledger._state import Checked, Step
 from partner_of_record.model import (
     Association,
     AssociationKind,
+    Customer,
+    Partner,
     PartnerId,
     Record,
+    SeatUsage,
     Subscription,
+    Usage,
 )
-from partner_of_record.rules import (
-    ExclusiveKind,
-    dpor_handovers,
-    handover_kinds,
-)
-
-if TYPE_CHECKING:
-    pass
-
-
-from partner_of_record.ledger._state import Checked, Step
+from partner_of_record.rules import ExclusiveKind, dpor_handovers, handover_kinds
 
 # ---------------------------------------------------------------- helpers of the checks
+
+
+def _label(record: object) -> str:
+    """A record as the checks' messages name it (``Partner 'P1'``, ``Usage S1 2024-01 ...``)."""
+    if isinstance(record, Association):
+        return record.describe()
+    if isinstance(record, Usage):
+        return f"Usage {record.describe()}"
+    if isinstance(record, SeatUsage):
+        return f"SeatUsage {record.subscription_id} {record.month:%Y-%m}"
+    if isinstance(record, Partner | Customer | Subscription):
+        return f"{type(record).__name__} {record.id!r}"
+    return repr(record)
 
 
 def _missing(record: Record, field: str, ref: str, gone: frozenset[str], code: str) -> Finding:

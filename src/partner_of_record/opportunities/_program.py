@@ -17,6 +17,7 @@ from partner_of_record.model import (
     Workload,
 )
 from partner_of_record.rules import (
+    CPOR_PER_SUBSCRIPTION_WORKLOADS,
     MICROSOFT_2017,
     MICROSOFT_2023,
     KindNotOnWorkloads,
@@ -118,17 +119,8 @@ _M365 = (
     Workload.DEFENDER,
     Workload.ENTRA,
 )
-_BUSINESS = (
-    Workload.DYNAMICS_365,
-    Workload.DYNAMICS_CRM_ONLINE,
-    Workload.DYNAMICS_AX7,
-    Workload.BUSINESS_CENTRAL,
-    Workload.CUSTOMER_INSIGHTS,
-    Workload.POWER_PLATFORM,
-    Workload.POWER_APPS,
-    Workload.POWER_AUTOMATE,
-    Workload.POWER_BI,
-)
+_BUSINESS = tuple(w for w in Workload if w in CPOR_PER_SUBSCRIPTION_WORKLOADS)
+"""The Business Applications workloads (Dynamics 365, Power Platform), in ``Workload`` order."""
 _K = AssociationKind
 
 SOLUTIONS_PARTNER_2023 = CreditProgram(

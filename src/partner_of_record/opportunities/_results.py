@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from partner_of_record._extras import require
 from partner_of_record.evaluation import EvaluationDiff
 from partner_of_record.evaluation.results import format_quantity
 from partner_of_record.model import (
@@ -457,12 +458,7 @@ class Unclaimed:
         Raises:
             ImportError: pandas is not installed (``pip install pandas (the [pandas] extra)``).
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Unclaimed.to_pandas needs pandas: pip install pandas (the [pandas] extra)"
-            ) from exc
+        pandas = require("pandas", "pandas", "Unclaimed.to_pandas")
         rows: list[dict[str, Any]] = []
         for rank, o in enumerate(self.opportunities, 1):
             money = o.amounts or (("", _ZERO),)
@@ -504,7 +500,8 @@ class Unclaimed:
             "met_before",
             "met_after",
         ]
-        return pd.DataFrame(rows, columns=columns)
+        frame: pd.DataFrame = pandas.DataFrame(rows, columns=columns)
+        return frame
 
 
 def _text(value: Decimal | None) -> str | None:

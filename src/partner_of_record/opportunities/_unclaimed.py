@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
 
 from partner_of_record.evaluation import (
     Competency,
@@ -49,47 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 _ZERO = Decimal(0)
 
 
-class _Evaluator:
-    """Evaluates the program's entries on a ledger, sharing one ``LedgerFacts`` per ledger."""
-
-    def __init__(
-        self,
-        partner_id: PartnerId,
-        entries: Sequence[Competency],
-        as_of: dt.date,
-        skills: Skills | None,
-        rates: RateTable | None,
-        policy: Policy | None,
-    ) -> None:
-        self.partner_id = partner_id
-        self.entries = entries
-        self.as_of = as_of
-        self.skills = skills
-        self.rates = rates
-        self.policy = policy
-
-    def evaluate(self, ledger: Ledger) -> list[Evaluation]:
-        facts = LedgerFacts(ledger, self.rates, self.policy)
-        return [
-            evaluate_context(MeasurementContext(self.partner_id, self.as_of, facts, self.skills), c)
-            for c in self.entries
-        ]
-
-    @staticmethod
-    def effects(before: Sequence[Evaluation], after: Sequence[Evaluation]) -> tuple[Effect, ...]:
-        return tuple(
-            Effect(
-                competency=b.competency,
-                met_before=b.met,
-                met_after=a.met,
-                score_before=b.score,
-                score_after=a.score,
-                diff=EvaluationDiff.between(b, a),
-            )
-            for b, a in zip(before, after, strict=True)
-        )
-
-
 def _rank_key(o: Opportunity) -> tuple[Any, ...]:
     money = sum((a for _, a in o.amounts), _ZERO)
     return (
@@ -103,48 +64,72 @@ def _rank_key(o: Opportunity) -> tuple[Any, ...]:
     )
 
 
-class _Incentives:
-    """Evaluates incentive programs over the period, as ``what_if_incentive`` does."""
+_Outcome: TypeAlias = "tuple[list[Evaluation], list[Earnings]]"
+"""The catalog entries' evaluations and the incentive programs' earnings on one ledger."""
 
-    def __init__(
-        self,
-        partner_id: PartnerId,
-        programs: Sequence[IncentiveProgram],
-        start: dt.date,
-        end: dt.date,
-        skills: Skills | None,
-        rates: RateTable | None,
-        policy: Policy | None,
-    ) -> None:
-        self.partner_id = partner_id
-        self.programs = programs
-        self.options: dict[str, Any] = {
-            "start": start,
-            "end": end,
-            "policy": policy,
-            "rates": rates,
-            "skills": skills,
-        }
 
-    def evaluate(self, ledger: Ledger) -> list[Earnings]:
+@attrs.frozen
+class _Effects:
+    """What the suggested associations change: the entries evaluated as of ``end`` (as
+    ``what_if`` does, one ``LedgerFacts`` per ledger), the programs' earnings over
+    ``[start, end)`` (as ``what_if_incentive`` does)."""
+
+    partner_id: PartnerId
+    entries: Sequence[Competency]
+    programs: Sequence[IncentiveProgram]
+    start: dt.date
+    end: dt.date
+    skills: Skills | None
+    rates: RateTable | None
+    policy: Policy | None
+
+    def outcome(self, ledger: Ledger) -> _Outcome:
+        """The evaluations and the earnings on ``ledger``."""
+        facts = LedgerFacts(ledger, self.rates, self.policy)
+        evaluations = [
+            evaluate_context(MeasurementContext(self.partner_id, self.end, facts, self.skills), c)
+            for c in self.entries
+        ]
         if not self.programs:
-            return []
+            return evaluations, []
         from partner_of_record.incentives import evaluate_incentive
 
-        return [
-            evaluate_incentive(ledger, self.partner_id, program, **self.options)
+        earnings = [
+            evaluate_incentive(
+                ledger,
+                self.partner_id,
+                program,
+                start=self.start,
+                end=self.end,
+                policy=self.policy,
+                rates=self.rates,
+                skills=self.skills,
+            )
             for program in self.programs
         ]
+        return evaluations, earnings
 
-    @staticmethod
-    def effects(
-        before: Sequence[Earnings], after: Sequence[Earnings]
-    ) -> tuple[EarningsEffect, ...]:
-        if not before:
-            return ()
+    def changes(
+        self, before: _Outcome, ledger: Ledger
+    ) -> tuple[tuple[Effect, ...], tuple[EarningsEffect, ...]]:
+        """What ``ledger`` changes against ``before`` (the outcome of the ledger as it is)."""
+        evaluations, earnings = self.outcome(ledger)
+        effects = tuple(
+            Effect(
+                competency=b.competency,
+                met_before=b.met,
+                met_after=a.met,
+                score_before=b.score,
+                score_after=a.score,
+                diff=EvaluationDiff.between(b, a),
+            )
+            for b, a in zip(before[0], evaluations, strict=True)
+        )
+        if not before[1]:
+            return effects, ()
         from partner_of_record.incentives import EarningsDiff
 
-        return tuple(
+        return effects, tuple(
             EarningsEffect(
                 program=b.program,
                 currency=b.currency,
@@ -152,7 +137,7 @@ class _Incentives:
                 earned_after=a.earned,
                 diff=EarningsDiff(b, a),
             )
-            for b, a in zip(before, after, strict=True)
+            for b, a in zip(before[1], earnings, strict=True)
         )
 
 
@@ -160,9 +145,8 @@ def _kind_groups(
     ledger: Ledger,
     opportunities: Sequence[Opportunity],
     combined: tuple[tuple[Effect, ...], tuple[EarningsEffect, ...]],
-    evaluator: _Evaluator,
-    earner: _Incentives,
-    before: tuple[list[Evaluation], list[Earnings]],
+    how: _Effects,
+    before: _Outcome,
 ) -> tuple[KindGroup, ...]:
     """The opportunities taken together per action kind, each group with its own effects."""
     groups = []
@@ -173,9 +157,9 @@ def _kind_groups(
         if len(mine) == len(opportunities):  # one kind only: the combined effect is theirs
             effects, earnings = combined
         else:
-            book = ledger.add(*(a for o in mine for a in o.associations))
-            effects = _Evaluator.effects(before[0], evaluator.evaluate(book))
-            earnings = _Incentives.effects(before[1], earner.evaluate(book))
+            effects, earnings = how.changes(
+                before, ledger.add(*(a for o in mine for a in o.associations))
+            )
         money: dict[str, Decimal] = {}
         for o in mine:
             for currency, amount in o.amounts:
@@ -266,16 +250,13 @@ def unclaimed(
         for f in found
         if f.kind is None
     )
-    evaluator = _Evaluator(partner_id, entries, end, skills, rates, policy)
-    before = evaluator.evaluate(ledger)
-    earner = _Incentives(partner_id, tuple(incentives), start, end, skills, rates, policy)
-    earned_before = earner.evaluate(ledger)
+    how = _Effects(partner_id, entries, tuple(incentives), start, end, skills, rates, policy)
+    before = how.outcome(ledger)
     names = {c.id: c.name for c in ledger.customers}
     opportunities = []
     for f in actionable:
         assert f.kind is not None
-        with_it = ledger.add(*f.associations)
-        after = evaluator.evaluate(with_it)
+        effects, earnings = how.changes(before, ledger.add(*f.associations))
         customer = names.get(f.customer_id) or f.customer_id
         opportunities.append(
             Opportunity(
@@ -291,8 +272,8 @@ def unclaimed(
                 active_users=seats[f.sub_id][1],
                 ongoing=f.ongoing,
                 action=action_text(f.kind, f.sub_id, f.workload, customer),
-                effects=_Evaluator.effects(before, after),
-                earnings=_Incentives.effects(earned_before, earner.evaluate(with_it)),
+                effects=effects,
+                earnings=earnings,
             )
         )
     opportunities.sort(key=_rank_key)
@@ -300,17 +281,8 @@ def unclaimed(
     combined_earnings: tuple[EarningsEffect, ...] = ()
     if opportunities:
         chosen = tuple(a for o in opportunities for a in o.associations)
-        all_of_them = ledger.add(*chosen)
-        combined = _Evaluator.effects(before, evaluator.evaluate(all_of_them))
-        combined_earnings = _Incentives.effects(earned_before, earner.evaluate(all_of_them))
-    groups = _kind_groups(
-        ledger,
-        opportunities,
-        (combined, combined_earnings),
-        evaluator,
-        earner,
-        (before, earned_before),
-    )
+        combined, combined_earnings = how.changes(before, ledger.add(*chosen))
+    groups = _kind_groups(ledger, opportunities, (combined, combined_earnings), how, before)
     return Unclaimed(
         partner_id=partner_id,
         start=start,

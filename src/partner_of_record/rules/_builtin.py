@@ -1,7 +1,8 @@
 """The built-in rule classes: workload restrictions, exclusivity, gaps, durations, actors.
 
 Each is a frozen value with a ``code`` (a default derived from its kind, or given where the rule
-is built), a one-line ``description`` and ``check(facts)``."""
+is built), a one-line ``description`` and ``check(facts)``; the `Rule` protocol describes
+``check``'s argument and what it yields, each class's docstring says what it finds."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from partner_of_record.model import (
     Actor,
     Association,
     AssociationKind,
+    Subscription,
     SubscriptionId,
     Workload,
 )
@@ -65,25 +67,16 @@ class KindOnlyOnWorkloads:
         return f"{self.kind.name} is allowed only on {_names(self.workloads)} subscriptions"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a finding for each association of ``kind`` on another workload.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of findings naming the association and its subscription's workload.
-        """
-        subs = facts.subscriptions
-        allowed = tuple(self.workloads)  # members are singletons: `in` on a tuple tests identity
-        for a in facts.by_kind.get(self.kind, ()):
-            sub = subs[a.subscription_id]
-            if sub.workload not in allowed:
-                yield Finding(
-                    self.code,
-                    f"{a.describe()}: subscription {sub.id!r} is {sub.workload.name}; "
-                    f"{self.description}",
-                    (a, sub),
-                )
+        """Yield a finding, naming the association and its subscription's workload, for each
+        association of ``kind`` on another workload."""
+        found = _on_workloads(facts, facts.by_kind.get(self.kind, ()), self.workloads, False)
+        for a, sub in found:
+            yield Finding(
+                self.code,
+                f"{a.describe()}: subscription {sub.id!r} is {sub.workload.name}; "
+                f"{self.description}",
+                (a, sub),
+            )
 
 
 @attrs.frozen
@@ -106,25 +99,29 @@ class KindNotOnWorkloads:
         return f"{_names(self.kinds)} not allowed on {_names(self.workloads)} subscriptions"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a finding for each association of a refused kind on a refused workload.
+        """Yield a finding, naming the association and its subscription's workload, for each
+        association of a refused kind on a refused workload."""
+        kinds = facts.of_kinds(sorted(self.kinds, key=lambda k: k.value))
+        for a, sub in _on_workloads(facts, kinds, self.workloads, True):
+            yield Finding(
+                self.code,
+                f"{a.describe()}: {a.kind.name} is not allowed on {sub.workload.name} "
+                f"subscription {sub.id!r}",
+                (a, sub),
+            )
 
-        Args:
-            facts: the ledger's indexed records.
 
-        Returns:
-            An iterator of findings naming the association and its subscription's workload.
-        """
-        subs = facts.subscriptions
-        refused = tuple(self.workloads)
-        for a in facts.of_kinds(sorted(self.kinds, key=lambda k: k.value)):
-            sub = subs[a.subscription_id]
-            if sub.workload in refused:
-                yield Finding(
-                    self.code,
-                    f"{a.describe()}: {a.kind.name} is not allowed on {sub.workload.name} "
-                    f"subscription {sub.id!r}",
-                    (a, sub),
-                )
+def _on_workloads(
+    facts: Facts, associations: Iterable[Association], workloads: frozenset[Workload], inside: bool
+) -> Iterator[tuple[Association, Subscription]]:
+    """Each of ``associations`` whose subscription's workload is among ``workloads`` (with
+    ``inside``) or not (without), with its subscription."""
+    subs = facts.subscriptions
+    listed = tuple(workloads)  # members are singletons: `in` on a tuple tests identity
+    for a in associations:
+        sub = subs[a.subscription_id]
+        if (sub.workload in listed) is inside:
+            yield a, sub
 
 
 Scope = Literal["subscription", "tenant_workload"]
@@ -180,14 +177,7 @@ class ExclusiveKind:
         return text
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield one finding per association overlapping a kept one in its scope.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of findings, each naming both associations.
-        """
+        """Yield one finding, naming both, per association overlapping a kept one in its scope."""
         assocs = facts.by_kind.get(self.kind, ())
         if not assocs:
             return
@@ -293,14 +283,8 @@ class OneDayGap:
         )
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a warning per one-day gap between consecutive associations of ``kind``.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of warnings naming both associations (the later one first).
-        """
+        """Yield a warning, naming both associations (the later one first), per one-day gap
+        between consecutive associations of ``kind``."""
         assocs = facts.by_kind.get(self.kind, ())
         if len(assocs) < 2:
             return
@@ -361,14 +345,8 @@ class MaxDuration:
         return f"a {self.kind.name} association lasts at most {_describe_delta(self.limit)}"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a finding for each association of ``kind`` ending after ``start + limit``.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of findings naming the association and the latest allowed end.
-        """
+        """Yield a finding, naming the association and the latest allowed end, for each
+        association of ``kind`` ending after ``start + limit``."""
         limit = self.limit
         for a in facts.by_kind.get(self.kind, ()):
             if a.end is not None and not a.auto_extend_days:
@@ -416,14 +394,7 @@ class RequiresEnd:
         return f"a {self.kind.name} association must have an end date"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a finding for each open-ended association of ``kind``.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of findings naming the association.
-        """
+        """Yield a finding, naming the association, for each open-ended one of ``kind``."""
         for a in facts.by_kind.get(self.kind, ()):
             if a.end is None and not a.auto_extend_days:
                 yield Finding(
@@ -455,14 +426,8 @@ class GrantedBy:
         return f"{_names(self.kinds)} associations are made by the {self.actor.value} only"
 
     def check(self, facts: Facts) -> Iterator[Finding]:
-        """Yield a finding for each association of a listed kind made by another actor.
-
-        Args:
-            facts: the ledger's indexed records.
-
-        Returns:
-            An iterator of findings naming the association and who made it.
-        """
+        """Yield a finding, naming the association and who made it, for each association of a
+        listed kind made by another actor."""
         actor = self.actor
         for a in facts.of_kinds(sorted(self.kinds, key=lambda k: k.value)):
             if a.granted_by is not None and a.granted_by is not actor:

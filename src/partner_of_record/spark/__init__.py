@@ -24,14 +24,14 @@ from __future__ import annotations
 
 from partner_of_record.spark._api import (
     SparkAttribution,
-    SparkInputError,
     attribute,
     attribute_with_rejected,
-    evaluate_all,
     read_usage,
     rejected_rows,
     totals,
 )
+from partner_of_record.spark._evaluate import evaluate_all
+from partner_of_record.spark._frames import SparkInputError
 
 __all__ = [
     "SparkAttribution",

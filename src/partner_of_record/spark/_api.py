@@ -1,7 +1,8 @@
 """The Spark functions: the facts broadcast, the grouped job, totals and ``read_usage``.
 
 The input frames (vocabulary, bucket numbers, minor units) are built in ``_frames``, the
-per-bucket work runs in ``_bucket`` (in the executors), ``evaluate_all`` lives in ``_evaluate``.
+per-bucket work runs in ``_bucket`` (in the executors), ``evaluate_all`` lives in ``_evaluate``;
+the package re-exports each from its home.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from partner_of_record.spark._common import (
     Job,
     arrow,
 )
-from partner_of_record.spark._evaluate import evaluate_all
 from partner_of_record.spark._facts import facts_payload
 from partner_of_record.spark._frames import (
     DataFrame,
@@ -44,10 +44,8 @@ from partner_of_record.spark._frames import (
 
 __all__ = [
     "SparkAttribution",
-    "SparkInputError",
     "attribute",
     "attribute_with_rejected",
-    "evaluate_all",
     "read_usage",
     "rejected_rows",
     "totals",

@@ -258,29 +258,24 @@ class Bucket:
                     f: cols["subscription_id" if f == "id" else f][i] for f in SUBSCRIPTION_FIELDS
                 }
                 built = _build(_SUBSCRIPTIONS, cells, sub_shown, "subscription", row, sub)
-                if isinstance(built, list):
-                    self.rejects.extend(built)
-                    continue
-                assert isinstance(built, Subscription)
-                self.row_of[id(built)] = row
-                self.subscriptions.append(built)
-                if built.customer_id not in self.customers:
-                    self.customers[built.customer_id] = Customer(
-                        built.customer_id, cols["customer_name"][i] or ""
-                    )
             else:
                 cells = {f: cols[f][i] for f in ASSOCIATION_FIELDS}
                 built = _build(_ASSOCIATIONS, cells, shown, "association", row, sub)
-                if isinstance(built, list):
-                    self.rejects.extend(built)
-                    continue
+            if isinstance(built, list):
+                self.rejects.extend(built)
+                continue
+            self.row_of[id(built)] = row
+            if isinstance(built, Subscription):
+                self.subscriptions.append(built)
+                customer = built.customer_id
+                if customer not in self.customers:
+                    self.customers[customer] = Customer(customer, cols["customer_name"][i] or "")
+            else:
                 assert isinstance(built, Association)
-                self.row_of[id(built)] = row
                 self.associations.append(built)
-                if built.partner_id not in self.partners:
-                    self.partners[built.partner_id] = Partner(
-                        built.partner_id, cols["partner_name"][i] or ""
-                    )
+                partner = built.partner_id
+                if partner not in self.partners:
+                    self.partners[partner] = Partner(partner, cols["partner_name"][i] or "")
 
     def _from_columns(self, usage: Any) -> Any:
         """Hand typed usage columns, in row order, to ``Ledger.from_columns`` (lenient)."""

@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record.attribution._facts import value_codes
+from partner_of_record._codes import value_codes
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Association, Customer, Partner, Subscription
 from partner_of_record.spark._common import Job, arrow, arrow_compute

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from partner_of_record._extras import require
 from partner_of_record.currency import CURRENCIES, minor_unit_exponent
 from partner_of_record.errors import PartnerOfRecordError
 from partner_of_record.io.columns import layout_for, normalize
@@ -35,13 +36,7 @@ class SparkInputError(PartnerOfRecordError, ValueError):
 
 
 def pyspark_functions() -> Any:
-    try:
-        import pyspark.sql.functions as F  # noqa: N812 - Spark's own convention
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "partner_of_record.spark needs pyspark: pip install pyspark (the [spark] extra)"
-        ) from exc
-    return F
+    return require("pyspark.sql.functions", "spark", "partner_of_record.spark")
 
 
 def mapping(columns: Iterable[str], layout_name: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from partner_of_record.evaluation.measures import (
 from partner_of_record.evaluation.requirements import AllOf, AtLeast, Requirement
 from partner_of_record.evaluation.time import Trailing
 from partner_of_record.model import AssociationKind, OfferCategory, Workload
+from partner_of_record.rules import DPOR_WORKLOADS_2017
 
 __all__ = [
     "CLOUD_PLATFORM_GOLD",
@@ -78,20 +79,11 @@ Intune and EMS seats do not count; the broader reading (every seat-based workloa
 lists for DPOR) is ``SEED_SEAT_WORKLOADS``, to pass as
 ``small_midmarket_cloud(level, workloads=SEED_SEAT_WORKLOADS)``."""
 
-SEED_SEAT_WORKLOADS: frozenset[Workload] = frozenset(
-    {
-        Workload.OFFICE_365,
-        Workload.MICROSOFT_365,
-        Workload.DYNAMICS_CRM_ONLINE,
-        Workload.DYNAMICS_365,
-        Workload.DYNAMICS_AX7,
-        Workload.INTUNE,
-        Workload.EMS,
-    }
-)
+SEED_SEAT_WORKLOADS: frozenset[Workload] = DPOR_WORKLOADS_2017 - {Workload.AZURE}
 """Every seat-based workload the 2017 seed lists for DPOR (Office 365, CRM Online, Dynamics
 365, AX7, Intune, EMS) and Microsoft 365: the broader, alternative reading of Small and
-Midmarket Cloud Solutions (the earlier default)."""
+Midmarket Cloud Solutions (the earlier default). Derived from the one list of them,
+``partner_of_record.rules.DPOR_WORKLOADS_2017``, without Azure."""
 
 PRODUCTIVITY_WORKLOADS: frozenset[Workload] = frozenset(
     {Workload.OFFICE_365, Workload.MICROSOFT_365}

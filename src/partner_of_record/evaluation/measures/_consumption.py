@@ -143,14 +143,7 @@ class CreditedAcr(OverScope, FixedUnit):
     UNIT: ClassVar[str] = "USD"
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Sum the credited consumption in the window.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Sum the credited consumption in the window (see ``Measure.measure``)."""
         window = self.window.at(ctx.month)
         by_customer = sum_by_customer(self.scope.shared_rows(ctx), window.months)
         total = sum(by_customer.values(), Decimal(0))
@@ -189,14 +182,7 @@ class AcrGrowth(OverScope):
         return "percent" if self.mode == "percent" else "USD"
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Compare the measurement month with its baseline month.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Compare the measurement month with its baseline month (see ``Measure.measure``)."""
         rows = self.scope.shared_rows(ctx)
         base_month = add_months(ctx.month, -self.lag)
         customers = tuple(
@@ -287,11 +273,7 @@ class DistinctServices(OverScope, FixedUnit):
     def measure(self, ctx: MeasurementContext) -> Measurement:
         """Count services whose credited consumption over the window is above 0.
 
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
+        See ``Measure.measure``.
         """
         window = self.window.at(ctx.month)
         per_service: dict[str, Decimal] = defaultdict(Decimal)

@@ -68,12 +68,7 @@ class AcrCustomers(OverScope):
     def customers(self, ctx: MeasurementContext, month: dt.date) -> frozenset[CustomerKey]:
         """The customers qualifying at reference month ``month``.
 
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            The qualifying keys.
+        See ``CustomerRule.customers``.
         """
         months = self.window.at(month).months
         rows = self.scope.shared_rows(ctx)
@@ -126,15 +121,7 @@ class SeatCustomers(OverScope):
     new_only: bool = False
 
     def customers(self, ctx: MeasurementContext, month: dt.date) -> frozenset[CustomerKey]:
-        """The qualifying keys at reference month ``month``.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            The qualifying keys.
-        """
+        """The qualifying keys at reference month ``month`` (see ``CustomerRule.customers``)."""
         window = self.window.at(month)
         all_pairs = self.scope.shared_pairs(ctx)
         new = new_customers(all_pairs, self.window, month) if self.new_only else None
@@ -185,15 +172,7 @@ class Shifted:
         return self.rule.kinds
 
     def customers(self, ctx: MeasurementContext, month: dt.date) -> frozenset[CustomerKey]:
-        """The rule's keys ``lag`` months before ``month``.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            The qualifying keys.
-        """
+        """The rule's keys ``lag`` months before ``month`` (see ``CustomerRule.customers``)."""
         return self.rule.customers(ctx, add_months(month, -self.lag))
 
     def describe(self) -> str:
@@ -212,15 +191,7 @@ class Intersection(OverRules):
     rules: tuple[CustomerRule, ...] = attrs.field(converter=to_rules)
 
     def customers(self, ctx: MeasurementContext, month: dt.date) -> frozenset[CustomerKey]:
-        """The keys every rule accepts.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-            month: a month (its first day; for rules, the reference month).
-
-        Returns:
-            The qualifying keys.
-        """
+        """The keys every rule accepts (see ``CustomerRule.customers``)."""
         sets = [r.customers(ctx, month) for r in self.rules]
         return frozenset.intersection(*sets) if sets else frozenset()
 
@@ -262,14 +233,7 @@ class DistinctCustomers(OverRules):
         return self.unit_name
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Count the qualifying keys at the measurement month.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Count the qualifying keys at the measurement month (see ``Measure.measure``)."""
         keys = _union(self.rules, ctx, ctx.month)
         conditions = "; or ".join(r.describe() for r in self.rules)
         return Measurement(
@@ -295,14 +259,7 @@ class NetCustomerAdds(OverRules, FixedUnit):
     UNIT: ClassVar[str] = "customers"
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Count eligible customers now and a year earlier.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Count eligible customers now and a year earlier (see ``Measure.measure``)."""
         before_month = add_months(ctx.month, -self.lag)
         now = {c for c, _ in _union(self.rules, ctx, ctx.month)}
         before = {c for c, _ in _union(self.rules, ctx, before_month)}

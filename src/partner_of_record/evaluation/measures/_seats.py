@@ -192,14 +192,7 @@ class SeatTotal(OverScope):
         return self.scope.unit
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Sum each pair's value over the window.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Sum each pair's value over the window (see ``Measure.measure``)."""
         window = self.window.at(ctx.month)
         pairs = self.scope.shared_pairs(ctx)
         new = new_customers(pairs, self.window, ctx.month) if self.new_only else None
@@ -257,14 +250,7 @@ class SeatGrowth(OverScope):
         return "percent" if self.mode == "percent" else self.scope.unit
 
     def measure(self, ctx: MeasurementContext) -> Measurement:
-        """Compare each pair's value at ``m`` with its baseline.
-
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
-        """
+        """Compare each pair's value at ``m`` with its baseline (see ``Measure.measure``)."""
         base_month = add_months(ctx.month, -self.lag)
         current = Decimal(0)
         base = Decimal(0)

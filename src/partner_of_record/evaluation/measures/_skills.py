@@ -36,11 +36,7 @@ class SkillCount(FixedUnit):
     def measure(self, ctx: MeasurementContext) -> Measurement:
         """Read the count; a missing count is 0 with a ``MISSING_SKILLS_INPUT`` finding.
 
-        Args:
-            ctx: the measurement context (partner, measurement month, facts, skills).
-
-        Returns:
-            The measurement.
+        See ``Measure.measure``.
         """
         count = ctx.skills.get(self.metric)
         if count is None:
