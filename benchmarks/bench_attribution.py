@@ -491,6 +491,32 @@ def python_attribution(ledger: Ledger, policy: Any) -> tuple[dict[str, int], int
     return {p: int(v.scaleb(2)) for p, v in totals.items()}, int(unattributed.scaleb(2))
 
 
+def _report_parts(
+    ledger: Ledger, policy: Any, repeat: int, note: Callable[[str, str], None]
+) -> None:
+    """Print which part of ``python_attribution`` is ``attribute()`` (each unit's weights) and
+    which the sums (the compact path: whole and equal-share units summed per unit, the other
+    rows rounded one by one), with the number of rows of each kind."""
+    from partner_of_record.attribution import _compact  # private: how the rows were summed
+
+    _, whole = best_of(repeat, lambda: attribute(ledger, policy))
+    whole_cpu = CPU["last"]
+    _, both = best_of(repeat, partial(python_attribution, ledger, policy))
+    both_cpu = CPU["last"]
+    credits = attribute(ledger, policy)
+    credits.totals()
+    c = _compact.compact(credits._r)
+    n = credits._r.n_rows
+    rest = len(c.rest)
+    equal = int(c.equal[credits._r.unit].sum())
+    note(
+        "  of which attribute() / sums (compact path), best of each (s)",
+        f"{whole:8.3f} / {max(both - whole, 0.0):.3f} wall "
+        f"{whole_cpu:8.3f} / {max(both_cpu - whole_cpu, 0.0):.3f} cpu; rows summed per unit "
+        f"{n - rest - equal:,} whole + {equal:,} equal shares, rounded one by one {rest:,}",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915 - a benchmark's main: one step per printed figure
     """Run the benchmark; return 0 when the exact engines agree, 1 otherwise."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -603,11 +629,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915 - 
             elif result != results[name]:
                 agree = False
                 print(f"{name}: sorted and shuffled rows disagree")
+            _report_parts(led, policy, repeat, note)
         note(f"{name}: peak memory so far (MB)", f"{peak_mb():.0f}")
 
     credits = attribute(ledger, RecognizeAll())
     _, seconds = timed(lambda: credits.totals(by="month"))
     note_time("first totals(by='month') after attribute()", seconds, n)
+    report, seconds = timed(credits.reconcile)
+    note_time("first reconcile() (RecognizeAll), makes the per-row credits", seconds, n)
     report, seconds = best_of(repeat, credits.reconcile)
     note_time("reconcile() (RecognizeAll)", seconds, n)
     if not report.ok:

@@ -614,7 +614,7 @@ def _check_vectorised_largest_remainder(
     plans = _decide.Plans()
     plans.add(plan)
     rows = np.zeros(len(minors), dtype=np.int64)
-    weights = _decide.weights_of_plans(rows, plans)
+    weights = _decide.units_of_plans(plans).rows(rows)
     got = _rounding.allocate(weights, np.array(minors, dtype=np.int64), {}, split=True)
     credited = got.c_minor.tolist()
     left = dict(zip(got.u_row.tolist(), got.u_minor.tolist(), strict=True))

@@ -195,7 +195,8 @@ def test_totals_by_many_repeated_fields_equal_totals_by_one() -> None:
     field named 12 times: the group-sum fallback over stacked codes).
 
     Mutant: ``np.stack(codes, axis=1)`` -> ``axis=2`` in ``Credits.totals`` (attribution/
-    credits.py line 538, the branch for more than 2**62 combinations)."""
+    _columns.py, the branch for more than 2**62 combinations; the compact path declines such
+    keys and leaves them to it)."""
     subs = [Subscription(f"S{i:02}", "C1", Workload.AZURE) for i in range(40)]
     led = Ledger(
         partners=[Partner("P1")],
@@ -218,7 +219,7 @@ def test_credit_totals_stay_exact_past_int64(by: str | tuple[str, ...]) -> None:
     int64 columns).
 
     Mutants: ``if int(np.abs(values).max()) * len(values) >= 1 << 63`` negated, or ``*`` ->
-    ``//`` (attribution/credits.py line 109, ``_summable``: an int64 sum that wraps)."""
+    ``//`` (attribution/_money.py, ``summable``: an int64 sum that wraps)."""
     cents = [2**62 - 12345, 2**62 - 67891, 2**61 + 3]
     amounts = [Decimal(c).scaleb(-2) for c in cents]
     led = Ledger(

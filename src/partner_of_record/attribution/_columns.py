@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record.attribution._money import from_minor
+from partner_of_record._extras import require
+from partner_of_record.attribution import _compact
+from partner_of_record.attribution._money import from_minor, group_sums
 from partner_of_record.attribution.kinds import mask_kinds
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -77,72 +78,33 @@ def ordered(result: dict[Any, Decimal], fields: tuple[str, ...]) -> dict[Any, De
         return result
 
 
-def summable(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``values``, as Python integers when an int64 sum of them could overflow."""
-    if values.dtype == object or not len(values):
-        return values
-    if int(np.abs(values).max()) * len(values) >= 1 << 63:
-        return values.astype(object)
-    return values
-
-
-def exact_sum(values: npt.NDArray[Any]) -> int:
-    """The exact sum of integer values."""
-    values = summable(values)
-    if values.dtype == object:
-        return int(sum(values.tolist()))
-    return int(values.sum())
-
-
-def group_sums(key: _I64, values: npt.NDArray[Any]) -> tuple[_I64, npt.NDArray[Any]]:
-    """The distinct keys, ascending, and the exact sum of ``values`` per key."""
-    values = summable(values)
-    if not len(key):
-        return key, values[:0]
-    top = int(key.max())
-    if int(key.min()) >= 0 and top < 4 * len(key) + 1024:  # dense codes: scatter-add
-        sums = np.zeros(top + 1, dtype=values.dtype)
-        seen = np.zeros(top + 1, dtype=bool)
-        np.add.at(sums, key, values)
-        seen[key] = True
-        found = np.flatnonzero(seen)
-        return found.astype(np.int64), sums[found]
-    order = np.argsort(key)
-    ks = key[order]
-    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-    return ks[starts], np.add.reduceat(values[order], starts)
-
-
 # --------------------------------------------------------------------------- totals
 
 
 def totals_by_codes(self: Credits, fields: tuple[str, ...], used: _I64) -> dict[Any, Decimal]:
     """``Credits.totals`` by fields other than ``share``: a group sum over packed codes
     (``used``: the currency codes of the selection, a single one unless ``currency`` is among
-    the fields)."""
+    the fields). A whole run whose credit columns are not made yet is summed from its compact
+    form (``_compact.credit_columns``), any other selection from its credit columns."""
     r = self._r
-    a = r.alloc
-    rows = self._col(a.c_row, self._c)
-    minor = self._col(a.c_minor, self._c)
-    codes: list[_I64] = []
     decoders: list[Callable[[int], Any]] = []
     for f in fields:
         if f == "partner_id":
-            codes.append(self._col(a.c_partner, self._c))
-            decoders.append(a.partners.__getitem__)
+            decoders.append(r.partners.__getitem__)
         elif f == "kinds":
-            codes.append(self._col(a.c_kinds, self._c))
             decoders.append(mask_kinds)
         else:
-            row_codes, values = self._row_codes(f)
-            codes.append(row_codes[rows])
-            decoders.append(values.__getitem__)
+            decoders.append(self._row_codes(f)[1].__getitem__)
+    found = None
+    if self._c is None and not r.expanded:
+        found = _compact.credit_columns(r, fields, lambda f: self._row_codes(f)[0])
+    codes, minor = found if found is not None else _credit_columns(self, fields)
     sizes = [int(c.max()) + 1 for c in codes]
     width = 1
     for s in sizes:
         width *= s
     if width < 1 << 62:
-        key = np.zeros(len(rows), dtype=np.int64)
+        key = np.zeros(len(minor), dtype=np.int64)
         for c, s in zip(codes, sizes, strict=True):
             key = key * s + c
         keys, sums = group_sums(key, minor)
@@ -152,7 +114,7 @@ def totals_by_codes(self: Credits, fields: tuple[str, ...], used: _I64) -> dict[
             parts.append(rest % s)
             rest = rest // s
         parts.reverse()
-    else:  # pragma: no cover - needs more than 2^62 combinations
+    else:  # more than 2^62 combinations: codes stacked, then np.unique
         stacked = np.stack(codes, axis=1)
         uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
         keys, sums = group_sums(inverse.ravel().astype(np.int64), minor)
@@ -167,6 +129,21 @@ def totals_by_codes(self: Credits, fields: tuple[str, ...], used: _I64) -> dict[
         exp = exps[k[cur_pos]] if cur_pos >= 0 else single
         result[k if len(fields) > 1 else k[0]] = from_minor(total, exp)
     return ordered(result, fields)
+
+
+def _credit_columns(self: Credits, fields: tuple[str, ...]) -> tuple[list[_I64], npt.NDArray[Any]]:
+    """The selected credits' codes on each field, and their minor units."""
+    a = self._r.alloc
+    rows = self._col(a.c_row, self._c)
+    codes: list[_I64] = []
+    for f in fields:
+        if f == "partner_id":
+            codes.append(self._col(a.c_partner, self._c))
+        elif f == "kinds":
+            codes.append(self._col(a.c_kinds, self._c))
+        else:
+            codes.append(self._row_codes(f)[0][rows])
+    return codes, self._col(a.c_minor, self._c)
 
 
 def totals_slow(self: Credits, fields: tuple[str, ...]) -> dict[Any, Decimal]:
@@ -235,12 +212,7 @@ def frame_columns(self: Credits) -> dict[str, Any]:
 
 def to_pandas(self: Credits, *, numeric: bool) -> pd.DataFrame:
     """``Credits.to_pandas``."""
-    try:
-        import pandas as pd
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "Credits.to_pandas needs pandas: pip install pandas (the [pandas] extra)"
-        ) from exc
+    pandas = require("pandas", "pandas", "Credits.to_pandas")
     cols = frame_columns(self)
     minor, exps = cols.pop("minor"), cols.pop("exponent")
     if numeric:
@@ -252,22 +224,19 @@ def to_pandas(self: Credits, *, numeric: bool) -> pd.DataFrame:
         ]
     order = ["partner_id", "subscription_id", "customer_id", "workload", "month"]
     order += ["service", "currency", "amount", "kinds", "share"]
-    frame = pd.DataFrame({k: cols[k] for k in order}, columns=order)
-    frame["service"] = pd.Series(cols["service"], dtype=object)  # keep None, not NaN
+    frame: pd.DataFrame = pandas.DataFrame({k: cols[k] for k in order}, columns=order)
+    frame["service"] = pandas.Series(cols["service"], dtype=object)  # keep None, not NaN
     if numeric:
         frame["amount"] = frame["amount"].astype("float64")
-        frame["month"] = pd.PeriodIndex([pd.Period(m, freq="M") for m in cols["month"]], freq="M")
+        frame["month"] = pandas.PeriodIndex(
+            [pandas.Period(m, freq="M") for m in cols["month"]], freq="M"
+        )
     return frame
 
 
 def to_arrow(self: Credits) -> Any:
     """``Credits.to_arrow``."""
-    try:
-        pa: Any = importlib.import_module("pyarrow")  # untyped: imported as Any
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "Credits.to_arrow needs pyarrow: pip install pyarrow (the [arrow] extra)"
-        ) from exc
+    pa: Any = require("pyarrow", "arrow", "Credits.to_arrow")  # untyped: used as Any
     cols = frame_columns(self)
     minor, exps = cols.pop("minor"), cols.pop("exponent")
     scale = int(exps.max()) if len(exps) else 2

@@ -3,8 +3,8 @@
 ``decide`` asks a policy about one span through its public ``decide``/``shares`` and validates
 the answer; ``awards_of`` puts it in the kernel's form. A policy that reads the usage row
 (``usage_independent = False``) is asked for every row and span by ``plan_each_row``, each
-row's exact fractions kept as a ``Plan`` (``whole_plan``, ``span_plan``), then turned into the
-kernel's ``Weights`` (``weights_of_plans``).
+row's exact fractions kept as a ``Plan`` (``whole_plan``, ``span_plan``); the distinct plans
+are the kernel's units (``units_of_plans``), each row's unit its plan.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from partner_of_record.attribution._kernel import (
     Ask,
     Awards,
     Timelines,
-    Weights,
     column,
     month_ends,
 )
+from partner_of_record.attribution._weights import UnitWeights
 from partner_of_record.attribution.errors import PolicyError
 from partner_of_record.attribution.kinds import kinds_mask
 from partner_of_record.attribution.policies import Award, Decision
@@ -218,36 +218,22 @@ class Plans:
         return found
 
 
-def weights_of_plans(plan_of_row: I64, plans: Plans) -> Weights:
-    """The weights of rows planned one by one (the per-row path)."""
+def units_of_plans(plans: Plans) -> UnitWeights:
+    """The weights of the distinct plans of rows planned one by one (the per-row path): each
+    plan is a unit, and a row's unit is its plan."""
     items = plans.items
     partners = tuple(sorted({p for plan in items for p in plan.partners}))
     code = {p: i for i, p in enumerate(partners)}
-    e_row: list[int] = []
-    e_partner: list[int] = []
-    e_mask: list[int] = []
-    e_num: list[int] = []
-    dens: list[int] = []
-    unatts: list[int] = []
-    uncovered: list[int] = []
-    for row, i in enumerate(plan_of_row.tolist()):
-        plan = items[i]
-        e_row.extend([row] * len(plan.partners))
-        e_partner.extend(code[p] for p in plan.partners)
-        e_mask.extend(plan.masks)
-        e_num.extend(plan.numerators)
-        dens.append(plan.denominator)
-        unatts.append(plan.unattributed)
-        uncovered.append(plan.uncovered)
-    kind: Any = object if max([*dens, 1]) >= SAFE // 32 else np.int64
-    return Weights(
-        np.array(e_row, dtype=np.int64),
-        np.array(e_partner, dtype=np.int64),
-        np.array(e_mask, dtype=np.int64),
-        column(e_num, kind),
-        column(dens, kind),
-        column(unatts, kind),
-        np.array(uncovered, dtype=np.int64),
+    widest = max([plan.denominator for plan in items] + [1])
+    kind: Any = object if widest >= SAFE // 32 else np.int64
+    return UnitWeights(
+        np.array([len(plan.partners) for plan in items], dtype=np.int64),
+        np.array([code[p] for plan in items for p in plan.partners], dtype=np.int64),
+        np.array([m for plan in items for m in plan.masks], dtype=np.int64),
+        column([n for plan in items for n in plan.numerators], kind),
+        column([plan.denominator for plan in items], kind),
+        column([plan.unattributed for plan in items], kind),
+        np.array([plan.uncovered for plan in items], dtype=np.int64),
         partners,
     )
 

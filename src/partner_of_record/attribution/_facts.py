@@ -13,7 +13,6 @@ so a second ``attribute()`` with another policy only does the policy's work.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from partner_of_record._codes import value_codes
 from partner_of_record._usage_table import UsageTable
 from partner_of_record.attribution import _kernel as k
 from partner_of_record.attribution._decide import defining_class
@@ -74,45 +74,6 @@ class Facts:
             values = list(map(attrgetter(field), self.associations))
             found = self.codes[(field, ordered)] = value_codes(values, ordered=ordered)[0]
         return found
-
-
-def value_codes(values: list[Any], *, ordered: bool) -> tuple[I64, list[Any]]:
-    """Code equal values alike: each value's code and the distinct values by code.
-
-    The values are first told apart by identity (one ``argsort`` of their ``id``s: values
-    such as enum members, shared dates and strings are few distinct objects), then the distinct
-    objects by equality, so only those are hashed. Codes follow the values' order when
-    ``ordered`` (``None`` first, enum members by value), else their first appearance.
-    """
-    n = len(values)
-    if not n:
-        return np.zeros(0, dtype=np.int64), []
-    ids = np.fromiter(map(id, values), dtype=np.int64, count=n)
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    heads = np.concatenate([[True], ids[1:] != ids[:-1]])
-    first = order[heads]  # each distinct object's first place
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = np.cumsum(heads) - 1
-    by_appearance = np.argsort(first, kind="stable")
-    objects = [values[i] for i in first[by_appearance].tolist()]
-    code: dict[Any, int] = {}
-    if ordered:
-        distinct = sorted(set(objects), key=_orderable)
-        code = {v: i for i, v in enumerate(distinct)}
-    else:
-        for v in objects:
-            code.setdefault(v, len(code))
-        distinct = list(code)
-    of_object = np.empty(len(objects), dtype=np.int64)
-    of_object[by_appearance] = np.fromiter(map(code.__getitem__, objects), np.int64, len(objects))
-    return of_object[inverse], distinct
-
-
-def _orderable(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (0, 0)
-    return (1, value.value) if isinstance(value, enum.Enum) else (1, value)
 
 
 def facts_of(associations: list[Association], sub: I64) -> Facts:

@@ -22,9 +22,11 @@ live in ``_decide``, rounding the weights into credits in ``_rounding``.
 4. **Weights** (``weigh``). Each unit's exact fraction per partner, integer numerators over one
    denominator: a month inside one segment takes its segment's awards over the common scale
    ``L`` of all the answers' denominators; a cut month takes ``sum(days x numerator)`` over
-   ``month days x L``, summed per partner with one ``argsort`` and ``reduceat`` over its spans.
-   Each row then takes its unit's entries (one ``repeat`` and a gather per column). All of it
-   as int64 arrays (object arrays of Python integers if ``L`` is huge).
+   ``month days x L``, summed per partner with one ``argsort`` and ``reduceat`` over its spans
+   (``UnitWeights``). All of it as int64 arrays (object arrays of Python integers if ``L`` is
+   huge). Rows take their unit's entries (one ``repeat`` and a gather per column,
+   ``UnitWeights.rows``) only when per-row credits are needed: sums over a whole run read the
+   units whose rows need no rounding of their own per unit (``_compact``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from partner_of_record.attribution._weights import UnitWeights
 from partner_of_record.model import PartnerId
 
 __all__: list[str] = []  # internal module
@@ -125,28 +128,6 @@ def month_ends(month: I64) -> I64:
 
 
 # --------------------------------------------------------------------------- weights
-
-
-@attrs.frozen
-class Weights:
-    """Each row's exact fractions, as columns: what ``allocate`` rounds.
-
-    Entry ``e`` gives partner ``partners[e_partner[e]]`` the fraction
-    ``e_num[e] / den[e_row[e]]`` of row ``e_row[e]``'s amount, for the kinds ``e_mask[e]``;
-    entries are in row order, a row's partners by id. Row ``i``'s unattributed part is
-    ``unatt[i] / den[i]``; ``uncovered[i]`` is its number of days nobody is credited, or -1 for
-    a month inside one segment. ``e_num``, ``den`` and ``unatt`` are int64, or object arrays of
-    Python integers when a denominator does not fit comfortably in an int64.
-    """
-
-    e_row: I64
-    e_partner: I64
-    e_mask: I64
-    e_num: npt.NDArray[Any]
-    den: npt.NDArray[Any]
-    unatt: npt.NDArray[Any]
-    uncovered: I64
-    partners: tuple[PartnerId, ...]
 
 
 def expand(counts: I64) -> tuple[I64, I64]:
@@ -452,8 +433,8 @@ def weigh(
     ask: Ask,
     *,
     split: bool,
-) -> Weights:
-    """Each row's weights for a usage-independent policy, asking ``ask`` once per key.
+) -> UnitWeights:
+    """Each unit's weights for a usage-independent policy, asking ``ask`` once per key.
 
     ``rk`` holds the decision key each row and span meets (``row_keys``; ``seg_key[g]``:
     segment ``g``'s): segments with equal keys get one question, and its answer's partners are
@@ -461,8 +442,8 @@ def weigh(
     ``names``: the partner ids of the codes). Each unit of rows (``Units``) is weighed once: a
     month inside one segment takes that segment's awards over the common scale ``L`` of all
     answers; a month cut by change points is weighed span by span, ``days x numerator`` over
-    ``month days x L``, summed per partner. Each row then takes its unit's weights (one
-    ``repeat`` and a gather per column, in row order).
+    ``month days x L``, summed per partner. The rows take their unit's weights only when
+    something needs them (``UnitWeights.rows``).
     """
     ans = ask_keys(rk, seg_partners, names, ask)
     scale, kind = ans.scale, ans.num.dtype
@@ -517,21 +498,14 @@ def weigh(
     if not credited.all():
         partner = (np.cumsum(credited) - 1)[partner]
         names = tuple(names[i] for i in np.flatnonzero(credited).tolist())
-
-    # each row takes its unit's weights, in row order
-    unit = un.unit
-    per_row = count[unit]
-    e_row = np.repeat(np.arange(len(unit), dtype=np.int64), per_row)
-    shift = (np.cumsum(count) - count)[unit] - (np.cumsum(per_row) - per_row)
-    e_src = np.arange(len(e_row), dtype=np.int64) + np.repeat(shift, per_row)
-    return Weights(
-        e_row,
-        partner[e_src],
-        np.concatenate(u_mask)[e_src],
-        np.concatenate(u_num)[e_src],
-        np.concatenate(u_den)[unit],
-        np.concatenate(u_unatt)[unit],
-        np.concatenate(u_uncovered)[unit],
+    return UnitWeights(
+        count,
+        partner,
+        np.concatenate(u_mask),
+        np.concatenate(u_num),
+        np.concatenate(u_den),
+        np.concatenate(u_unatt),
+        np.concatenate(u_uncovered),
         names,
     )
 

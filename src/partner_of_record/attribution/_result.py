@@ -11,6 +11,7 @@ import numpy.typing as npt
 from partner_of_record._usage_table import UsageTable
 from partner_of_record.attribution import _kernel as k
 from partner_of_record.attribution import _rounding
+from partner_of_record.attribution._weights import UnitWeights, Weights
 from partner_of_record.attribution.kinds import mask_kinds
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.ledger import Ledger
@@ -25,23 +26,30 @@ class Result:
     Rows are the ledger's usage rows in scope (``scope``: their ledger row numbers, ascending);
     credits and unattributed parts refer to them by position. Money is held as integers of the
     row's currency's minor unit.
+
+    The run is kept as each unit's weights (``units``) and each row's unit (``unit``): the
+    per-row entries (``weights``) and their rounding (``alloc``) are made on first use, so
+    totals over the whole run can be read from per-unit sums first (``_compact``).
     """
 
     __slots__ = (
-        "alloc",
+        "_alloc",
+        "_weights",
         "associations",
+        "big",
         "cache",
         "cur",
-        "end",
+        "kept",
         "ledger",
+        "minor",
         "policy",
         "policy_name",
         "scope",
         "split",
-        "start",
         "table",
         "timelines",
-        "weights",
+        "unit",
+        "units",
     )
 
     def __init__(
@@ -50,31 +58,65 @@ class Result:
         table: UsageTable,
         policy: Any,
         scope: npt.NDArray[np.int64] | None,
-        weights: k.Weights,
-        alloc: _rounding.Allocation,
+        units: UnitWeights,
+        unit: npt.NDArray[np.int64],
+        minor: npt.NDArray[np.int64],
+        big: dict[int, int],
+        kept: dict[Any, Any],
         associations: list[Association],
         timelines: k.Timelines,
     ) -> None:
+        """``minor``: each row's amount in minor units (0 for the rows in ``big``, which holds
+        those that do not fit in an int64, by position); ``kept``: where what does not depend on
+        the policy is kept (the ledger's cache for a whole-table run)."""
         self.ledger = ledger
         self.table = table
         self.policy = policy
         self.policy_name = str(getattr(policy, "name", type(policy).__name__))
         self.split = bool(getattr(policy, "split", False))
         self.scope = scope
-        self.weights = weights
-        self.alloc = alloc
+        self.units = units
+        self.unit = unit
+        self.minor = minor
+        self.big = big
+        self.kept = kept
         self.associations = associations
         self.timelines = timelines
         self.cur = table.cur if scope is None else table.cur[scope]
         self.cache: dict[Any, Any] = {}
+        self._weights: Weights | None = None
+        self._alloc: _rounding.Allocation | None = None
+
+    @property
+    def weights(self) -> Weights:
+        """Each row's exact weights (made on first use)."""
+        if self._weights is None:
+            self._weights = self.units.rows(self.unit)
+        return self._weights
+
+    @property
+    def alloc(self) -> _rounding.Allocation:
+        """The credit and unattributed columns of every row (rounded on first use)."""
+        if self._alloc is None:
+            self._alloc = _rounding.allocate(self.weights, self.minor, self.big, split=self.split)
+        return self._alloc
+
+    @alloc.setter
+    def alloc(self, value: _rounding.Allocation) -> None:
+        self._alloc = value
+
+    @property
+    def expanded(self) -> bool:
+        """Whether the per-row credit columns have been made."""
+        return self._alloc is not None
 
     @property
     def n_rows(self) -> int:
-        return len(self.weights.den)
+        return len(self.unit)
 
     @property
     def partners(self) -> tuple[PartnerId, ...]:
-        return self.alloc.partners
+        return self.units.partners
 
     @property
     def currencies(self) -> tuple[str, ...]:
@@ -111,20 +153,21 @@ class Result:
 
     def share(self, i: int, partner: int) -> Fraction:
         """A partner's exact share of row ``i``'s amount."""
-        w = self.weights
-        lo, hi = np.searchsorted(w.e_row, [i, i + 1]).tolist()
-        for e in range(lo, hi):
-            if int(w.e_partner[e]) == partner:
-                return Fraction(int(w.e_num[e]), int(w.den[i]))
+        w, u = self.units, int(self.unit[i])
+        lo = int(w.start[u])
+        for e in range(lo, lo + int(w.count[u])):
+            if int(w.partner[e]) == partner:
+                return Fraction(int(w.num[e]), int(w.den[u]))
         return Fraction(0)
 
     def unattributed_days(self, i: int) -> int:
         """The number of days of row ``i``'s month on which no partner was credited."""
-        days = int(self.weights.uncovered[i])
+        u = int(self.unit[i])
+        days = int(self.units.uncovered[u])
         if days < 0:
             month = self.row_array(self.table.month)[i : i + 1]
             days = int(k.month_ends(month)[0] - month[0])
-            return days if self.weights.unatt[i] else 0
+            return days if self.units.unatt[u] else 0
         return days
 
     def kinds(self, mask: int) -> frozenset[Any]:

@@ -16,7 +16,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record.attribution._kernel import I64, SAFE, Weights, expand
+from partner_of_record.attribution._kernel import I64, SAFE, expand
+from partner_of_record.attribution._weights import Weights
 from partner_of_record.model import PartnerId
 
 __all__: list[str] = []  # internal module

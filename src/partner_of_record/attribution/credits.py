@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record.attribution import _columns
+from partner_of_record.attribution import _columns, _compact
 from partner_of_record.attribution._explain import credit_explanation, explain_partner
-from partner_of_record.attribution._money import from_minor
+from partner_of_record.attribution._money import exact_sum, from_minor
 from partner_of_record.attribution.errors import CurrencyMixError
 from partner_of_record.attribution.kinds import kinds_mask, mask_kinds
 from partner_of_record.attribution.reconcile import Reconciliation, _reconcile
@@ -128,7 +128,7 @@ class Credits:
         return self._r.ledger
 
     def __len__(self) -> int:
-        return len(self._r.alloc.c_row) if self._c is None else len(self._c)
+        return _compact.n_credits(self._r) if self._c is None else len(self._c)
 
     def __bool__(self) -> bool:
         return len(self) > 0
@@ -253,7 +253,6 @@ class Credits:
             A new ``Credits`` sharing this one's columns.
         """
         r = self._r
-        a = r.alloc
         rowmask: npt.NDArray[np.bool_] | None = None
         for field, value in (
             ("customer_id", customer_id),
@@ -285,6 +284,7 @@ class Credits:
         kset = _columns.values_of(kind)
         if rowmask is None and pset is None and kset is None:
             return Credits._make(r, self._c, self._u, self._rows, partial=self._partial)
+        a = r.alloc
         cidx = self._cidx
         keep = np.ones(len(cidx), dtype=bool)
         if pset is not None:
@@ -311,6 +311,8 @@ class Credits:
         r = self._r
         if len(r.currencies) <= 1:
             return np.arange(len(r.currencies) if len(self) else 0, dtype=np.int64)
+        if self._c is None and not r.expanded:
+            return _compact.credited_currencies(r)
         cur = r.cur[self._col(r.alloc.c_row, self._c)]
         return np.flatnonzero(np.bincount(cur, minlength=len(r.currencies))).astype(np.int64)
 
@@ -329,7 +331,10 @@ class Credits:
         Returns:
             The partner ids; empty when there is no credit.
         """
-        a = self._r.alloc
+        r = self._r
+        if self._c is None and not r.expanded:  # the engine keeps only partners with a credit
+            return frozenset(r.partners)
+        a = r.alloc
         used = np.flatnonzero(
             np.bincount(self._col(a.c_partner, self._c), minlength=len(a.partners))
         )
@@ -375,9 +380,10 @@ class Credits:
             return Decimal("0")
         if len(used) > 1:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
-        return from_minor(
-            _columns.exact_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])]
-        )
+        if sel._c is None and not r.expanded:
+            (found,) = _columns.totals_by_codes(sel, ("currency",), used).values()
+            return found
+        return from_minor(exact_sum(sel._col(r.alloc.c_minor, sel._c)), r.exponents[int(used[0])])
 
     def totals(self, by: str | tuple[str, ...] = "partner_id") -> dict[Any, Decimal]:
         """Return the total credited amount per value of one or several credit fields.
@@ -428,20 +434,23 @@ class Credits:
             CurrencyMixError: ``currency`` is not given and the parts are in several currencies.
         """
         r = self._r
-        a = r.alloc
-        uidx = self._uidx
-        cur = r.cur[a.u_row[uidx]]
+        if self._u is None and not r.expanded:
+            cur, minor = _compact.unattributed_columns(r)
+        else:
+            a = r.alloc
+            uidx = self._uidx
+            cur, minor = r.cur[a.u_row[uidx]], a.u_minor[uidx]
         if currency is not None:
             if currency not in r.currencies:
                 return Decimal("0")
             keep = cur == r.currencies.index(currency)
-            uidx, cur = uidx[keep], cur[keep]
-        if not len(uidx):
+            cur, minor = cur[keep], minor[keep]
+        if not len(cur):
             return Decimal("0")
         used = np.flatnonzero(np.bincount(cur, minlength=len(r.currencies)))
         if len(used) > 1:
             raise CurrencyMixError(r.currencies[i] for i in used.tolist())
-        return from_minor(_columns.exact_sum(a.u_minor[uidx]), r.exponents[int(used[0])])
+        return from_minor(exact_sum(minor), r.exponents[int(used[0])])
 
     # ------------------------------------------------------------------ explanation, checks
 

@@ -16,9 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from partner_of_record._usage_table import UsageTable
-from partner_of_record.attribution import _decide, _facts, _rounding
+from partner_of_record.attribution import _decide, _facts
 from partner_of_record.attribution import _kernel as k
 from partner_of_record.attribution._result import Result
+from partner_of_record.attribution._weights import UnitWeights
 from partner_of_record.attribution.credits import Credits
 from partner_of_record.attribution.policies import Policy, RecognizeAll
 from partner_of_record.ledger import Ledger
@@ -134,29 +135,29 @@ def _attribute_arrays(
     policy: Any,
     sub: npt.NDArray[np.int64],
     month: npt.NDArray[np.int64],
-    minor: npt.NDArray[np.int64],
     facts: _facts.Facts,
     usage: Callable[[int], Usage],
-    big: dict[int, int] | None = None,
     *,
     keep: bool = False,
-) -> tuple[k.Weights, _rounding.Allocation]:
-    """The kernel on plain arrays.
+) -> tuple[UnitWeights, k.I64, dict[Any, Any]]:
+    """The kernel on plain arrays, up to the weights of each unit of rows (rounding is left to
+    ``Result``, which does it when per-row credits are needed).
 
     Args:
         policy: the credit policy.
         sub: each row's subscription code (the codes of ``facts``).
         month: each row's month as a day ordinal (its first day).
-        minor: each row's amount in minor units (int64; 0 for rows in ``big``).
         facts: ``_facts.facts_of(associations, codes)``: the associations, grouped by
             subscription code, each group in ``Ledger.associations_of`` order, as arrays.
         usage: row number -> ``Usage`` record (what the policy is shown).
-        big: minor units of rows that do not fit in an int64, by row number.
         keep: the rows are all of the table ``facts`` is kept with: keep their location and
             decision keys with ``facts`` (they do not depend on the policy).
 
     Returns:
-        Each row's exact weights, and the credit columns.
+        Each unit's exact weights, each row's unit, and where sums over the units that do not
+        depend on the policy may be kept: with ``facts`` when ``keep`` and the units are the
+        kept ones (segments and cut months), else a new dict (the per-row path's units are its
+        plans).
     """
     split = bool(getattr(policy, "split", False))
     associations, timelines = facts.associations, facts.timelines
@@ -173,12 +174,10 @@ def _attribute_arrays(
     if getattr(policy, "usage_independent", False):
         declared = _facts.decision_fields(policy)
         _, un, seg_key, rk = _facts.located(facts, sub, month, declared, keep=keep)
-        weights = k.weigh(rk, un, seg_key, facts.seg_partners, facts.names, ask, split=split)
-    else:
-        plan_of_row, plans = _decide.plan_each_row(timelines, sub, month, ask, split=split)
-        weights = _decide.weights_of_plans(plan_of_row, plans)
-    alloc = _rounding.allocate(weights, minor, big or {}, split=split)
-    return weights, alloc
+        units = k.weigh(rk, un, seg_key, facts.seg_partners, facts.names, ask, split=split)
+        return units, un.unit, facts.rows if keep else {}
+    plan_of_row, plans = _decide.plan_each_row(timelines, sub, month, ask, split=split)
+    return _decide.units_of_plans(plans), plan_of_row, {}
 
 
 def _run(
@@ -198,7 +197,17 @@ def _run(
     def usage(row: int) -> Usage:
         return rows[row if scope is None else int(scope[row])]
 
-    weights, alloc = _attribute_arrays(
-        policy, sub, month, minor, facts, usage, big, keep=scope is None
+    units, unit, kept = _attribute_arrays(policy, sub, month, facts, usage, keep=scope is None)
+    return Result(
+        ledger,
+        table,
+        policy,
+        scope,
+        units,
+        unit,
+        minor,
+        big or {},
+        kept,
+        facts.associations,
+        facts.timelines,
     )
-    return Result(ledger, table, policy, scope, weights, alloc, facts.associations, facts.timelines)

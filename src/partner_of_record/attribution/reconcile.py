@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, overload
 
@@ -11,7 +10,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from partner_of_record.attribution._money import EXACT
+from partner_of_record._usage_table import LazySequence
+from partner_of_record.attribution._money import EXACT, exact_sum
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
 
@@ -129,7 +129,7 @@ class Reconciliation:
         return "\n".join(lines)
 
 
-class RowLines(Sequence[RowReconciliation]):
+class RowLines(LazySequence[RowReconciliation]):
     """The lines of a reconciliation, one per usage row in scope, each made when it is read.
 
     The rows are checked as arrays; making a million ``RowReconciliation`` objects would take
@@ -146,6 +146,7 @@ class RowLines(Sequence[RowReconciliation]):
         "_unattributed",
         "_usage",
     )
+    _noun = ("reconciliation line", "lines")
 
     def __init__(
         self,
@@ -168,40 +169,14 @@ class RowLines(Sequence[RowReconciliation]):
     def __len__(self) -> int:
         return len(self._usage)
 
-    @overload
-    def __getitem__(self, index: int) -> RowReconciliation: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[RowReconciliation, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> RowReconciliation | tuple[RowReconciliation, ...]:
-        if isinstance(index, slice):
-            return tuple(map(self._line, range(len(self))[index]))
-        n = len(self)
-        if not -n <= index < n:
-            msg = f"reconciliation line {index} out of range ({n} lines)"
-            raise IndexError(msg)
-        return self._line(index % n if index < 0 else index)
-
-    def __iter__(self) -> Iterator[RowReconciliation]:
-        return map(self._line, range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or isinstance(other, str):
-            return NotImplemented
-        return len(self) == len(other) and all(map(operator.eq, self, other))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self))
-
     def __repr__(self) -> str:
         return f"<RowLines: {len(self)} line(s), {len(self._problems)} failing>"
 
     def failures(self) -> tuple[RowReconciliation, ...]:
         """The failing lines, in order (made without making the others)."""
-        return tuple(map(self._line, sorted(self._problems)))
+        return tuple(map(self._item, sorted(self._problems)))
 
-    def _line(self, i: int) -> RowReconciliation:
+    def _item(self, i: int) -> RowReconciliation:
         u = self._usage[i]
         exp = -minor_unit_exponent(u.currency)
         problem = self._problems.get(i, "")
@@ -447,9 +422,9 @@ def _by_currency(
         if not count:
             continue
         exp = minor_unit_exponent(names[code])
-        total = _exact_sum(amount[mask])
-        got = _exact_sum(credited[mask])
-        rest = _exact_sum(left[mask])
+        total = exact_sum(amount[mask])
+        got = exact_sum(credited[mask])
+        rest = exact_sum(left[mask])
         bad = int(failed[mask].sum())
         ok = bad == 0 and (not store.split or partial or got + rest == total)
         out.append(
@@ -464,11 +439,3 @@ def _by_currency(
             )
         )
     return tuple(out)
-
-
-def _exact_sum(values: npt.NDArray[Any]) -> int:
-    if values.dtype == object or (
-        len(values) and int(np.abs(values).max()) * len(values) >= 1 << 63
-    ):
-        return int(sum(values.tolist()))
-    return int(values.sum())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from partner_of_record._extras import require
 from partner_of_record.errors import Finding
 from partner_of_record.incentives._ineligible import INELIGIBLE_CODES, IneligibleAmount, sum_reasons
 from partner_of_record.model import Workload
@@ -413,12 +414,7 @@ class Earnings:
             ImportError: pandas is not installed (``pip install pandas (the [pandas] extra)``).
             ValueError: ``by`` is not one of the three.
         """
-        try:
-            import pandas as pd
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Earnings.to_pandas needs pandas: pip install pandas (the [pandas] extra)"
-            ) from exc
+        pandas = require("pandas", "pandas", "Earnings.to_pandas")
         records: list[dict[str, Any]]
         if by == "month":
             records = []
@@ -487,7 +483,7 @@ class Earnings:
         else:
             msg = f"by={by!r} is not 'month', 'line' or 'payment'"
             raise ValueError(msg)
-        frame = pd.DataFrame(records, columns=columns)
+        frame: pd.DataFrame = pandas.DataFrame(records, columns=columns)
         frame.insert(0, "partner_id", self.partner_id)
         frame.insert(0, "program", self.program)
         frame["currency"] = self.currency
