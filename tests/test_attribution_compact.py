@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -31,21 +30,13 @@ from partner_of_record.ledger import Ledger
 from partner_of_record.model import Association, AssociationKind, Usage
 from reference_engine import oracle
 from strategies import LedgerFacts, ledger_facts
+from test_attribution_laws import AskedPerRow
 
 K = AssociationKind
 
 
-class PerRow:
-    """A user policy that reads the usage row (the per-row path): a built-in's shares."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.name = f"per_row({inner.name})"
-        self.split = inner.split
-
-    def shares(self, usage: Usage, active: Any) -> Mapping[str, Fraction]:
-        """Return the built-in's shares."""
-        return self.inner.shares(usage, active)  # type: ignore[no-any-return]
+PerRow = AskedPerRow
+"""A user policy that reads the usage row (the per-row path): a built-in's shares."""
 
 
 POLICIES: list[Any] = [
