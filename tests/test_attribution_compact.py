@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -19,17 +18,16 @@ from partner_of_record.attribution import (
     FIELDS,
     Credits,
     CurrencyMixError,
-    DporOnly,
     EqualSplit,
     Priority,
     RecognizeAll,
-    WeightedSplit,
     attribute,
 )
 from partner_of_record.ledger import Ledger
 from partner_of_record.model import Association, AssociationKind, Usage
 from reference_engine import oracle
 from strategies import LedgerFacts, ledger_facts
+from test_attribution_laws import POLICIES as LAW_POLICIES
 from test_attribution_laws import AskedPerRow
 
 K = AssociationKind
@@ -39,17 +37,8 @@ PerRow = AskedPerRow
 """A user policy that reads the usage row (the per-row path): a built-in's shares."""
 
 
-POLICIES: list[Any] = [
-    RecognizeAll(),
-    RecognizeAll(kinds={K.PAL, K.DPOR}),
-    Priority(Priority.AZURE_USAGE_REPORT),
-    Priority([K.CPOR, K.DPOR, K.CSP_TIER1]),
-    DporOnly(),
-    EqualSplit(),
-    WeightedSplit({K.PAL: 3, K.DPOR: 2, K.CSP_TIER1: 1, K.CPOR: Fraction(1, 2)}),
-    PerRow(RecognizeAll()),
-    PerRow(EqualSplit()),
-]
+POLICIES: list[Any] = [*LAW_POLICIES, PerRow(RecognizeAll()), PerRow(EqualSplit())]
+"""The laws' built-in policies, and two that read the usage row."""
 BY: list[Any] = [f for f in FIELDS if f != "share"] + [
     ("partner_id", "currency"),
     ("kinds", "currency"),
