@@ -58,8 +58,8 @@ def test_largest_credit_is_the_rows_credit_of_largest_magnitude(
     """Law: each reconciliation row's ``largest_credit`` is the row's credit of largest absolute
     value (0 when none), for split and recognising policies, refunds included.
 
-    (The sampled ``np.searchsorted(...) - 1`` -> ``- 2`` in ``_largest`` is equivalent: only
-    differences of group numbers are read; this law guards the rest of ``_largest``.)"""
+    (Written for a sampled mutant of an earlier ``_largest``, which sorted the credits; the
+    law guards today's ``reconcile._largest``, which reads each row's max and min.)"""
     credits = attribute(
         _ledger(amounts, partners, late_start=late), EqualSplit() if split else RecognizeAll()
     )
@@ -147,7 +147,8 @@ def test_a_credit_outside_its_row_is_named_alone() -> None:
 def test_a_partner_credited_twice_for_a_row_fails_that_row() -> None:
     """Two credits of one partner for one row fail that row only ("credited more than once").
 
-    Mutant: ``flagged[dup // width]`` -> ``dup * width`` (the wrong row, or out of range)."""
+    (Written for a mutant of an earlier check that flagged ``dup // width``; it guards today's
+    ``reconcile._credited_twice``, which compares a row's neighbouring partners.)"""
     credits = _recognised(["10.00", "20.00", "30.00"])
     p1 = _alloc(credits).c_partner[0]
     second_row = [i for i, r in enumerate(_alloc(credits).c_row.tolist()) if r == 1]
@@ -159,8 +160,8 @@ def test_a_partner_credited_twice_for_a_row_fails_that_row() -> None:
 def test_a_credit_for_a_row_out_of_scope_is_stray() -> None:
     """A credit pointing at no usage row in scope is counted as stray and fails the report.
 
-    Kills ``np.full(len(rows), -1)`` -> ``0`` in ``_positions`` (strays read as row 0); the
-    sampled ``-1`` -> ``-2`` is equivalent (any negative marks a row out of scope)."""
+    (Written to kill ``np.full(len(rows), -1)`` -> ``0`` in an earlier ``_positions``: strays
+    read as row 0; it guards today's ``reconcile._in_scope``.)"""
     credits = _recognised(["10.00", "20.00", "30.00"])
     _damage(credits, "c_row", len(_alloc(credits).c_row) - 1, 1_000)
     report = credits.reconcile()

@@ -305,8 +305,8 @@ def test_a_rows_reconciled_credit_stays_exact_past_int64() -> None:
     that sum passes 2**63 minor units: three partners each recognised the whole of an amount
     just under 2**62 cents (each credit fits the engine's int64 columns).
 
-    Mutant: ``... >= 1 << 63`` -> ``1 << 64`` in the reconciliation's ``_per_row``
-    (attribution/reconcile.py line 263: an int64 sum that wraps)."""
+    (Written for ``... >= 1 << 63`` -> ``1 << 64`` in an earlier ``_per_row``: an int64 sum
+    that wraps; it guards the same bound in today's ``reconcile._sums``.)"""
     cents = 2**62 - 4321
     amount = Decimal(cents).scaleb(-2)
     partners = [Partner(f"P{i}") for i in range(1, 4)]

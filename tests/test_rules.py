@@ -58,8 +58,13 @@ PARTNERS = tuple(Partner(p) for p in ("P1", "P2", "P3"))
 CUSTOMERS = (Customer("C1"), Customer("C2"))
 
 
-def facts(*associations: Association) -> Facts:
-    """Index the associations over the fixed subscriptions, as the ledger would."""
+def index_facts(
+    associations: Iterable[Association],
+    partners: Iterable[Partner],
+    customers: Iterable[Customer],
+    subscriptions: Iterable[Subscription],
+) -> Facts:
+    """Index the associations over the given records, as the ledger would."""
     ordered = tuple(sorted(associations, key=lambda a: (a.start, a.kind.value, a.partner_id)))
     by_sub: dict[str, list[Association]] = {}
     by_kind: dict[AssociationKind, list[Association]] = {}
@@ -67,13 +72,18 @@ def facts(*associations: Association) -> Facts:
         by_sub.setdefault(a.subscription_id, []).append(a)
         by_kind.setdefault(a.kind, []).append(a)
     return Facts(
-        partners={p.id: p for p in PARTNERS},
-        customers={c.id: c for c in CUSTOMERS},
-        subscriptions={s.id: s for s in SUBS},
+        partners={p.id: p for p in partners},
+        customers={c.id: c for c in customers},
+        subscriptions={s.id: s for s in subscriptions},
         associations=ordered,
         by_subscription={k: tuple(v) for k, v in by_sub.items()},
         by_kind={k: tuple(v) for k, v in by_kind.items()},
     )
+
+
+def facts(*associations: Association) -> Facts:
+    """Index the associations over the fixed subscriptions, as the ledger would."""
+    return index_facts(associations, PARTNERS, CUSTOMERS, SUBS)
 
 
 def check(rule: Rule, *associations: Association) -> list[Finding]:

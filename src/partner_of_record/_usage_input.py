@@ -278,9 +278,9 @@ def columns_table(  # noqa: PLR0912, PLR0915 - one check per usage column, in th
     rows.flag(sorted(amount_bad), "INVALID_VALUE", amount_bad.__getitem__)
 
     # references: subscription codes -> known, rejected or unknown
-    gone_ids = set(gone)
-    was_gone = np.array([s in gone_ids for s in sub_ids], dtype=bool)
     if n and not known.all():
+        gone_ids = set(gone)
+        was_gone = np.array([s in gone_ids for s in sub_ids], dtype=bool)
         missing = ~known[sub] & ~rows.bad
         cascade = missing & was_gone[sub]
         rows.flag(
@@ -503,7 +503,8 @@ def _duplicates(table: UsageTable, live: npt.NDArray[np.intp] | None) -> list[tu
         return []
     if (keys[1:] > keys[:-1]).all():
         return []  # the rows are in key order (the usual export order): no key repeats
-    ordered = np.sort(keys)
+    # keys are non-negative; those of up to 32 bits sort about a third faster as uint32
+    ordered = np.sort(keys.astype(np.uint32) if int(keys.max()) >> 32 == 0 else keys)
     if not (ordered[1:] == ordered[:-1]).any():
         return []
     order = np.argsort(keys, kind="stable")

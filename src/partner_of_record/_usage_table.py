@@ -288,7 +288,10 @@ def _attr(rows: Sequence[Usage], name: str) -> list[Any]:
 
 
 def codes_of(values: Iterable[Any] | Coded, index: dict[Any, int]) -> I64:
-    """Code each value by its order of first appearance (``index`` is filled in)."""
+    """Code each value by its order of first appearance (``index`` is filled in).
+
+    A long numpy column is coded by its runs of equal values when it comes in runs (sorted
+    exports), else through Arrow when installed; each gives the codes of ``_python_codes``."""
     if isinstance(values, Coded):
         # the values' own codes, merged where two values are equal (order: first value)
         remap = np.array(
@@ -296,9 +299,16 @@ def codes_of(values: Iterable[Any] | Coded, index: dict[Any, int]) -> I64:
         )
         return remap[np.asarray(values.codes, dtype=np.int64)]
     if isinstance(values, np.ndarray) and values.dtype.kind in "OU" and len(values) > 10_000:
-        found = _arrow_codes(values, index)
+        found = _run_codes(values, index)
+        if found is None:
+            found = _arrow_codes(values, index)
         if found is not None:
             return found
+    return _python_codes(values, index)
+
+
+def _python_codes(values: Iterable[Any], index: dict[Any, int]) -> I64:
+    """``codes_of`` one value at a time: the reference the faster paths give the same codes as."""
     values = list(values)
     get = index.get
 
@@ -309,6 +319,37 @@ def codes_of(values: Iterable[Any] | Coded, index: dict[Any, int]) -> I64:
         return found
 
     return np.fromiter(map(code, values), dtype=np.int64, count=len(values))
+
+
+_RUN_SAMPLE = 1024
+"""``_run_codes`` looks for runs in this many first values before comparing them all."""
+
+
+def _run_codes(values: npt.NDArray[Any], index: dict[Any, int]) -> I64 | None:
+    """``codes_of`` for a column in runs of equal values (a usage export in subscription
+    order): the first value of each run is coded one at a time, then its code repeated over
+    the run. The first appearance of a value starts a run, so the codes are those of coding
+    every value (values equal by ``==`` having equal hashes, as Python requires of them).
+
+    ``None`` (the caller codes the values otherwise) when the first ``_RUN_SAMPLE`` values
+    are not mostly in runs of two or more, or when two neighbours cannot be compared to a
+    ``bool``."""
+    sample = values[:_RUN_SAMPLE]
+    try:
+        if 4 * int(np.count_nonzero(sample[1:] != sample[:-1])) > len(sample):
+            return None
+        changes = values[1:] != values[:-1]
+    except Exception:  # pandas.NA, an array, a signaling NaN...: the reference coding
+        return None  # takes them and reports them as it always has
+    heads = np.flatnonzero(np.concatenate([[True], changes]))
+    lengths = np.diff(np.append(heads, len(values)))
+    firsts = values[heads].tolist()
+    if not index:
+        index.update(zip(firsts, range(len(firsts)), strict=True))
+        if len(index) == len(firsts):  # sorted: each value is one run, coded by its place
+            return np.repeat(np.arange(len(firsts), dtype=np.int64), lengths)
+        index.clear()  # a value comes back in a later run: code the runs one at a time
+    return np.repeat(_python_codes(firsts, index), lengths)
 
 
 def _arrow_codes(values: npt.NDArray[Any], index: dict[Any, int]) -> I64 | None:

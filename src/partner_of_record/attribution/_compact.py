@@ -84,7 +84,8 @@ def compact(r: Result) -> Compact:
             out[list(r.big)] = True
         rest = np.flatnonzero(out).astype(np.int64)
         big = {int(np.searchsorted(rest, row)): v for row, v in r.big.items()}
-        alloc = _rounding.allocate(r.units.rows(r.unit[rest]), r.minor[rest], big, split=r.split)
+        weights = r.units.rows(r.unit[rest])
+        alloc = _rounding.allocate(weights, r.minor[rest], big, split=r.split, sift=False)
         found = r.cache["compact"] = Compact(whole, equal, rest, alloc)
     return found
 
@@ -212,8 +213,7 @@ def _row_credits(
     1 (whole units) or the amount (equal shares sum to it). The first value is unused (no
     award field is asked)."""
     w = r.units
-    owner = np.repeat(np.arange(len(w.count), dtype=np.int64), w.count)
-    ones = np.bincount(owner[w.num != 0], minlength=len(w.count)).astype(np.int64)
+    ones = np.bincount(w.owner[w.num != 0], minlength=len(w.count)).astype(np.int64)
     times = np.where(c.equal, 1, np.where(c.whole, ones, 0))
     rows = np.flatnonzero(((c.whole | c.equal) & (w.count > 0))[r.unit])
     amount, factor = r.minor[rows], times[r.unit[rows]]

@@ -13,7 +13,6 @@ so a second ``attribute()`` with another policy only does the policy's work.
 from __future__ import annotations
 
 import datetime as dt
-from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -101,10 +100,10 @@ def association_arrays(ledger: Ledger, table: UsageTable) -> Facts:
     found = table.cache.get("facts")
     if found is not None and found[0] is key:
         return found[1]  # type: ignore[no-any-return]
-    groups = list(map(ledger.associations_of, table.sub_ids))
-    counts = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
-    subs = np.repeat(np.arange(len(groups), dtype=np.int64), counts)
-    facts = facts_of(list(chain.from_iterable(groups)), subs)
+    # the ledger's own read for the engine: no tuple or index per subscription
+    flat, counts = ledger._associations_flat(table.sub_ids)
+    subs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    facts = facts_of(list(flat), subs)
     table.cache["facts"] = (key, facts)
     return facts
 

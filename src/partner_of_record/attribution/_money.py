@@ -29,7 +29,7 @@ def summable(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``values``, as Python integers when an int64 sum of them could overflow."""
     if values.dtype == object or not len(values):
         return values
-    if int(np.abs(values).max()) * len(values) >= 1 << 63:
+    if max(int(values.max()), -int(values.min())) * len(values) >= 1 << 63:
         return values.astype(object)
     return values
 

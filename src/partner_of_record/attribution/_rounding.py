@@ -84,8 +84,25 @@ def _rhe(x: I64, d: I64) -> I64:
     return out
 
 
-def allocate(w: Weights, minor: I64, big: dict[int, int], *, split: bool) -> Allocation:
-    """Round every row's amount over its weights (see the module documentation)."""
+def _fractions_of(a: I64, num: I64, den: I64, *, sift: bool) -> I64:
+    """``_rhe(a x num, den)`` of each entry; with ``sift``, the amount itself or 0 for a
+    fraction of 1 or 0 (most entries of a whole run under a recognising policy), rounded only
+    for the others."""
+    if not sift:
+        return _rhe(a * num, den)
+    out: I64 = np.where(num != 0, a, 0)
+    part = np.flatnonzero((num != den) & (num != 0))
+    if len(part):
+        out[part] = _rhe(a[part] * num[part], den[part])
+    return out
+
+
+def allocate(
+    w: Weights, minor: I64, big: dict[int, int], *, split: bool, sift: bool = True
+) -> Allocation:
+    """Round every row's amount over its weights (see the module documentation); ``sift``:
+    round only the credits whose fraction is neither 0 nor 1 (not worth it for rows that are
+    nearly all cut, as ``_compact`` leaves)."""
     n = len(w.den)
     e_row = w.e_row
     cnt = np.bincount(e_row, minlength=n).astype(np.int64)
@@ -100,11 +117,13 @@ def allocate(w: Weights, minor: I64, big: dict[int, int], *, split: bool) -> All
         un_r = np.zeros(n, dtype=np.int64)
     else:
         e_num, den_r, un_r = w.e_num, w.den, w.unatt
-        if n:
+        # per row only when the largest amount and denominator could overflow together
+        if n and int(np.abs(minor).max()) >= SAFE // int(den_r.max()):
             exact |= np.abs(minor) >= SAFE // den_r
     if big:
         exact[list(big)] = True
-    a = np.where(exact, 0, minor)
+    a = np.where(exact, 0, minor) if exact.any() else minor
+    u_row = np.flatnonzero(has_un)
     if split:
         sign = np.where(a < 0, -1, 1)
         mag = a * sign
@@ -120,13 +139,11 @@ def allocate(w: Weights, minor: I64, big: dict[int, int], *, split: bool) -> All
         need = np.flatnonzero(left > 0)
         if need.size:
             q, qu = _hand_out(need, left, row_first, cnt, r, ru, den_r, has_un, q, qu)
+        u_minor: npt.NDArray[Any] = (qu * sign)[u_row]
         c_minor = q * sign[e_row]
-        u_all = qu * sign
-    else:
-        c_minor = _rhe(a[e_row] * e_num, den_r[e_row])
-        u_all = _rhe(a * un_r, den_r)
-    u_row = np.flatnonzero(has_un)
-    u_minor: npt.NDArray[Any] = u_all[u_row]
+    else:  # each credit and unattributed part rounded on its own
+        c_minor = _fractions_of(a[e_row], e_num, den_r[e_row], sift=sift)
+        u_minor = _fractions_of(a[u_row], un_r[u_row], den_r[u_row], sift=sift)
     c_out: npt.NDArray[Any] = c_minor
     if exact.any():
         c_out, u_row, u_minor = _exact_rows(

@@ -68,10 +68,17 @@ class UnitWeights:
     start: I64 = attrs.field(init=False)
     """Where each unit's awards start."""
 
+    owner: I64 = attrs.field(init=False)
+    """Each award's unit."""
+
     @start.default
     def _start(self) -> I64:
         out: I64 = np.cumsum(self.count) - self.count
         return out
+
+    @owner.default
+    def _owner(self) -> I64:
+        return np.repeat(np.arange(len(self.count), dtype=np.int64), self.count)
 
     def rows(self, unit: I64) -> Weights:
         """The weights of rows of units ``unit``: each row takes its unit's entries, in row
@@ -100,7 +107,7 @@ class UnitWeights:
         Python integers."""
         if self.den.dtype == object:
             return np.zeros(len(self.count), dtype=bool)
-        owner = np.repeat(np.arange(len(self.count), dtype=np.int64), self.count)
+        owner = self.owner
         num = self.num
         partial = (num != 0) & (num != self.den[owner])
         bad = np.bincount(owner[partial], minlength=len(self.count)) > 0
@@ -116,7 +123,7 @@ class UnitWeights:
         if self.den.dtype == object:
             return np.zeros(len(self.count), dtype=bool)
         k = self.count
-        owner = np.repeat(np.arange(len(k), dtype=np.int64), k)
+        owner = self.owner
         differs = self.num * np.minimum(k[owner], most) != self.den[owner]
         bad = np.bincount(owner[differs], minlength=len(k)) > 0
         out: npt.NDArray[np.bool_] = ~bad & (k >= 2) & (k <= most) & (self.unatt == 0)

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from partner_of_record._usage_table import LazySequence
-from partner_of_record.attribution._money import EXACT, exact_sum
+from partner_of_record.attribution._money import EXACT, exact_sum, group_sums
 from partner_of_record.currency import minor_unit_exponent
 from partner_of_record.model import Usage
 
@@ -197,15 +197,6 @@ def _within(value: int, amount: int) -> bool:
     return 0 <= value <= amount if amount >= 0 else amount <= value <= 0
 
 
-def _within_all(values: npt.NDArray[Any], amounts: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """Vectorised ``_within``."""
-    pos = amounts >= 0
-    out: npt.NDArray[np.bool_] = np.where(
-        pos, (values >= 0) & (values <= amounts), (values <= 0) & (values >= amounts)
-    ).astype(bool)
-    return out
-
-
 class _Rows(Sequence[Usage]):
     """The usage rows in scope, as records made on access."""
 
@@ -230,19 +221,6 @@ class _Rows(Sequence[Usage]):
         return self._r.usage(int(self._rows[index]))
 
 
-def _per_row(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Exact sums of ``values`` per row position ``where``."""
-    if (
-        values.dtype != object
-        and len(values)
-        and int(np.abs(values).max()) * len(values) >= 1 << 63
-    ):
-        values = values.astype(object)
-    out = np.zeros(n, dtype=values.dtype if len(values) else np.int64)
-    np.add.at(out, where, values)
-    return out
-
-
 def _reconcile(
     store: Result,
     cidx: npt.NDArray[np.int64],
@@ -253,47 +231,42 @@ def _reconcile(
 ) -> Reconciliation:
     """Reconcile the selected credits against the usage rows in scope (see ``Credits``).
 
-    Everything is checked with integers of minor units, as array operations over the rows in
-    scope; the report's lines are made from these columns when read (``RowLines``). The input
-    amounts come from the ledger's usage table, not from the credits.
+    Everything is checked with integers of minor units, as linear array passes over the rows in
+    scope and the selected credits: per-row sums, counts and extremes are scatter operations
+    (``ufunc.at``, ``bincount``), never a sort of the credits. The report's lines are made from
+    these columns when read (``RowLines``). Each row's sums are recomputed from the stored
+    credit columns and compared with the amounts of the ledger's usage table, not with anything
+    the credits hold about themselves. ``rows`` (ledger row numbers) is ascending, as
+    ``Credits`` selects it.
     """
     a = store.alloc
     n = len(rows)
-    position = np.full(store.n_rows, -1, dtype=np.int64)
-    position[rows] = np.arange(n, dtype=np.int64)
-    amount = store.minors()[rows]
-    c_pos = _positions(position, a.c_row[cidx])
-    c_ok = c_pos >= 0
-    stray = int((~c_ok).sum())
-    c_sel = cidx[c_ok]
-    c_pos = c_pos[c_ok]
-    minor = a.c_minor[c_sel]
-    partner = a.c_partner[c_sel]
-    credited = _per_row(n, c_pos, minor)
-    count = np.bincount(c_pos, minlength=n).astype(np.int64)
-    largest = _largest(n, c_pos, minor)
-    u_pos = _positions(position, a.u_row[uidx])
-    u_ok = u_pos >= 0
-    stray += int((~u_ok).sum())
-    left = _per_row(n, u_pos[u_ok], a.u_minor[uidx[u_ok]])
-    width = len(a.partners) + 1
-    key = c_pos * width + partner
+    amount = store.minors()
+    position = None  # every row is in scope: a row's position is its number
+    if n != store.n_rows:
+        amount = amount[rows]
+        position = np.full(store.n_rows, -1, dtype=np.int64)
+        position[rows] = np.arange(n, dtype=np.int64)
+    c_pos, c_sel, c_stray = _in_scope(position, n, a.c_row, cidx)
+    minor = _take(a.c_minor, c_sel)
+    count = np.bincount(c_pos, minlength=n).astype(np.int64, copy=False)
+    credited = _sums(n, c_pos, minor, count)
+    high, low = _extremes(n, c_pos, minor)
+    largest = _largest(c_pos, minor, high, low)
+    u_pos, u_sel, u_stray = _in_scope(position, n, a.u_row, uidx)
+    left = _sums(n, u_pos, _take(a.u_minor, u_sel), None)
+    stray = c_stray + u_stray
     flagged = np.zeros(n, dtype=bool)
-    if len(key) > 1:
-        ks = np.sort(key)
-        dup = ks[1:][ks[1:] == ks[:-1]]
-        flagged[dup // width] = True
-    split = store.split
-    if not split and len(c_pos):
-        flagged[c_pos[~_within_all(minor, amount[c_pos])]] = True
-    if split:
+    flagged[_credited_twice(n, c_pos, _take(a.c_partner, c_sel))] = True
+    if store.split:
         if not partial:
             flagged |= (credited + left) != amount
-    else:
-        flagged |= ~_within_all(left, amount)
-    problems = _problems(
-        store, np.flatnonzero(flagged), c_pos, c_sel, amount, credited, left, partial=partial
-    )
+    else:  # every credit, and the unattributed part, within [0, amount] (either sign)
+        for above in (high, left):  # above max(amount, 0)
+            flagged |= (above > amount) & (above > 0)
+        for below in (low, left):  # below min(amount, 0)
+            flagged |= (below < amount) & (below < 0)
+    problems = _problems(store, flagged, c_pos, c_sel, amount, credited, left, partial=partial)
     usage = _Rows(store, rows)
     currencies = _by_currency(store, rows, amount, credited, left, problems, partial=partial)
     note = ""
@@ -314,66 +287,149 @@ def _reconcile(
     )
 
 
-def _positions(
-    position: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Each row's position in scope, -1 for a row out of scope (or out of range)."""
-    inside = (rows >= 0) & (rows < len(position))
-    out = np.full(len(rows), -1, dtype=np.int64)
-    out[inside] = position[rows[inside]]
+def _in_scope(
+    position: npt.NDArray[np.int64] | None,
+    n: int,
+    row: npt.NDArray[np.int64],
+    which: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64] | None, int]:
+    """The scope positions of the selected entries (``which``, ascending, of the column of
+    rows ``row``) that refer to a row in scope, which entries those are, and how many refer to
+    none (strays). ``None`` for the entries when they are all of them, read in place.
+
+    ``position`` maps a row number to its position in scope (-1 outside); ``None`` when every
+    row is in scope, so a row's position is its number (below ``n``)."""
+    sel = None if len(which) == len(row) else which
+    rows = _take(row, sel)
+    bound = n if position is None else len(position)
+    if not len(rows) or (int(rows.min()) >= 0 and int(rows.max()) < bound):
+        if position is None:
+            return rows, sel, 0
+        pos = position[rows]
+    else:
+        inside = (rows >= 0) & (rows < bound)
+        pos = np.full(len(rows), -1, dtype=np.int64)
+        pos[inside] = rows[inside] if position is None else position[rows[inside]]
+    ok = pos >= 0
+    stray = len(pos) - int(np.count_nonzero(ok))
+    if not stray:
+        return pos, sel, 0
+    kept = np.flatnonzero(ok)
+    return pos[kept], (kept if sel is None else sel[kept]), stray
+
+
+def _take(column: npt.NDArray[Any], sel: npt.NDArray[np.int64] | None) -> npt.NDArray[Any]:
+    """The entries ``sel`` of a column (all of it, in place, for ``None``)."""
+    return column if sel is None else column[sel]
+
+
+def _sums(
+    n: int,
+    pos: npt.NDArray[np.int64],
+    values: npt.NDArray[Any],
+    count: npt.NDArray[np.int64] | None,
+) -> npt.NDArray[Any]:
+    """Exact sums of ``values`` per row position ``pos`` (one scatter-add): Python integers
+    when a row's int64 sum could overflow, i.e. its largest magnitude times its number of
+    entries (``count``, per row; counted here when needed) reaches 2**63."""
+    if not len(values):
+        return np.zeros(n, dtype=np.int64)
+    if values.dtype != object:
+        top = max(int(values.max()), -int(values.min()))
+        if top * len(values) >= 1 << 63:
+            count = np.bincount(pos) if count is None else count
+            if top * int(count.max()) >= 1 << 63:
+                values = values.astype(object)
+    out = np.zeros(n, dtype=values.dtype)
+    np.add.at(out, pos, values)
     return out
 
 
-def _largest(n: int, where: npt.NDArray[np.int64], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Per row, the first credit with the largest absolute value (0 for none)."""
-    out = np.zeros(n, dtype=values.dtype if len(values) else np.int64)
-    if not len(values):
-        return out
-    if values.dtype == object:
-        for i, v in zip(where.tolist(), values.tolist(), strict=True):
-            if abs(v) > abs(out[i]):
-                out[i] = v
-        return out
-    mags = np.abs(values)
-    if len(where) > 1 and bool((where[1:] < where[:-1]).any()):  # not grouped: sort them
-        order = np.lexsort((np.arange(len(values)), -mags, where))
-        w = where[order]
-        first = np.r_[True, w[1:] != w[:-1]]
-        out[w[first]] = values[order][first]
-        return out
-    # credits grouped by row (the engine's order): the largest magnitude per group, then the
-    # first credit of each group that has it
-    starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]])
-    sizes = np.diff(np.r_[starts, len(where)])
-    top = np.repeat(np.maximum.reduceat(mags, starts), sizes)
-    hits = np.flatnonzero(mags == top)
-    group = np.searchsorted(starts, hits, side="right") - 1
-    firsts = hits[np.r_[True, group[1:] != group[:-1]]]
-    out[where[firsts]] = values[firsts]
+def _extremes(
+    n: int, pos: npt.NDArray[np.int64], values: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Per row position, the largest of 0 and its ``values``, and the smallest."""
+    dtype = values.dtype if len(values) else np.dtype(np.int64)
+    high = np.zeros(n, dtype=dtype)
+    low = np.zeros(n, dtype=dtype)
+    np.maximum.at(high, pos, values)
+    np.minimum.at(low, pos, values)
+    return high, low
+
+
+def _largest(
+    pos: npt.NDArray[np.int64],
+    values: npt.NDArray[Any],
+    high: npt.NDArray[Any],
+    low: npt.NDArray[Any],
+) -> npt.NDArray[Any]:
+    """Per row, its first value of the largest magnitude (0 for none), from its ``_extremes``.
+
+    It is ``high`` or ``low``, whichever is further from 0 (``high + low`` cannot overflow:
+    ``high >= 0 >= low``); when they are equally far but not 0 (a credit and its opposite,
+    damaged columns only) the row's values are read in order."""
+    out: npt.NDArray[Any] = high + low  # the balance, then the result in its place
+    even = (out == 0) & (high != 0)
+    low_wins = out < 0
+    np.copyto(out, high)
+    np.copyto(out, low, where=low_wins)
+    if even.any():
+        first: dict[int, Any] = {}
+        for i, v in zip(pos[even[pos]].tolist(), values[even[pos]].tolist(), strict=True):
+            if i not in first and abs(v) == high[i]:
+                first[i] = v
+        out[list(first)] = list(first.values())
+    return out
+
+
+def _credited_twice(
+    n: int, pos: npt.NDArray[np.int64], partner: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The row positions where one partner has two credits.
+
+    Credits grouped by row with their partners ascending (the engine's order) have none: one
+    comparison per neighbour shows it. Only the rows where that does not hold (all rows when
+    the credits are out of row order) are sorted by partner and searched."""
+    if len(pos) < 2:
+        return np.zeros(0, dtype=np.int64)
+    if bool((pos[1:] < pos[:-1]).any()):
+        pick = np.arange(len(pos))
+    else:
+        odd = (pos[1:] == pos[:-1]) & (partner[1:] <= partner[:-1])
+        if not odd.any():
+            return np.zeros(0, dtype=np.int64)
+        suspect = np.zeros(n, dtype=bool)
+        suspect[pos[1:][odd]] = True
+        pick = np.flatnonzero(suspect[pos])
+    order = np.lexsort((partner[pick], pos[pick]))
+    p, q = pos[pick][order], partner[pick][order]
+    twice = (p[1:] == p[:-1]) & (q[1:] == q[:-1])
+    out: npt.NDArray[np.int64] = p[1:][twice]
     return out
 
 
 def _problems(
     store: Result,
-    failing: npt.NDArray[np.int64],
+    flagged: npt.NDArray[np.bool_],
     c_pos: npt.NDArray[np.int64],
-    c_sel: npt.NDArray[np.int64],
+    c_sel: npt.NDArray[np.int64] | None,
     amount: npt.NDArray[Any],
     credited: npt.NDArray[Any],
     left: npt.NDArray[Any],
     *,
     partial: bool,
 ) -> dict[int, str]:
-    """The problem text of each failing row position (the readable path, failing rows only)."""
+    """The problem text of each failing row position (the readable path, over the failing
+    rows' credits only, in row order)."""
+    failing = np.flatnonzero(flagged)
     if not len(failing):
         return {}
     a = store.alloc
-    wanted = set(failing.tolist())
+    pick = np.flatnonzero(flagged[c_pos])
     issues: dict[int, list[str]] = {}
     seen: set[tuple[int, int]] = set()
-    for i, c in zip(c_pos.tolist(), c_sel.tolist(), strict=True):
-        if i not in wanted:
-            continue
+    credit = pick if c_sel is None else c_sel[pick]
+    for i, c in zip(c_pos[pick].tolist(), credit.tolist(), strict=True):
         m = int(a.c_minor[c])
         p = int(a.c_partner[c])
         name = a.partners[p]
@@ -410,31 +466,32 @@ def _by_currency(
     partial: bool,
 ) -> tuple[CurrencyReconciliation, ...]:
     """The totals of each currency, as group sums over the rows' currency codes."""
-    cur = store.cur[rows]
-    failed = np.zeros(len(rows), dtype=bool)
-    if problems:
-        failed[list(problems)] = True
-    out = []
+    cur = store.cur if len(rows) == store.n_rows else store.cur[rows]
     names = store.currencies
-    for code in sorted(range(len(names)), key=names.__getitem__):
-        mask = cur == code
-        count = int(mask.sum())
-        if not count:
-            continue
+    counts = np.bincount(cur, minlength=len(names))
+    bad = np.bincount(cur[list(problems)], minlength=len(names)) if problems else counts * 0
+    codes = np.flatnonzero(counts).tolist()
+    columns = (amount, credited, left)
+    by_code: dict[int, list[int]]
+    if len(codes) == 1:  # one currency: plain sums
+        by_code = {codes[0]: [exact_sum(c) for c in columns]}
+    else:
+        sums = [group_sums(cur, c)[1].tolist() for c in columns]
+        by_code = {code: [s[k] for s in sums] for k, code in enumerate(codes)}
+    out = []
+    for code in sorted(by_code, key=names.__getitem__):
+        total, got, rest = (int(x) for x in by_code[code])
         exp = minor_unit_exponent(names[code])
-        total = exact_sum(amount[mask])
-        got = exact_sum(credited[mask])
-        rest = exact_sum(left[mask])
-        bad = int(failed[mask].sum())
-        ok = bad == 0 and (not store.split or partial or got + rest == total)
+        failed = int(bad[code])
+        ok = failed == 0 and (not store.split or partial or got + rest == total)
         out.append(
             CurrencyReconciliation(
                 currency=names[code],
                 amount=Decimal(total).scaleb(-exp, EXACT),
                 credited=Decimal(got).scaleb(-exp, EXACT),
                 unattributed=Decimal(rest).scaleb(-exp, EXACT),
-                rows=count,
-                failed_rows=bad,
+                rows=int(counts[code]),
+                failed_rows=failed,
                 ok=ok,
             )
         )

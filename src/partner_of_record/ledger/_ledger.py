@@ -16,13 +16,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast, overload
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from partner_of_record._usage_input import columns_table
 from partner_of_record._usage_table import UsageRecords, UsageTable
 from partner_of_record.errors import Finding, LedgerError
 from partner_of_record.ledger import _events
 from partner_of_record.ledger._check import _check, _recheck
-from partner_of_record.ledger._links import _CUSTOMER_ID, _SUB_ID, _index_by, _rows_by_code
+from partner_of_record.ledger._links import (
+    _CUSTOMER_ID,
+    _SUB_ID,
+    _index_by,
+    _rows_by_code,
+    flat_groups,
+)
 from partner_of_record.ledger._records import LenientLoad, Rejection, _found
 from partner_of_record.ledger._state import Checked
 from partner_of_record.model import (
@@ -403,6 +411,13 @@ class Ledger:
             The associations, possibly empty.
         """
         return self._assoc_by_sub.get(subscription_id, ())
+
+    def _associations_flat(
+        self, subscription_ids: Sequence[SubscriptionId]
+    ) -> tuple[tuple[Association, ...], npt.NDArray[np.int64]]:
+        """``associations_of`` of each id, end to end, and how many each has (for the
+        engine's read of a whole usage table: no tuple or index per subscription is made)."""
+        return flat_groups(self._assoc_by_sub, subscription_ids)
 
     def history(self, subscription_id: SubscriptionId) -> tuple[Association, ...]:
         """The full association history of one subscription, ordered as `associations_of`.

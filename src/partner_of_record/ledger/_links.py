@@ -6,6 +6,7 @@ import datetime as dt
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain, repeat
 from typing import Any, TypeVar
 
 import numpy as np
@@ -44,6 +45,18 @@ def _assoc_order(a: Association) -> tuple[dt.date, str, str]:
     return (a.start, a.kind.value, a.partner_id)
 
 
+def flat_groups(
+    by_sub: Mapping[SubscriptionId, tuple[Association, ...]], ids: Sequence[SubscriptionId]
+) -> tuple[tuple[Association, ...], npt.NDArray[np.int64]]:
+    """The associations of subscriptions ``ids`` end to end, and how many each has, read from
+    a mapping by subscription (a ``_BySubscription`` reads its codes instead)."""
+    if isinstance(by_sub, _BySubscription):
+        return by_sub.flat(ids)
+    groups = list(map(by_sub.get, ids, repeat(())))
+    each = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    return tuple(chain.from_iterable(groups)), each
+
+
 def _pick(records: Sequence[_T], order: npt.NDArray[np.intp]) -> tuple[_T, ...]:
     """The records at positions ``order``, as a tuple."""
     if len(order) > 1:
@@ -76,13 +89,33 @@ _KIND_RANK: dict[AssociationKind, int] = {k: i for i, k in enumerate(_KINDS_IN_O
 """Each kind's rank in ``_KINDS_IN_ORDER``."""
 
 
+def _stable_order(keys: Sequence[npt.NDArray[np.int64]]) -> npt.NDArray[np.intp]:
+    """The rows in order of ``keys`` (the most significant first; ties in row order), as
+    ``np.lexsort(keys[::-1])`` gives them: one ``np.sort`` of the keys and the row number
+    packed into an int64 when the (non-negative) keys fit, else ``np.lexsort``."""
+    n = len(keys[0])
+    if n < 2:
+        return np.arange(n, dtype=np.intp)
+    widths = [int(k.max()).bit_length() for k in keys]
+    row_width = max(n - 1, 0).bit_length()
+    if sum(widths) + row_width > 63 or any(int(k.min()) < 0 for k in keys):
+        return np.lexsort(tuple(keys[::-1]))
+    packed = np.zeros(n, dtype=np.int64)
+    for k, w in zip(keys, widths, strict=True):
+        packed = (packed << w) | k
+    packed = (packed << row_width) | np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << row_width) - 1
+    return packed.astype(np.intp, copy=False)
+
+
 class _Links:
     """Associations in ``_assoc_order`` (stable), with integer codes of their fields, from
     which the ledger's indexes are built by sorts and slices instead of per-record keys.
 
     Attributes:
         ordered: the associations in order.
-        subs: the subscription ids, in order of first appearance in ``ordered``.
+        subs: subscription ids (in any order; some may have no association).
         sub, partner, kind: each ordered association's subscription code (into ``subs``),
             partner code and kind code (rank in ``_KINDS_IN_ORDER``).
     """
@@ -113,21 +146,21 @@ class _Links:
             self.ordered = tuple(associations)
         else:
             starts = np.fromiter(map(dt.date.toordinal, map(_START, associations)), np.int64, n)
-            order = np.lexsort((partner, kind, starts))
+            order = _stable_order((starts - starts.min(), kind, partner))
             self.ordered = _pick(associations, order)
             sub, partner, kind = sub[order], partner[order], kind[order]
-        if codes is not None or not (ordered or n < 2):
-            # subscription codes in order of first appearance in ``ordered``
-            present, first = np.unique(sub, return_index=True)
-            appear = present[np.argsort(first)]
-            renumber = np.empty(len(subs), dtype=np.int64)
-            renumber[appear] = np.arange(len(appear))
-            subs = [subs[i] for i in appear.tolist()]
-            sub = renumber[sub]
         self.subs = subs
         self.sub = sub
         self.partner = partner
         self.kind = kind
+
+    def _in_appearance_order(self, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Distinct subscription ``codes`` in order of their first association in ``ordered``."""
+        codes = np.unique(codes)
+        at = np.flatnonzero(np.isin(self.sub, codes))
+        present, first = np.unique(self.sub[at], return_index=True)
+        found: npt.NDArray[np.int64] = present[np.argsort(at[first])]
+        return found
 
     def by_subscription(self) -> _BySubscription:
         """The associations grouped by subscription (groups in order of first appearance, each
@@ -135,12 +168,43 @@ class _Links:
         return _BySubscription(self)
 
     def grouped(self) -> dict[SubscriptionId, tuple[Association, ...]]:
-        """``by_subscription`` as a dict: one stable sort of the subscription codes, then
-        slices."""
-        grouped = _pick(self.ordered, np.argsort(self.sub, kind="stable"))
-        bounds = [0, *np.cumsum(np.bincount(self.sub, minlength=len(self.subs))).tolist()]
-        subs = self.subs
-        return {s: grouped[a:b] for s, a, b in zip(subs, bounds[:-1], bounds[1:], strict=True)}
+        """``by_subscription`` as a dict: one stable sort of the subscription codes gives the
+        groups; they are laid out in order of their first association (the first of each
+        group in the sort), then sliced."""
+        n = len(self.ordered)
+        if not n:
+            return {}
+        order = np.argsort(self.sub, kind="stable")
+        codes = self.sub[order]
+        starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
+        lengths = np.diff(np.append(starts, n))
+        by_first = np.argsort(order[starts])
+        starts, lengths = starts[by_first], lengths[by_first]
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        # each group's rows, moved from their place in the sort to their place in the layout
+        layout = order[np.repeat(starts - bounds[:-1], lengths) + np.arange(n)]
+        grouped = _pick(self.ordered, layout)
+        keys = _pick(self.subs, codes[starts])
+        ends = bounds.tolist()
+        return {s: grouped[a:b] for s, a, b in zip(keys, ends[:-1], ends[1:], strict=True)}
+
+    def flat(
+        self, ids: Sequence[SubscriptionId]
+    ) -> tuple[tuple[Association, ...], npt.NDArray[np.int64]]:
+        """The associations of subscriptions ``ids`` end to end, each one's in order (what
+        ``grouped()[id]`` holds), and how many each has: the engine's read of a whole usage
+        table's subscriptions, by one stable sort and one gather instead of a tuple per
+        subscription."""
+        n_subs = len(self.subs)
+        counts = np.bincount(self.sub, minlength=n_subs).astype(np.int64)
+        first = np.cumsum(counts) - counts
+        order = np.argsort(self.sub, kind="stable")
+        index = dict(zip(self.subs, range(n_subs), strict=True))
+        code = np.fromiter(map(index.get, ids, repeat(-1)), dtype=np.int64, count=len(ids))
+        each = np.append(counts, 0)[code]  # code -1 (no association) reads the 0 appended
+        owner = np.repeat(np.arange(len(ids), dtype=np.int64), each)
+        within = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(each) - each, each)
+        return _pick(self.ordered, order[first[code[owner]] + within]), each
 
     def by_kind(
         self, ordered: tuple[Association, ...] | None = None
@@ -156,13 +220,16 @@ class _Links:
 
     def repeated(self) -> list[SubscriptionId]:
         """The subscriptions holding two associations of the same partner and kind (the only
-        ones where ``_Check._duplicates`` can find an overlap), in ``subs`` order."""
+        ones where ``_Check._duplicates`` can find an overlap), in order of first appearance
+        in ``ordered``."""
         if len(self.ordered) < 2:
             return []
-        order = np.lexsort((self.kind, self.partner, self.sub))
+        order = _stable_order((self.sub, self.partner, self.kind))
         sub, partner, kind = self.sub[order], self.partner[order], self.kind[order]
         same = (sub[1:] == sub[:-1]) & (partner[1:] == partner[:-1]) & (kind[1:] == kind[:-1])
-        return [self.subs[c] for c in np.unique(sub[1:][same]).tolist()]
+        if not same.any():
+            return []
+        return [self.subs[c] for c in self._in_appearance_order(sub[1:][same]).tolist()]
 
 
 class _BySubscription(Mapping[SubscriptionId, tuple[Association, ...]]):
@@ -175,6 +242,14 @@ class _BySubscription(Mapping[SubscriptionId, tuple[Association, ...]]):
     def __init__(self, links: _Links) -> None:
         self._links: _Links | None = links
         self._dict: dict[SubscriptionId, tuple[Association, ...]] = {}
+
+    def flat(
+        self, ids: Sequence[SubscriptionId]
+    ) -> tuple[tuple[Association, ...], npt.NDArray[np.int64]]:
+        """``_Links.flat``: from the codes while the dict is not made, else from the dict."""
+        if self._links is not None:
+            return self._links.flat(ids)
+        return flat_groups(self._dict, ids)
 
     def _built(self) -> dict[SubscriptionId, tuple[Association, ...]]:
         if self._links is not None:

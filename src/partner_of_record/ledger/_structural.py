@@ -20,6 +20,7 @@ import numpy as np
 
 from partner_of_record.errors import Finding
 from partner_of_record.ledger._links import (
+    _CUSTOMER_ID,
     _FOREVER,
     _PARTNER_ID,
     _SEAT_KEY,
@@ -43,6 +44,8 @@ from partner_of_record.model import (
 from partner_of_record.rules import ExclusiveKind, dpor_handovers, handover_kinds
 
 # ---------------------------------------------------------------- helpers of the checks
+
+_ID = operator.attrgetter("id")
 
 
 def _label(record: object) -> str:
@@ -79,7 +82,7 @@ def _dedupe(
     records: tuple[Any, ...], label: str, code: str
 ) -> tuple[dict[Any, Any], tuple[Any, ...], list[Finding]]:
     """The records by id, the records with a new id, and ``code`` for each other."""
-    by_id = {r.id: r for r in records}
+    by_id = dict(zip(map(_ID, records), records, strict=True))
     if len(by_id) == len(records):
         return by_id, records, []
     by_id = {}
@@ -107,7 +110,7 @@ def _subscriptions_with_customers(
 ) -> tuple[tuple[Subscription, ...], list[Finding]]:
     """The subscriptions naming a kept customer; ``code`` (or a cascade) for the others."""
     known = state.customers_by_id
-    if {s.customer_id for s in subscriptions} <= known.keys():
+    if set(map(_CUSTOMER_ID, subscriptions)) <= known.keys():
         return subscriptions, []
     kept = []
     found = []

@@ -7,7 +7,9 @@ is built), a one-line ``description`` and ``check(facts)``; the `Rule` protocol 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import operator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal
 
 import attrs
@@ -118,10 +120,35 @@ def _on_workloads(
     ``inside``) or not (without), with its subscription."""
     subs = facts.subscriptions
     listed = tuple(workloads)  # members are singletons: `in` on a tuple tests identity
-    for a in associations:
-        sub = subs[a.subscription_id]
-        if (sub.workload in listed) is inside:
-            yield a, sub
+    assocs = tuple(associations)
+    if len(assocs) * 8 < len(subs):
+        # few associations: look each one's subscription up
+        for a in assocs:
+            sub = subs[a.subscription_id]
+            if (sub.workload in listed) is inside:
+                yield a, sub
+        return
+    # many: one pass over the subscriptions (in memory order) finds the ones on a matching
+    # workload, then each association is a lookup in that (usually small, often empty) set
+    hits = {sid for sid, sub in subs.items() if (sub.workload in listed) is inside}
+    if not hits:
+        return
+    for a in assocs:
+        if a.subscription_id in hits:
+            yield a, subs[a.subscription_id]
+
+
+_SUB_ID = operator.attrgetter("subscription_id")
+
+
+def _sharing(associations: Sequence[Association]) -> Sequence[Association]:
+    """The associations whose subscription holds another of ``associations``, in order: the
+    only ones among which a check of pairs on one subscription can find anything."""
+    ids = list(map(_SUB_ID, associations))
+    if len(set(ids)) == len(ids):
+        return ()
+    counts = Counter(ids)
+    return [a for a, sub in zip(associations, ids, strict=True) if counts[sub] > 1]
 
 
 Scope = Literal["subscription", "tenant_workload"]
@@ -185,7 +212,7 @@ class ExclusiveKind:
         if self.scope == "subscription":
             kept: dict[SubscriptionId, Association] = {}
             ends: dict[SubscriptionId, dt.date] = {}
-            for a in assocs:
+            for a in _sharing(assocs):
                 sub_id = a.subscription_id
                 prev = kept.get(sub_id)
                 if prev is not None and a.start < ends[sub_id]:
@@ -293,7 +320,7 @@ class OneDayGap:
         # by_kind is in start order, so each subscription's associations come in start order;
         # keep, per subscription, the one reaching furthest so far
         last: dict[SubscriptionId, Association] = {}
-        for a in assocs:
+        for a in _sharing(assocs):
             sub = a.subscription_id
             prev = last.get(sub)
             if prev is None:
