@@ -48,3 +48,26 @@ def test_frame_engines_would_detect_a_disagreement() -> None:
     assert bench.pandas_attribution(assoc, usage, names, split=True) == sql
     usage.loc[0, "amount"] += 1
     assert bench.pandas_attribution(assoc, usage, names, split=True) != sql
+
+
+def test_load_benchmark_runs_its_parquet_steps_end_to_end(tmp_path: Path) -> None:
+    """benchmarks/bench_load.py on 2,000 rows: the Parquet load and the end-to-end step (load,
+    attribute, totals, reconcile) each run in their own interpreter and print a figure."""
+    pytest.importorskip("pyarrow")
+    import subprocess
+
+    script = BENCH.parent / "bench_load.py"
+    args = ["--rows", "2000", "--repeat", "1", "--steps", "parquet,end2end"]
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = {line.split("  ")[0]: line for line in done.stdout.splitlines()}
+    assert "parquet" in lines
+    assert "parquet, end to end" in lines
+    assert "skipped" not in done.stdout

@@ -442,17 +442,18 @@ def weigh(
     ``names``: the partner ids of the codes). Each unit of rows (``Units``) is weighed once: a
     month inside one segment takes that segment's awards over the common scale ``L`` of all
     answers; a month cut by change points is weighed span by span, ``days x numerator`` over
-    ``month days x L``, summed per partner. The rows take their unit's weights only when
-    something needs them (``UnitWeights.rows``).
+    ``month days x L``, summed per partner. A segment no row's month lies in gets no award.
+    The rows take their unit's weights only when something needs them (``UnitWeights.rows``).
     """
     ans = ask_keys(rk, seg_partners, names, ask)
     scale, kind = ans.scale, ans.num.dtype
 
-    # units of months inside one segment: the segment's awards over the scale
+    # units of months inside one segment: the segment's awards over the scale, for the
+    # segments some row's month lies in (the others keep no award: no row reads them)
     w_key = np.concatenate([np.zeros(1, dtype=np.int64), seg_key])
-    w_seg = np.arange(-1, len(seg_key), dtype=np.int64)
     w_count = ans.count[w_key]
-    _, w_idx, _, w_partner = ans.entries(w_key, w_seg, seg_partners)
+    read = np.flatnonzero(un.used[: un.n_whole])
+    _, w_idx, _, w_partner = ans.entries(w_key[read], read - 1, seg_partners)
     if split:
         w_unatt = scale - ans.total[w_key]
     else:  # nobody credited: the whole month is unattributed
@@ -461,7 +462,7 @@ def weigh(
     u_den = [np.full(un.n_whole, scale, dtype=kind)]
     u_unatt = [w_unatt]
     u_uncovered = [np.full(un.n_whole, -1, dtype=np.int64)]
-    u_count = [w_count]
+    u_count = [np.where(un.used[: un.n_whole], w_count, 0)]
     u_partner, u_mask, u_num = [w_partner], [ans.mask[w_idx]], [ans.num[w_idx]]
 
     # units of months cut by change points: days x numerator per span, summed per partner
@@ -491,10 +492,11 @@ def weigh(
         u_mask.append(c_mask)
         u_num.append(c_num)
 
-    # only the partners credited to some row, codes still in id order
+    # only the partners credited to some row (every unit left with awards has rows), codes
+    # still in id order
     count = np.concatenate(u_count)
     partner = np.concatenate(u_partner)
-    credited = np.bincount(partner[np.repeat(un.used, count)], minlength=len(names)) > 0
+    credited = np.bincount(partner, minlength=len(names)) > 0
     if not credited.all():
         partner = (np.cumsum(credited) - 1)[partner]
         names = tuple(names[i] for i in np.flatnonzero(credited).tolist())
